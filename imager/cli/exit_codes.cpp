@@ -1,0 +1,22 @@
+#include "exit_codes.hpp"
+
+namespace cli {
+
+int exit_code_for(imager::Errc code) {
+    using imager::Errc;
+    switch (code) {
+    case Errc::damaged_image: return exit_damaged;
+    case Errc::target_refused: return exit_refused;
+    case Errc::no_space: return exit_no_space;
+    case Errc::cancelled: return exit_cancelled;
+    case Errc::not_found: return exit_not_found;
+    case Errc::permission: return exit_permission;
+    case Errc::unsupported: return exit_unsupported;
+    case Errc::invalid_argument: return exit_usage;
+    case Errc::io:
+    case Errc::internal: break;
+    }
+    return exit_failure;
+}
+
+}  // namespace cli

@@ -1,0 +1,24 @@
+// The documented exit codes (docs/ARCHITECTURE.md). Scripts depend on them:
+// never renumber, only add.
+#pragma once
+
+#include "imager/result.hpp"
+
+namespace cli {
+
+enum ExitCode : int {
+    exit_ok = 0,
+    exit_failure = 1,       // anything not listed below
+    exit_usage = 2,         // bad command line
+    exit_damaged = 3,       // an image failed a check
+    exit_refused = 4,       // a target safety check refused
+    exit_no_space = 5,      // a destination or target is too small
+    exit_cancelled = 6,     // the person said no
+    exit_not_found = 7,     // a source, image or device does not exist
+    exit_permission = 8,    // the OS refused access (not root?)
+    exit_unsupported = 9,   // e.g. an image from a newer Lifeboat
+};
+
+[[nodiscard]] int exit_code_for(imager::Errc code);
+
+}  // namespace cli

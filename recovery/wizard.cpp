@@ -1,0 +1,7 @@
+#include "recovery/wizard.hpp"
+
+namespace recovery {
+
+int run_wizard() { return 0; }
+
+}  // namespace recovery
