@@ -1,0 +1,47 @@
+// Used-block maps: which byte ranges of a filesystem hold data worth storing.
+// Each filesystem Lifeboat understands is one Descriptor in one table
+// (descriptors()); anything else falls back to "raw" (every byte is used, and
+// the image engine turns all-zero blocks into holes). Descriptors read only
+// through io::BlockSource, so each is tested on an image file without root.
+// Called by ops/ (capture) with a source spanning exactly the filesystem.
+#pragma once
+
+#include "imager/result.hpp"
+#include "io/block_source.hpp"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace imager::fs {
+
+struct Extent {
+    std::uint64_t offset = 0;  // bytes from the start of the filesystem
+    std::uint64_t length = 0;  // bytes
+    bool operator==(const Extent&) const = default;
+};
+
+struct UsedMap {
+    std::vector<Extent> extents;  // sorted, non-overlapping, adjacent ones merged
+    std::uint32_t block_size = 0; // the filesystem's allocation unit (cluster, block)
+    [[nodiscard]] std::uint64_t used_bytes() const;
+};
+
+struct Descriptor {
+    std::string_view name;                        // "ext4", "vfat", "exfat", "ntfs", "swap", "raw"
+    std::span<const std::string_view> blkid_types;  // libblkid TYPE values it handles
+    // The used extents of the filesystem that `source` spans exactly.
+    Result<UsedMap> (*used_extents)(io::BlockSource& source);
+};
+
+// Every descriptor; the raw fallback is last.
+[[nodiscard]] std::span<const Descriptor> descriptors();
+// The descriptor for a libblkid TYPE ("ext4", "vfat", ...), or the raw one.
+[[nodiscard]] const Descriptor& descriptor_for(std::string_view blkid_type);
+
+// Sorts, merges adjacent/overlapping extents and clips them to `limit` bytes.
+[[nodiscard]] std::vector<Extent> normalize(std::vector<Extent> extents, std::uint64_t limit);
+
+}  // namespace imager::fs
