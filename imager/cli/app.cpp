@@ -1,6 +1,7 @@
 #include "app.hpp"
 
 #include "disks_command.hpp"
+#include "image_commands.hpp"
 #include "exit_codes.hpp"
 #include "imager/version.hpp"
 #include "recovery/wizard.hpp"
@@ -21,8 +22,47 @@ constexpr const char* kExitCodes =
 
 struct Commands {
     DisksOptions disks;
+    ImageCommandOptions image;
     std::string help_topic;
 };
+
+void add_progress_options(CLI::App* cmd, ImageCommandOptions& o) {
+    cmd->add_option("--threads", o.threads, "Worker threads (default: every core)")->check(CLI::Range(0u, 1024u));
+    cmd->add_option("--progress", o.progress, "Progress on stderr: auto (a bar on a terminal), text, json (lines on stdout), none")
+        ->check(CLI::IsMember({"auto", "text", "json", "none"}));
+}
+
+void add_image_commands(CLI::App& app, ImageCommandOptions& o) {
+    auto* capture = app.add_subcommand("capture", "Capture a filesystem or block device into an image");
+    capture->add_option("--level", o.capture.level, "zstd compression level, 1 to 19 (default 3)")->check(CLI::Range(1, 19));
+    capture->add_option("--split", o.split, "Cut the image into files of at most SIZE (4000M for FAT32)");
+    capture->add_option("--note", o.capture.note, "A note stored in the image");
+    capture->add_flag("--no-verify", o.no_verify, "Do not read the image back after writing it");
+    capture->add_flag("--force", o.capture.force, "Replace an existing image");
+    add_progress_options(capture, o);
+    capture->add_option("SOURCE", o.capture.source, "Block device or file to capture")->required();
+    capture->add_option("IMAGE", o.capture.image, "Image file to write")->required();
+    capture->footer(
+        "Stores only used blocks of ext2/3/4, FAT, exFAT and NTFS, and only the header of swap;\n"
+        "anything else is read whole with zero runs stored as holes. Writes IMAGE.partial and\n"
+        "renames it when complete; a failed capture leaves nothing behind.");
+
+    auto* restore = app.add_subcommand("restore", "Restore an image onto a block device or file");
+    restore->add_flag("--yes", o.restore.assume_yes, "Overwrite the target without asking");
+    restore->add_flag("--discard", o.restore.discard, "Discard the free space on the target");
+    add_progress_options(restore, o);
+    restore->add_option("IMAGE", o.restore.image, "Image to restore")->required();
+    restore->add_option("TARGET", o.restore.target, "Block device or file (created when missing)")->required();
+    restore->footer("Checks each chunk before writing it and stops at the first damaged one.");
+
+    auto* verify = app.add_subcommand("verify", "Check an image's structure and every chunk");
+    add_progress_options(verify, o);
+    verify->add_option("IMAGE", o.image, "Image to check")->required();
+
+    auto* info = app.add_subcommand("info", "Describe an image");
+    info->add_flag("--json", o.json, "Print JSON");
+    info->add_option("IMAGE", o.image, "Image to describe")->required();
+}
 
 void add_commands(CLI::App& app, Commands& c) {
     auto* disks = app.add_subcommand("disks", "List disks with their partitions and filesystems");
@@ -33,6 +73,8 @@ void add_commands(CLI::App& app, Commands& c) {
         "where the kernel has not parsed the table.");
     disks->add_flag("--json", c.disks.json, "Print JSON instead of a table");
     disks->add_option("PATH", c.disks.paths, "Block devices or disk-image files to describe");
+
+    add_image_commands(app, c.image);
 
     auto* help = app.add_subcommand("help", "Show the help of a command");
     help->add_option("COMMAND", c.help_topic, "The command to explain");
@@ -89,6 +131,10 @@ int run(int argc, char** argv) {
     }
     const std::string name = chosen.front()->get_name();
     if (name == "disks") return run_disks(commands.disks);
+    if (name == "capture") return run_capture(commands.image);
+    if (name == "restore") return run_restore(commands.image);
+    if (name == "verify") return run_verify(commands.image);
+    if (name == "info") return run_info(commands.image);
     if (name == "help") return print_help_topic(app, commands.help_topic);
     return exit_failure;  // every subcommand is dispatched above
 }

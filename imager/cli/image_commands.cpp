@@ -1,0 +1,123 @@
+// capture, restore, verify, info: options in, core call, a short report out.
+#include "image_commands.hpp"
+
+#include "app.hpp"
+#include "exit_codes.hpp"
+#include "imager/devices.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace cli {
+
+using imager::devices::human_size;
+
+namespace {
+
+ProgressMode progress_mode(const std::string& text) {
+    if (text == "json") return ProgressMode::json;
+    if (text == "text") return ProgressMode::text;
+    if (text == "none") return ProgressMode::none;
+    return ProgressMode::automatic;
+}
+
+std::string rate(std::uint64_t bytes, double seconds) {
+    return human_size(seconds > 0 ? static_cast<std::uint64_t>(static_cast<double>(bytes) / seconds) : 0) + "/s";
+}
+
+std::string fixed(double value) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", value);
+    return buf;
+}
+
+std::string text_field(const nlohmann::json& j, const char* key) {
+    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+}
+
+}  // namespace
+
+int run_capture(ImageCommandOptions& o) {
+    o.capture.threads = o.threads;
+    o.capture.verify = !o.no_verify;
+    if (!o.split.empty()) {
+        o.capture.split = parse_size(o.split);
+        if (o.capture.split == 0) {
+            std::cerr << "lifeboat: --split takes a size such as 4000M or 2G, not '" << o.split << "'\n";
+            return exit_usage;
+        }
+    }
+    CliProgress progress(progress_mode(o.progress));
+    auto report = imager::capture(o.capture, progress);
+    if (!report) return cli::report(report.error());
+    const auto& r = *report;
+    std::cerr << "captured " << o.capture.source << " (" << r.filesystem << ", " << human_size(r.used_bytes)
+              << " used of " << human_size(r.source_size) << ") into " << o.capture.image << ": "
+              << human_size(r.image_bytes) << " in " << r.volumes << (r.volumes == 1 ? " file" : " files") << ", "
+              << fixed(r.seconds) << " s (" << rate(r.used_bytes, r.seconds) << ")"
+              << (r.verified ? ", verified" : ", not verified") << '\n';
+    return exit_ok;
+}
+
+int run_restore(ImageCommandOptions& o) {
+    o.restore.threads = o.threads;
+    CliProgress progress(progress_mode(o.progress));
+    CliPrompt prompt;
+    auto report = imager::restore(o.restore, progress, prompt);
+    if (!report) return cli::report(report.error());
+    const auto& r = *report;
+    std::cerr << "restored " << o.restore.image << " onto " << o.restore.target << ": " << human_size(r.data_bytes)
+              << " of data and " << human_size(r.zero_bytes) << " of zeros in " << fixed(r.seconds) << " s ("
+              << rate(r.data_bytes + r.zero_bytes, r.seconds) << ")\n";
+    return exit_ok;
+}
+
+int run_verify(const ImageCommandOptions& o) {
+    CliProgress progress(progress_mode(o.progress));
+    auto report = imager::verify(o.image, o.threads, progress);
+    if (!report) return cli::report(report.error());
+    std::cout << o.image << ": OK, " << report->chunks << " chunks, " << human_size(report->data_bytes)
+              << " of data checked in " << fixed(report->seconds) << " s\n";
+    return exit_ok;
+}
+
+int run_info(const ImageCommandOptions& o) {
+    auto summary = imager::describe_image(o.image);
+    if (!summary) return cli::report(summary.error());
+    const auto& s = *summary;
+    auto manifest = nlohmann::json::parse(s.manifest_json, nullptr, false);
+    if (o.json) {
+        nlohmann::json out = {{"image",
+                               {{"path", o.image}, {"uuid", s.uuid}, {"format_version", s.format_version},
+                                {"volumes", s.volumes}, {"bytes", s.image_bytes}, {"records", s.records},
+                                {"data_bytes", s.data_bytes}, {"zero_bytes", s.zero_bytes}}},
+                              {"manifest", manifest}};
+        std::cout << out.dump(2) << '\n';
+        return exit_ok;
+    }
+    std::cout << "Image       " << o.image << "  " << human_size(s.image_bytes) << " in " << s.volumes
+              << (s.volumes == 1 ? " file" : " files") << "\n"
+              << "Format      version " << s.format_version << ", image " << s.uuid << "\n"
+              << "Created     " << text_field(manifest, "created") << " on " << text_field(manifest, "host")
+              << " by " << text_field(manifest, "tool") << "\n";
+    if (!text_field(manifest, "note").empty()) std::cout << "Note        " << text_field(manifest, "note") << "\n";
+    if (manifest.contains("source") && manifest["source"].is_object()) {
+        const auto& src = manifest["source"];
+        std::cout << "Source      " << text_field(src, "path") << "  "
+                  << human_size(src.value("size", std::uint64_t{0})) << "  " << text_field(src, "kind") << "\n";
+    }
+    for (const auto& stream : manifest.value("streams", nlohmann::json::array())) {
+        const auto fs = stream.value("filesystem", nlohmann::json());
+        if (fs.is_object())
+            std::cout << "Filesystem  " << text_field(fs, "type") << "  label '" << text_field(fs, "label")
+                      << "'  uuid " << text_field(fs, "uuid") << "  block " << fs.value("block_size", 0) << "  used "
+                      << human_size(fs.value("used_bytes", std::uint64_t{0})) << "\n";
+    }
+    std::cout << "Stored      " << s.records << " records: " << human_size(s.data_bytes) << " of data, "
+              << human_size(s.zero_bytes) << " of zero runs\n";
+    return exit_ok;
+}
+
+}  // namespace cli

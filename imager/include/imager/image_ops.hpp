@@ -1,0 +1,73 @@
+// Capture, restore, verify and describe images of one filesystem or block
+// range (docs/FORMAT.md). Each returns a Result; none prints or exits.
+// Called by the CLI and the wizard.
+#pragma once
+
+#include "imager/progress.hpp"
+#include "imager/result.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace imager {
+
+struct CaptureOptions {
+    std::string source;        // block device or regular file
+    std::string image;         // the image's (first volume's) path
+    int level = 3;             // zstd level, 1..19
+    unsigned threads = 0;      // compression threads; 0 = every core
+    std::uint64_t split = 0;   // bytes per volume; 0 = one file
+    std::string note;
+    bool verify = true;        // read the image back after writing it
+    bool force = false;        // replace an existing image
+};
+
+struct CaptureReport {
+    std::uint64_t source_size = 0;
+    std::uint64_t used_bytes = 0;     // bytes the used-block map selected
+    std::uint64_t zero_bytes = 0;     // of those, stored as holes
+    std::uint64_t image_bytes = 0;    // size of the image's files
+    std::uint32_t volumes = 0;
+    std::string filesystem;           // "ext4", ..., or "raw"
+    double seconds = 0;
+    bool verified = false;
+};
+
+struct RestoreOptions {
+    std::string image;
+    std::string target;        // block device or regular file (created if missing)
+    unsigned threads = 0;
+    bool discard = false;      // discard the free space on the target
+    bool assume_yes = false;   // do not ask before overwriting the target
+};
+
+struct RestoreReport {
+    std::uint64_t data_bytes = 0;   // bytes written from chunks
+    std::uint64_t zero_bytes = 0;   // bytes written as zeros
+    double seconds = 0;
+};
+
+struct VerifyReport {
+    std::uint64_t chunks = 0;
+    std::uint64_t data_bytes = 0;
+    double seconds = 0;
+};
+
+struct ImageSummary {
+    std::string manifest_json;  // the manifest as stored
+    std::string uuid;
+    std::uint32_t format_version = 0;
+    std::uint32_t volumes = 0;
+    std::uint64_t image_bytes = 0;
+    std::uint64_t records = 0;
+    std::uint64_t data_bytes = 0;   // uncompressed bytes in chunks
+    std::uint64_t zero_bytes = 0;   // bytes recorded as zero runs
+};
+
+[[nodiscard]] Result<CaptureReport> capture(const CaptureOptions& options, Progress& progress);
+[[nodiscard]] Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress, Prompt& prompt);
+[[nodiscard]] Result<VerifyReport> verify(const std::string& image, unsigned threads, Progress& progress);
+[[nodiscard]] Result<ImageSummary> describe_image(const std::string& image);
+
+}  // namespace imager

@@ -1,0 +1,218 @@
+#include "format/image_file.hpp"
+
+#include <nlohmann/json.hpp>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+namespace imager::format {
+
+namespace {
+
+Error damaged(const std::string& what) {
+    return make_error(Errc::damaged_image, what, "the image is damaged; use another copy, or capture a new image");
+}
+
+Result<std::vector<StreamExtent>> parse_streams(const std::string& manifest, const std::string& where) {
+    auto j = nlohmann::json::parse(manifest, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("streams") || !j["streams"].is_array())
+        return std::unexpected(damaged(where + ": the manifest is not valid"));
+    std::vector<StreamExtent> streams;
+    for (const auto& s : j["streams"]) {
+        if (!s.is_object() || !s.contains("id") || !s.contains("size") || !s["id"].is_number_unsigned() ||
+            !s["size"].is_number_unsigned() || s["id"].get<std::uint64_t>() > 0xffff)
+            return std::unexpected(damaged(where + ": a manifest stream is not valid"));
+        streams.push_back({s["id"].get<std::uint16_t>(), s["size"].get<std::uint64_t>()});
+    }
+    return streams;
+}
+
+}  // namespace
+
+std::string describe_record(const IndexRecord& r, std::size_t index) {
+    std::ostringstream s;
+    s << "chunk " << index << " (stream " << r.stream << ", source offset 0x" << std::hex << r.offset << ")";
+    return s.str();
+}
+
+Result<std::unique_ptr<ImageWriter>> ImageWriter::create(const std::string& image, std::uint64_t split_size,
+                                                         bool force, const std::string& manifest_json) {
+    std::unique_ptr<ImageWriter> w(new ImageWriter());
+    w->uuid_ = random_uuid();
+    auto volumes = VolumeWriter::create(image, split_size, w->uuid_, force);
+    if (!volumes) return std::unexpected(volumes.error());
+    w->volumes_ = std::move(*volumes);
+    const auto manifest = std::as_bytes(std::span(manifest_json));
+    w->header_.image_uuid = w->uuid_;
+    w->header_.manifest_size = manifest.size();
+    w->header_.manifest_hash = hash128(manifest);
+    if (auto s = w->volumes_->write(encode(w->header_)); !s) return std::unexpected(s.error());
+    if (auto s = w->volumes_->write(manifest); !s) return std::unexpected(s.error());
+    return w;
+}
+
+Status ImageWriter::add_chunk(IndexRecord record, std::span<const std::byte> stored) {
+    record.stored_offset = volumes_->logical_offset();
+    record.stored_size = static_cast<std::uint32_t>(stored.size());
+    records_.push_back(record);
+    return volumes_->write(stored);
+}
+
+void ImageWriter::add_zeros(std::uint16_t stream, std::uint64_t offset, std::uint64_t length) {
+    if (!records_.empty()) {
+        auto& last = records_.back();
+        if (last.kind == RecordKind::zeros && last.stream == stream && last.offset + last.length == offset) {
+            last.length += length;
+            return;
+        }
+    }
+    IndexRecord r;
+    r.stream = stream;
+    r.offset = offset;
+    r.length = length;
+    r.kind = RecordKind::zeros;
+    records_.push_back(r);
+}
+
+Status ImageWriter::finish() {
+    std::ranges::stable_sort(records_, [](const IndexRecord& a, const IndexRecord& b) {
+        return a.stream != b.stream ? a.stream < b.stream : a.offset < b.offset;
+    });
+    std::vector<std::byte> index;
+    index.reserve(records_.size() * kRecordSize);
+    for (const auto& r : records_) {
+        const auto bytes = encode(r);
+        index.insert(index.end(), bytes.begin(), bytes.end());
+    }
+    Trailer t;
+    t.image_uuid = uuid_;
+    t.index_offset = volumes_->logical_offset();
+    t.index_size = index.size();
+    t.record_count = records_.size();
+    t.index_hash = hash128(index);
+    t.header_hash = hash128(encode(header_));
+    if (auto s = volumes_->write(index); !s) return s;
+    t.logical_size = volumes_->logical_offset() + kTrailerSize;
+    // The trailer may start a new volume; its count is known only after.
+    const auto count_if_fits = volumes_->volume_count();
+    t.volume_count = count_if_fits;
+    auto bytes = encode(t);
+    if (auto s = volumes_->write(bytes); !s) return s;
+    if (volumes_->volume_count() != count_if_fits)
+        return std::unexpected(make_error(Errc::internal, "the trailer was split across volumes"));
+    return volumes_->finish();
+}
+
+Result<std::unique_ptr<ImageReader>> ImageReader::open(const std::string& image) {
+    std::unique_ptr<ImageReader> r(new ImageReader());
+    auto volumes = VolumeReader::open(image);
+    if (!volumes) return std::unexpected(volumes.error());
+    r->volumes_ = std::move(*volumes);
+    const auto& v = *r->volumes_;
+
+    std::array<std::byte, kHeaderSize> header{};
+    if (v.logical_size() < kHeaderSize + kTrailerSize || !v.read(0, header))
+        return std::unexpected(damaged(image + " is too short to hold an image"));
+    auto h = decode_header(header, image);
+    if (!h) return std::unexpected(h.error());
+    r->header_ = *h;
+    if (h->image_uuid != v.uuid()) return std::unexpected(damaged(image + ": header and volume disagree on the image"));
+
+    std::array<std::byte, kTrailerSize> trailer{};
+    if (auto s = v.read(v.logical_size() - kTrailerSize, trailer); !s) return std::unexpected(s.error());
+    auto t = decode_trailer(trailer, volume_name(image, v.volume_count()));
+    if (!t) {
+        Error e = t.error();
+        if (e.code == Errc::damaged_image)
+            e.hint += "; if the image was split, is " + volume_name(image, v.volume_count() + 1) + " missing?";
+        return std::unexpected(e);
+    }
+    r->trailer_ = *t;
+    if (t->image_uuid != v.uuid() || t->logical_size != v.logical_size() || t->header_hash != hash128(header))
+        return std::unexpected(damaged(image + ": the trailer does not match the image it ends"));
+    if (t->volume_count != v.volume_count())
+        return std::unexpected(make_error(Errc::damaged_image,
+                                          image + " has " + std::to_string(v.volume_count()) + " volumes, the image " +
+                                              std::to_string(t->volume_count),
+                                          "put every volume (" + volume_name(image, 2) + ", ...) beside the first"));
+
+    r->manifest_.resize(h->manifest_size);
+    auto manifest = std::as_writable_bytes(std::span(r->manifest_));
+    if (h->manifest_offset + h->manifest_size > t->index_offset || !v.read(h->manifest_offset, manifest))
+        return std::unexpected(damaged(image + ": the manifest is out of place"));
+    if (hash128(manifest) != h->manifest_hash) return std::unexpected(damaged(image + ": the manifest checksum does not match"));
+    auto streams = parse_streams(r->manifest_, image);
+    if (!streams) return std::unexpected(streams.error());
+    r->streams_ = std::move(*streams);
+    if (auto s = r->read_index(); !s) return std::unexpected(s.error());
+    return r;
+}
+
+Status ImageReader::read_index() {
+    const auto& t = trailer_;
+    const std::uint64_t data_start = header_.manifest_offset + header_.manifest_size;
+    if (t.index_offset < data_start || t.index_offset + t.index_size + kTrailerSize != t.logical_size)
+        return std::unexpected(damaged(path() + ": the index is out of place"));
+    std::vector<std::byte> index(t.index_size);
+    if (auto s = volumes_->read(t.index_offset, index); !s) return s;
+    if (hash128(index) != t.index_hash) return std::unexpected(damaged(path() + ": the index checksum does not match"));
+    records_.reserve(t.record_count);
+    for (std::size_t i = 0; i < t.record_count; ++i) {
+        auto r = decode_record(std::span(index).subspan(i * kRecordSize, kRecordSize));
+        if (!r) return std::unexpected(damaged(path() + ": " + r.error().context));
+        records_.push_back(*r);
+    }
+    return check_records();
+}
+
+// Everything a restore relies on before it writes: records in order, inside
+// their stream and inside the data area.
+Status ImageReader::check_records() const {
+    const std::uint64_t data_start = header_.manifest_offset + header_.manifest_size;
+    const IndexRecord* previous = nullptr;
+    for (std::size_t i = 0; i < records_.size(); ++i) {
+        const auto& r = records_[i];
+        auto stream = std::ranges::find(streams_, r.stream, &StreamExtent::id);
+        const bool data = r.kind != RecordKind::zeros;
+        const bool bad = stream == streams_.end() || r.length == 0 || r.offset > stream->size ||
+                         r.length > stream->size - r.offset || (data && r.length > header_.chunk_size) ||
+                         (data && (r.stored_offset < data_start || r.stored_size == 0 ||
+                                   r.stored_offset + r.stored_size > trailer_.index_offset)) ||
+                         (r.kind == RecordKind::stored && r.stored_size != r.length) ||
+                         (previous && previous->stream == r.stream && previous->offset + previous->length > r.offset) ||
+                         (previous && previous->stream > r.stream);
+        if (bad) return std::unexpected(damaged(path() + ": index entry for " + describe_record(r, i) + " is not valid"));
+        previous = &r;
+    }
+    return {};
+}
+
+Result<std::vector<std::byte>> ImageReader::read_stored(const IndexRecord& record) const {
+    std::vector<std::byte> stored(record.stored_size);
+    if (auto s = volumes_->read(record.stored_offset, stored); !s) return std::unexpected(s.error());
+    return stored;
+}
+
+Result<std::vector<std::byte>> unpack_chunk(const IndexRecord& r, std::span<const std::byte> stored, std::size_t index) {
+    std::vector<std::byte> data;
+    if (r.kind == RecordKind::stored) {
+        data.assign(stored.begin(), stored.end());
+    } else {
+        const auto content = ZSTD_getFrameContentSize(stored.data(), stored.size());
+        if (content != r.length)
+            return std::unexpected(damaged(describe_record(r, index) + " is damaged: its frame does not hold the " +
+                                           std::to_string(r.length) + " bytes the index says"));
+        data.resize(r.length);
+        const std::size_t n = ZSTD_decompress(data.data(), data.size(), stored.data(), stored.size());
+        if (ZSTD_isError(n) || n != r.length)
+            return std::unexpected(damaged(describe_record(r, index) + " is damaged: " +
+                                           (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong length")));
+    }
+    if (hash128(data) != r.hash)
+        return std::unexpected(damaged(describe_record(r, index) + " is damaged: its checksum does not match"));
+    return data;
+}
+
+}  // namespace imager::format

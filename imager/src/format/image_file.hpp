@@ -1,0 +1,83 @@
+// Writing and reading whole images: header, manifest, chunks, index, trailer
+// (docs/FORMAT.md). The writer takes already-compressed chunks in order; the
+// reader checks the whole structure on open (everything but the chunks) and
+// checks each chunk when it is read. Called by ops/.
+#pragma once
+
+#include "format/layout.hpp"
+#include "format/volumes.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace imager::format {
+
+struct StreamExtent {
+    std::uint16_t id = 0;
+    std::uint64_t size = 0;
+};
+
+class ImageWriter {
+public:
+    static Result<std::unique_ptr<ImageWriter>> create(const std::string& image, std::uint64_t split_size, bool force,
+                                                       const std::string& manifest_json);
+    // Appends a stored chunk and records it. `record.stored_*` are filled in here.
+    [[nodiscard]] Status add_chunk(IndexRecord record, std::span<const std::byte> stored);
+    // Records a run of zeros; merges with the previous zero run where they touch.
+    void add_zeros(std::uint16_t stream, std::uint64_t offset, std::uint64_t length);
+    // Writes index and trailer, syncs and renames into place.
+    [[nodiscard]] Status finish();
+    [[nodiscard]] std::uint64_t file_bytes() const { return volumes_->file_bytes(); }
+    [[nodiscard]] std::uint32_t volume_count() const { return volumes_->volume_count(); }
+    [[nodiscard]] const Uuid& uuid() const { return uuid_; }
+    void abandon() { volumes_->abandon(); }
+
+private:
+    ImageWriter() = default;
+    Uuid uuid_{};
+    Header header_{};
+    std::unique_ptr<VolumeWriter> volumes_;
+    std::vector<IndexRecord> records_;
+};
+
+class ImageReader {
+public:
+    // Opens every volume and checks headers, trailer, manifest and index.
+    static Result<std::unique_ptr<ImageReader>> open(const std::string& image);
+
+    [[nodiscard]] const Header& header() const { return header_; }
+    [[nodiscard]] const Trailer& trailer() const { return trailer_; }
+    [[nodiscard]] const std::string& manifest_json() const { return manifest_; }
+    [[nodiscard]] const std::vector<IndexRecord>& records() const { return records_; }
+    [[nodiscard]] const std::vector<StreamExtent>& streams() const { return streams_; }
+    [[nodiscard]] std::uint64_t file_bytes() const { return volumes_->file_bytes(); }
+    [[nodiscard]] std::uint32_t volume_count() const { return volumes_->volume_count(); }
+    [[nodiscard]] const std::string& path() const { return volumes_->image(); }
+
+    // The stored bytes of a data record (not yet checked).
+    [[nodiscard]] Result<std::vector<std::byte>> read_stored(const IndexRecord& record) const;
+
+private:
+    ImageReader() = default;
+    Status read_index();
+    Status check_records() const;
+    std::unique_ptr<VolumeReader> volumes_;
+    Header header_{};
+    Trailer trailer_{};
+    std::string manifest_;
+    std::vector<IndexRecord> records_;
+    std::vector<StreamExtent> streams_;
+};
+
+// Decompresses (or copies) a stored chunk and checks its length and hash.
+// `index` numbers the record for messages.
+[[nodiscard]] Result<std::vector<std::byte>> unpack_chunk(const IndexRecord& record,
+                                                          std::span<const std::byte> stored, std::size_t index);
+
+// "chunk 17 (stream 0, source offset 0x4400000)"
+[[nodiscard]] std::string describe_record(const IndexRecord& record, std::size_t index);
+
+}  // namespace imager::format

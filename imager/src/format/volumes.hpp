@@ -1,0 +1,89 @@
+// The logical byte stream of an image, cut into volume files (docs/FORMAT.md,
+// "Volumes"). The writer writes NAME.partial, NAME.002.partial, ..., and only
+// finish() fsyncs and renames them, volume 1 last, so NAME exists only once
+// the whole image does. A writer destroyed unfinished removes its files.
+#pragma once
+
+#include "format/layout.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace imager::format {
+
+// "disk.img", "disk.img.002", ...
+[[nodiscard]] std::string volume_name(const std::string& image, std::uint32_t number);
+
+class VolumeWriter {
+public:
+    // split_size 0 = one volume. Refuses an existing image unless `force`.
+    static Result<std::unique_ptr<VolumeWriter>> create(const std::string& image, std::uint64_t split_size,
+                                                        const Uuid& uuid, bool force);
+    ~VolumeWriter();
+    VolumeWriter(const VolumeWriter&) = delete;
+    VolumeWriter& operator=(const VolumeWriter&) = delete;
+
+    [[nodiscard]] Status write(std::span<const std::byte> data);
+    [[nodiscard]] std::uint64_t logical_offset() const { return logical_; }
+    [[nodiscard]] std::uint64_t file_bytes() const { return file_bytes_; }  // headers included
+    [[nodiscard]] std::uint32_t volume_count() const { return static_cast<std::uint32_t>(volumes_.size()); }
+    // Flushes, fsyncs and renames every volume into place.
+    [[nodiscard]] Status finish();
+    // Removes every file written so far.
+    void abandon();
+
+private:
+    VolumeWriter(std::string image, std::uint64_t split_size, const Uuid& uuid, bool force);
+    Status open_next_volume();
+    Status flush();
+
+    struct Volume {
+        int fd = -1;
+        std::string partial_path;
+        std::string final_path;
+        std::uint64_t payload = 0;
+    };
+    std::string image_;
+    std::uint64_t split_size_;
+    Uuid uuid_;
+    bool force_;
+    std::vector<Volume> volumes_;
+    std::vector<std::byte> buffer_;
+    std::uint64_t logical_ = 0;
+    std::uint64_t file_bytes_ = 0;
+    bool finished_ = false;
+};
+
+class VolumeReader {
+public:
+    // Opens NAME and NAME.002... while they exist, checking each header.
+    static Result<std::unique_ptr<VolumeReader>> open(const std::string& image);
+    ~VolumeReader();
+    VolumeReader(const VolumeReader&) = delete;
+    VolumeReader& operator=(const VolumeReader&) = delete;
+
+    [[nodiscard]] Status read(std::uint64_t logical_offset, std::span<std::byte> buffer) const;
+    [[nodiscard]] std::uint64_t logical_size() const { return logical_size_; }
+    [[nodiscard]] std::uint32_t volume_count() const { return static_cast<std::uint32_t>(volumes_.size()); }
+    [[nodiscard]] const Uuid& uuid() const { return uuid_; }
+    [[nodiscard]] std::uint64_t file_bytes() const;
+    [[nodiscard]] const std::string& image() const { return image_; }
+
+private:
+    VolumeReader() = default;
+    struct Volume {
+        int fd = -1;
+        std::string path;
+        std::uint64_t logical_offset = 0;
+        std::uint64_t payload = 0;
+    };
+    std::string image_;
+    std::vector<Volume> volumes_;
+    Uuid uuid_{};
+    std::uint64_t logical_size_ = 0;
+};
+
+}  // namespace imager::format

@@ -1,0 +1,83 @@
+// verify() and describe_image(): the whole structure and every chunk's hash,
+// with no target.
+#include "format/image_file.hpp"
+#include "imager/image_ops.hpp"
+#include "ops/ordered_pipeline.hpp"
+#include "ops/ops_common.hpp"
+#include "ops/record_reader.hpp"
+
+namespace imager {
+
+namespace ops {
+
+Result<std::optional<RecordJob>> RecordReader::next() {
+    if (next_ >= image_.records().size()) return std::optional<RecordJob>{};
+    RecordJob job;
+    job.index = next_;
+    job.record = image_.records()[next_++];
+    if (job.record.kind != format::RecordKind::zeros) {
+        auto stored = image_.read_stored(job.record);
+        if (!stored) return std::unexpected(stored.error());
+        job.bytes = std::move(*stored);
+    }
+    return std::optional<RecordJob>(std::move(job));
+}
+
+Result<RecordJob> unpack_job(RecordJob& job) {
+    if (job.record.kind != format::RecordKind::zeros) {
+        auto data = format::unpack_chunk(job.record, job.bytes, job.index);
+        if (!data) return std::unexpected(data.error());
+        job.bytes = std::move(*data);
+    }
+    return std::move(job);
+}
+
+std::uint64_t total_length(const std::vector<format::IndexRecord>& records) {
+    std::uint64_t total = 0;
+    for (const auto& r : records) total += r.length;
+    return total;
+}
+
+}  // namespace ops
+
+Result<VerifyReport> verify(const std::string& path, unsigned threads, Progress& progress) {
+    const auto started = std::chrono::steady_clock::now();
+    auto image = format::ImageReader::open(path);
+    if (!image) return std::unexpected(image.error());
+    VerifyReport report;
+    const std::uint64_t total = ops::total_length((*image)->records());
+    std::uint64_t done = 0;
+    ops::RecordReader records(**image);
+    const unsigned workers = worker_count(threads);
+    ops::OrderedPipeline<ops::RecordJob, ops::RecordJob> pipeline(workers, in_flight_limit(workers));
+    Status status = pipeline.run([&] { return records.next(); }, ops::unpack_job, [&](ops::RecordJob& job) -> Status {
+        if (job.record.kind != format::RecordKind::zeros) {
+            ++report.chunks;
+            report.data_bytes += job.record.length;
+        }
+        done += job.record.length;
+        progress.update({"verify", done, total});
+        return {};
+    });
+    if (!status) return std::unexpected(status.error());
+    report.seconds = seconds_since(started);
+    return report;
+}
+
+Result<ImageSummary> describe_image(const std::string& path) {
+    auto image = format::ImageReader::open(path);
+    if (!image) return std::unexpected(image.error());
+    const auto& r = **image;
+    ImageSummary s;
+    s.manifest_json = r.manifest_json();
+    s.uuid = format::uuid_text(r.header().image_uuid);
+    s.format_version = r.header().version;
+    s.volumes = r.volume_count();
+    s.image_bytes = r.file_bytes();
+    s.records = r.records().size();
+    for (const auto& rec : r.records())
+        (rec.kind == format::RecordKind::zeros ? s.zero_bytes : s.data_bytes) += rec.length;
+    return s;
+}
+
+}  // namespace imager
