@@ -21,10 +21,12 @@ Result<std::vector<StreamExtent>> parse_streams(const std::string& manifest, con
         return std::unexpected(damaged(where + ": the manifest is not valid"));
     std::vector<StreamExtent> streams;
     for (const auto& s : j["streams"]) {
-        if (!s.is_object() || !s.contains("id") || !s.contains("size") || !s["id"].is_number_unsigned() ||
-            !s["size"].is_number_unsigned() || s["id"].get<std::uint64_t>() > 0xffff)
+        const auto number = [&](const char* key) { return s.contains(key) && s[key].is_number_unsigned(); };
+        if (!s.is_object() || !number("id") || !number("offset") || !number("size") ||
+            s["id"].get<std::uint64_t>() > 0xffff ||
+            s["offset"].get<std::uint64_t>() > UINT64_MAX - s["size"].get<std::uint64_t>())
             return std::unexpected(damaged(where + ": a manifest stream is not valid"));
-        streams.push_back({s["id"].get<std::uint16_t>(), s["size"].get<std::uint64_t>()});
+        streams.push_back({s["id"].get<std::uint16_t>(), s["offset"].get<std::uint64_t>(), s["size"].get<std::uint64_t>()});
     }
     return streams;
 }
@@ -187,6 +189,10 @@ Status ImageReader::check_records() const {
         previous = &r;
     }
     return {};
+}
+
+const StreamExtent& ImageReader::stream(std::uint16_t id) const {
+    return *std::ranges::find(streams_, id, &StreamExtent::id);
 }
 
 Result<std::vector<std::byte>> ImageReader::read_stored(const IndexRecord& record) const {

@@ -17,6 +17,7 @@ namespace imager::format {
 
 struct StreamExtent {
     std::uint16_t id = 0;
+    std::uint64_t offset = 0;  // where the stream begins on the source disk
     std::uint64_t size = 0;
 };
 
@@ -53,6 +54,8 @@ public:
     [[nodiscard]] const std::string& manifest_json() const { return manifest_; }
     [[nodiscard]] const std::vector<IndexRecord>& records() const { return records_; }
     [[nodiscard]] const std::vector<StreamExtent>& streams() const { return streams_; }
+    // The stream with this id; every record's stream exists (checked on open).
+    [[nodiscard]] const StreamExtent& stream(std::uint16_t id) const;
     [[nodiscard]] std::uint64_t file_bytes() const { return volumes_->file_bytes(); }
     [[nodiscard]] std::uint32_t volume_count() const { return volumes_->volume_count(); }
     [[nodiscard]] const std::string& path() const { return volumes_->image(); }

@@ -91,8 +91,9 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
     ops::OrderedPipeline<ops::RecordJob, ops::RecordJob> pipeline(threads, in_flight_limit(threads));
     Status status = pipeline.run([&] { return records.next(); }, ops::unpack_job, [&](ops::RecordJob& job) -> Status {
         const auto& r = job.record;
-        Status s = r.kind == format::RecordKind::zeros ? (*sink)->zero_range(r.offset, r.length)
-                                                        : (*sink)->write_at(r.offset, job.bytes);
+        const std::uint64_t at = reader.stream(r.stream).offset + r.offset;
+        Status s = r.kind == format::RecordKind::zeros ? (*sink)->zero_range(at, r.length)
+                                                        : (*sink)->write_at(at, job.bytes);
         if (!s) return s;
         (r.kind == format::RecordKind::zeros ? report.zero_bytes : report.data_bytes) += r.length;
         done += r.length;
