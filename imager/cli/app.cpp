@@ -17,7 +17,9 @@ namespace {
 
 constexpr const char* kExitCodes =
     "Exit codes: 0 ok, 1 failure, 2 usage, 3 image damaged, 4 target refused,\n"
-    "5 not enough space, 6 cancelled, 7 not found, 8 permission denied, 9 unsupported.\n"
+    "5 not enough space, 6 cancelled, 7 not found, 8 permission denied, 9 unsupported;\n"
+    "restore targets refused: 10 in use, 11 holds the image, 12 other sector size,\n"
+    "13 Lifeboat's boot medium, 14 changed since chosen.\n"
     "With no command on a terminal, lifeboat starts the restore wizard.";
 
 struct Commands {
@@ -50,10 +52,21 @@ void add_image_commands(CLI::App& app, ImageCommandOptions& o) {
     auto* restore = app.add_subcommand("restore", "Restore an image onto a block device or file");
     restore->add_flag("--yes", o.restore.assume_yes, "Overwrite the target without asking");
     restore->add_flag("--discard", o.restore.discard, "Discard the free space on the target");
+    restore->add_flag("--dry-run", o.restore.dry_run, "Print the plan and check the target; write nothing");
+    restore->add_option("--partition", o.restore.partition,
+                        "Whole-disk image: restore only partition N onto TARGET (a partition or file)")
+        ->check(CLI::Range(1, 128));
+    restore->add_flag("--grow", o.restore.grow,
+                      "Whole-disk image on a larger disk: grow the last partition and its filesystem (ext2/3/4, NTFS)");
     add_progress_options(restore, o);
     restore->add_option("IMAGE", o.restore.image, "Image to restore")->required();
     restore->add_option("TARGET", o.restore.target, "Block device or file (created when missing)")->required();
-    restore->footer("Checks each chunk before writing it and stops at the first damaged one.");
+    restore->footer(
+        "Checks the target first (size, sector size, mounted, holds the image, boot medium) and\n"
+        "writes nothing if a check fails. A whole-disk image recreates the partition table\n"
+        "exactly, with the boot code and every gap, on the same or a larger disk (or a smaller\n"
+        "one where every partition still fits). Each chunk is checked before it is written;\n"
+        "restore stops at the first damaged one.");
 
     auto* verify = app.add_subcommand("verify", "Check an image's structure and every chunk");
     add_progress_options(verify, o);

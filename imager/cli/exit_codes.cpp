@@ -13,6 +13,11 @@ int exit_code_for(imager::Errc code) {
     case Errc::permission: return exit_permission;
     case Errc::unsupported: return exit_unsupported;
     case Errc::invalid_argument: return exit_usage;
+    case Errc::target_in_use: return exit_target_in_use;
+    case Errc::target_holds_image: return exit_target_holds_image;
+    case Errc::sector_size_mismatch: return exit_sector_mismatch;
+    case Errc::target_is_boot_medium: return exit_boot_medium;
+    case Errc::target_changed: return exit_target_changed;
     case Errc::io:
     case Errc::internal: break;
     }

@@ -17,6 +17,11 @@ enum ExitCode : int {
     exit_not_found = 7,     // a source, image or device does not exist
     exit_permission = 8,    // the OS refused access (not root?)
     exit_unsupported = 9,   // e.g. an image from a newer Lifeboat
+    exit_target_in_use = 10,       // restore target: mounted or swap
+    exit_target_holds_image = 11,  // restore target: the image lives on it
+    exit_sector_mismatch = 12,     // restore target: other logical sector size
+    exit_boot_medium = 13,         // restore target: Lifeboat runs from it
+    exit_target_changed = 14,      // restore target: size or serial changed
 };
 
 [[nodiscard]] int exit_code_for(imager::Errc code);

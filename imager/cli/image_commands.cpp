@@ -37,6 +37,34 @@ std::string text_field(const nlohmann::json& j, const char* key) {
     return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
 }
 
+// The partition table of a whole-disk image, one partition a line.
+void print_layout(const nlohmann::json& disk, const nlohmann::json& streams) {
+    const auto ss = disk.value("logical_sector_size", std::uint64_t{512});
+    std::cout << "Disk        " << text_field(disk, "label") << " " << text_field(disk, "disk_id") << "  "
+              << human_size(disk.value("size", std::uint64_t{0})) << "  sectors " << ss << "\n";
+    std::printf("  %-3s %-10s %-10s %-22s %-12s %-6s %-12s %-10s %s\n", "#", "START", "SIZE", "TYPE", "NAME", "FS",
+                "LABEL", "USED", "FLAGS");
+    for (const auto& p : disk.value("partitions", nlohmann::json::array())) {
+        const int number = p.value("number", 0);
+        nlohmann::json fs;
+        for (const auto& s : streams)
+            if (s.value("partition", 0) == number) fs = s.value("filesystem", nlohmann::json());
+        const auto start = p.value("start_sector", std::uint64_t{0});
+        const auto sectors = p.value("end_sector", std::uint64_t{0}) - start + 1;
+        const auto type_id = text_field(p, "type");
+        const auto type = imager::devices::partition_type_name(type_id);
+        std::string flags;
+        for (const auto& f : p.value("flags", nlohmann::json::array())) flags += (flags.empty() ? "" : ",") + f.get<std::string>();
+        const bool has_fs = fs.is_object();
+        std::printf("  %-3d %-10s %-10s %-22s %-12s %-6s %-12s %-10s %s\n", number, human_size(start * ss).c_str(),
+                    human_size(sectors * ss).c_str(), (type.empty() ? type_id : type).c_str(),
+                    text_field(p, "name").c_str(), has_fs ? text_field(fs, "type").c_str() : "-",
+                    has_fs ? text_field(fs, "label").c_str() : "-",
+                    has_fs ? human_size(fs.value("used_bytes", std::uint64_t{0})).c_str() : "-", flags.c_str());
+    }
+    std::cout << std::flush;
+}
+
 }  // namespace
 
 int run_capture(ImageCommandOptions& o) {
@@ -68,6 +96,10 @@ int run_restore(ImageCommandOptions& o) {
     auto report = imager::restore(o.restore, progress, prompt);
     if (!report) return cli::report(report.error());
     const auto& r = *report;
+    if (o.restore.dry_run) {
+        std::cout << r.plan << "Dry run: nothing was written.\n";
+        return exit_ok;
+    }
     std::cerr << "restored " << o.restore.image << " onto " << o.restore.target << ": " << human_size(r.data_bytes)
               << " of data and " << human_size(r.zero_bytes) << " of zeros in " << fixed(r.seconds) << " s ("
               << rate(r.data_bytes + r.zero_bytes, r.seconds) << ")\n";
@@ -108,9 +140,11 @@ int run_info(const ImageCommandOptions& o) {
         std::cout << "Source      " << text_field(src, "path") << "  "
                   << human_size(src.value("size", std::uint64_t{0})) << "  " << text_field(src, "kind") << "\n";
     }
+    const auto disk = manifest.value("disk", nlohmann::json());
+    if (disk.is_object()) print_layout(disk, manifest.value("streams", nlohmann::json::array()));
     for (const auto& stream : manifest.value("streams", nlohmann::json::array())) {
         const auto fs = stream.value("filesystem", nlohmann::json());
-        if (fs.is_object())
+        if (fs.is_object() && !disk.is_object())
             std::cout << "Filesystem  " << text_field(fs, "type") << "  label '" << text_field(fs, "label")
                       << "'  uuid " << text_field(fs, "uuid") << "  block " << fs.value("block_size", 0) << "  used "
                       << human_size(fs.value("used_bytes", std::uint64_t{0})) << "\n";

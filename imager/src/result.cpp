@@ -50,6 +50,11 @@ const char* errc_name(Errc code) {
     case Errc::no_space: return "no_space";
     case Errc::cancelled: return "cancelled";
     case Errc::internal: return "internal";
+    case Errc::target_in_use: return "target_in_use";
+    case Errc::target_holds_image: return "target_holds_image";
+    case Errc::sector_size_mismatch: return "sector_size_mismatch";
+    case Errc::target_is_boot_medium: return "target_is_boot_medium";
+    case Errc::target_changed: return "target_changed";
     }
     return "unknown";
 }

@@ -89,3 +89,12 @@ namespace imager::devices {
 // "476.9 GiB": binary units, one decimal.
 [[nodiscard]] std::string human_size(std::uint64_t bytes);
 }  // namespace imager::devices
+
+namespace imager::devices {
+// True when reading `file` needs `device`: the file is the device (or, for a
+// block device, one of its partitions or a loop over it), or lies on
+// a filesystem whose device is `device`, one of its partitions, or a loop
+// device stacked on any of those (or on a file that itself lies on them).
+// The restore guards use it so a restore never overwrites its own image.
+[[nodiscard]] bool reads_from(const std::string& file, const std::string& device, const SystemPaths& paths = {});
+}  // namespace imager::devices

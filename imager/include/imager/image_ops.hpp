@@ -40,9 +40,15 @@ struct RestoreOptions {
     unsigned threads = 0;
     bool discard = false;      // discard the free space on the target
     bool assume_yes = false;   // do not ask before overwriting the target
+    bool dry_run = false;      // plan and check only; write nothing
+    int partition = 0;         // whole-disk image: restore only this partition onto target
+    bool grow = false;         // whole-disk image: grow the last partition to the target's end
+    std::uint64_t expect_size = 0;  // refuse unless the target still has this size (0: no check)
+    std::string expect_serial;      // refuse unless the target still has this serial ("": no check)
 };
 
 struct RestoreReport {
+    std::string plan;               // what was (or, with dry_run, would be) done, for people
     std::uint64_t data_bytes = 0;   // bytes written from chunks
     std::uint64_t zero_bytes = 0;   // bytes written as zeros
     double seconds = 0;

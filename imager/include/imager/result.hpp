@@ -22,6 +22,12 @@ enum class Errc {
     no_space,          // a destination or target is too small
     cancelled,         // the person said no
     internal,          // a bug: an invariant broke
+    // Refusals of a restore target, each with its own exit code:
+    target_in_use,          // something on it is mounted or used as swap
+    target_holds_image,     // the image is read from it
+    sector_size_mismatch,   // 512 vs 4096-byte logical sectors
+    target_is_boot_medium,  // Lifeboat itself runs from it
+    target_changed,         // its size or serial changed since it was chosen
 };
 
 struct Error {

@@ -4,6 +4,7 @@
 
 #include "format/image_file.hpp"
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -17,11 +18,15 @@ struct RecordJob {
 
 class RecordReader {
 public:
-    explicit RecordReader(const format::ImageReader& image) : image_(image) {}
+    using Filter = std::function<bool(const format::IndexRecord&)>;
+    // Reads every record, or only those `wanted` accepts.
+    explicit RecordReader(const format::ImageReader& image, Filter wanted = {})
+        : image_(image), wanted_(std::move(wanted)) {}
     Result<std::optional<RecordJob>> next();
 
 private:
     const format::ImageReader& image_;
+    Filter wanted_;
     std::size_t next_ = 0;
 };
 

@@ -11,7 +11,9 @@ namespace imager {
 namespace ops {
 
 Result<std::optional<RecordJob>> RecordReader::next() {
-    if (next_ >= image_.records().size()) return std::optional<RecordJob>{};
+    const auto& all = image_.records();
+    while (next_ < all.size() && wanted_ && !wanted_(all[next_])) ++next_;
+    if (next_ >= all.size()) return std::optional<RecordJob>{};
     RecordJob job;
     job.index = next_;
     job.record = image_.records()[next_++];
