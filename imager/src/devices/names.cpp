@@ -50,7 +50,8 @@ std::string human_size(std::uint64_t bytes) {
     static constexpr std::array<const char*, 6> units{"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
     double value = static_cast<double>(bytes);
     std::size_t unit = 0;
-    while (value >= 1024.0 && unit + 1 < units.size()) {
+    // 1048575 bytes is "1.0 MiB", not "1024.0 KiB": step up when one decimal would round to 1024.
+    while (value >= 1023.95 && unit + 1 < units.size()) {
         value /= 1024.0;
         ++unit;
     }

@@ -82,6 +82,9 @@ Result<Contents> probe_contents(int fd, const std::string& path) {
     }
     if (const char* type = blkid_parttable_get_type(table)) c.table_type = type;
     if (const char* id = blkid_parttable_get_id(table)) c.table_id = id;
+    // libblkid gives an MBR's disk signature as bare hex ("1234abcd"); the
+    // Device contract (and fdisk) write it "0x1234abcd".
+    if (c.table_type == "dos" && !c.table_id.empty()) c.table_id = "0x" + c.table_id;
 
     const int count = blkid_partlist_numof_partitions(list);
     for (int i = 0; i < count; ++i) {

@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace imager::devices {
@@ -67,13 +69,22 @@ std::vector<UsageMap::Mount> UsageMap::parse_mountinfo(const std::string& text) 
         std::istringstream fields(line);
         std::string id, parent, majmin, root, mountpoint;
         if (!(fields >> id >> parent >> majmin >> root >> mountpoint)) continue;
+        // Optional fields ("shared:1"), then "-", the filesystem type and the source.
+        std::string field, fstype, source;
+        while (fields >> field && field != "-") {
+        }
+        fields >> fstype >> source;
+        source = unescape_octal(source);
         const auto colon = majmin.find(':');
         if (colon == std::string::npos) continue;
         try {
             const auto major = std::stoul(majmin.substr(0, colon));
             const auto minor = std::stoul(majmin.substr(colon + 1));
-            if (major == 0) continue;  // anonymous devices: proc, tmpfs, overlay, btrfs subvolumes
-            mounts.push_back({makedev(major, minor), unescape_octal(mountpoint)});
+            // Anonymous device numbers: proc, tmpfs and overlay have no device
+            // behind them, but btrfs and FUSE filesystems do, named only by the
+            // source; load() resolves those that name a path.
+            if (major == 0 && !source.starts_with('/')) continue;
+            mounts.push_back({major == 0 ? dev_t{0} : makedev(major, minor), unescape_octal(mountpoint), source});
         } catch (...) {
             continue;
         }
@@ -97,7 +108,14 @@ std::vector<std::string> UsageMap::parse_swaps(const std::string& text) {
 
 UsageMap UsageMap::load(const SystemPaths& paths, const std::vector<sysfs::BlockDevice>& devices) {
     UsageMap map;
-    map.mounts_ = parse_mountinfo(read_file(paths.proc + "/self/mountinfo"));
+    for (auto& m : parse_mountinfo(read_file(paths.proc + "/self/mountinfo"))) {
+        if (m.devnum == 0) {
+            auto id = identify(m.source);
+            if (!id || !id->block) continue;
+            m.devnum = id->rdev;
+        }
+        map.mounts_.push_back(std::move(m));
+    }
     for (const auto& swap : parse_swaps(read_file(paths.proc + "/swaps"))) {
         if (auto id = identify(swap); id && id->block) map.swap_devices_.push_back(id->rdev);
     }
@@ -136,9 +154,36 @@ void UsageMap::collect(const Identity& target, std::uint64_t base, std::vector<U
     }
 }
 
+// A loop device shares its bytes with everything else stacked on its backing
+// file or device: another loop over the same range, mounted, uses it too.
+// Uses of the backing that overlap this loop's window are added, moved to the
+// loop's own offsets (uses through the loop itself come back as duplicates,
+// which callers already merge).
+void UsageMap::collect_shared(const Identity& target, std::vector<Use>& out, int depth) const {
+    if (depth > 8 || !target.block) return;
+    constexpr auto to_end = std::numeric_limits<std::uint64_t>::max();
+    for (const auto& loop : loops_) {
+        if (loop.devnum != target.rdev) continue;
+        std::vector<Use> wider;
+        collect(loop.backing, 0, wider, 0);
+        collect_shared(loop.backing, wider, depth + 1);
+        const std::uint64_t window_end = loop.size_limit ? loop.offset + loop.size_limit : to_end;
+        for (const auto& u : wider) {
+            const std::uint64_t use_end = u.size ? u.start + u.size : to_end;
+            if (u.start >= window_end || use_end <= loop.offset) continue;
+            Use moved = u;
+            moved.start = u.start > loop.offset ? u.start - loop.offset : 0;
+            const std::uint64_t end = std::min(use_end, window_end);
+            moved.size = end == to_end ? 0 : end - loop.offset - moved.start;
+            out.push_back(std::move(moved));
+        }
+    }
+}
+
 std::vector<Use> UsageMap::uses_of(const Identity& target) const {
     std::vector<Use> out;
     collect(target, 0, out, 0);
+    collect_shared(target, out, 0);
     return out;
 }
 

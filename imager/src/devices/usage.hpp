@@ -1,8 +1,9 @@
-// What is in use, and where on which device: mounts (/proc/self/mountinfo),
-// active swap (/proc/swaps), followed through loop devices so that a partition
-// mounted via `losetup -o OFFSET` counts as mounted, just as one mounted via
-// its kernel partition node does. Byte ranges are relative to the device (or
-// image file) they are reported for.
+// What is in use, and where on which device: mounts (/proc/self/mountinfo,
+// including btrfs and FUSE mounts, whose device is named only by the mount
+// source), active swap (/proc/swaps), followed through loop devices so that a
+// partition mounted via `losetup -o OFFSET` counts as mounted, just as one
+// mounted via its kernel partition node does. Byte ranges are relative to the
+// device (or image file) they are reported for.
 #pragma once
 
 #include "devices/sysfs.hpp"
@@ -39,19 +40,23 @@ public:
     static UsageMap load(const SystemPaths& paths, const std::vector<sysfs::BlockDevice>& devices);
 
     // Every use of the device or file `target`, with partition nodes and
-    // loop devices stacked on it resolved to byte ranges on it.
+    // loop devices stacked on it resolved to byte ranges on it. For a loop
+    // device, also the uses of its backing file or device that overlap it
+    // (another loop over the same bytes, mounted, uses them too).
     [[nodiscard]] std::vector<Use> uses_of(const Identity& target) const;
 
     // Parsers, public for tests.
     struct Mount {
-        dev_t devnum = 0;
+        dev_t devnum = 0;  // 0:N for btrfs and FUSE: load() resolves it from source
         std::string mountpoint;
+        std::string source;  // the mount source ("/dev/loop3"), unescaped
     };
     [[nodiscard]] static std::vector<Mount> parse_mountinfo(const std::string& text);
     [[nodiscard]] static std::vector<std::string> parse_swaps(const std::string& text);
 
 private:
     void collect(const Identity& target, std::uint64_t base, std::vector<Use>& out, int depth) const;
+    void collect_shared(const Identity& target, std::vector<Use>& out, int depth) const;
 
     struct Loop {
         Identity backing;

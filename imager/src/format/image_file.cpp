@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <sstream>
 
 namespace imager::format {
@@ -211,7 +212,9 @@ Result<std::vector<std::byte>> unpack_chunk(const IndexRecord& r, std::span<cons
             return std::unexpected(damaged(describe_record(r, index) + " is damaged: its frame does not hold the " +
                                            std::to_string(r.length) + " bytes the index says"));
         data.resize(r.length);
-        const std::size_t n = ZSTD_decompress(data.data(), data.size(), stored.data(), stored.size());
+        // One context per worker thread: creating one per chunk costs its allocation each time.
+        thread_local std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> dctx(ZSTD_createDCtx(), &ZSTD_freeDCtx);
+        const std::size_t n = ZSTD_decompressDCtx(dctx.get(), data.data(), data.size(), stored.data(), stored.size());
         if (ZSTD_isError(n) || n != r.length)
             return std::unexpected(damaged(describe_record(r, index) + " is damaged: " +
                                            (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong length")));

@@ -1,128 +1,52 @@
-// capture(): source -> used-block map -> chunks on every core -> image file.
+// capture(): source -> plan (streams and their used extents) -> chunks on
+// every core -> image files, verified after writing unless asked not to.
 #include "format/image_file.hpp"
-#include "fs/used_blocks.hpp"
-#include "imager/devices.hpp"
 #include "imager/image_ops.hpp"
-#include "imager/version.hpp"
-#include "io/block_source.hpp"
+#include "ops/capture_plan.hpp"
 #include "ops/chunking.hpp"
-#include "ops/ordered_pipeline.hpp"
 #include "ops/ops_common.hpp"
-
-#include <nlohmann/json.hpp>
-#include <sys/utsname.h>
+#include "ops/ordered_pipeline.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 #include <memory>
 
 namespace imager {
 
 namespace {
 
+struct Segment {
+    std::uint16_t stream = 0;
+    std::uint64_t offset = 0;  // within the stream
+    std::size_t length = 0;
+};
+
 struct Job {
-    std::vector<fs::Extent> segments;  // contiguous pieces of the stream...
-    std::vector<std::byte> buffer;     // ...their bytes, one after the other
+    std::vector<Segment> segments;  // up to one chunk of bytes in all...
+    std::vector<std::byte> buffer;  // ...one after the other
 };
 
-std::string utc_now() {
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
-std::string host_name() {
-    struct utsname u {};
-    return ::uname(&u) == 0 ? u.nodename : "";
-}
-
-struct SourceInfo {
-    devices::Device device;
-    std::string kind = "raw";  // or "filesystem"
-    fs::UsedMap used;
-};
-
-// What the source is and which of its bytes matter.
-Result<SourceInfo> examine(io::BlockSource& source, const CaptureOptions& options, Progress& progress) {
-    auto device = devices::describe(options.source);
-    if (!device) return std::unexpected(device.error());
-    SourceInfo info{std::move(*device), "raw", {}};
-    if (info.device.in_use())
-        progress.note(options.source + " is in use (mounted or swap): the image may not be consistent");
-    const auto& filesystem = info.device.filesystem;
-    const auto& descriptor = fs::descriptor_for(filesystem ? filesystem->type : "");
-    if (!info.device.table_type.empty())
-        progress.note(options.source + " holds a partition table: captured byte for byte as one raw stream");
-    auto used = descriptor.used_extents(source);
-    if (!used && descriptor.name != "raw") {
-        progress.note("cannot read the " + std::string(descriptor.name) + " allocation map (" +
-                      used.error().message() + "): capturing every byte instead");
-        used = fs::descriptor_for("").used_extents(source);
-    } else if (used && descriptor.name != "raw") {
-        info.kind = "filesystem";
-    }
-    if (!used) return std::unexpected(used.error());
-    info.used = std::move(*used);
-    return info;
-}
-
-std::string build_manifest(const CaptureOptions& options, const SourceInfo& info, std::uint64_t size) {
-    using nlohmann::json;
-    json filesystem = nullptr;
-    if (info.kind == "filesystem") {
-        const auto& fs = *info.device.filesystem;
-        filesystem = {{"type", fs.type},          {"uuid", fs.uuid},
-                      {"label", fs.label},        {"version", fs.version},
-                      {"block_size", info.used.block_size}, {"used_bytes", info.used.used_bytes()}};
-    }
-    json manifest = {
-        {"format_version", format::kFormatVersion},
-        {"tool", std::string("lifeboat ") + version},
-        {"created", utc_now()},
-        {"host", host_name()},
-        {"note", options.note},
-        {"source",
-         {{"path", options.source},
-          {"size", size},
-          {"logical_sector_size", info.device.logical_sector_size},
-          {"model", info.device.model},
-          {"serial", info.device.serial},
-          {"kind", info.kind}}},
-        {"streams", json::array({{{"id", 0}, {"kind", info.kind}, {"offset", 0}, {"size", size},
-                                  {"used_bytes", info.used.used_bytes()}, {"filesystem", filesystem}}})},
-        {"disk", nullptr}};
-    return manifest.dump(2);
-}
-
-// Hands out the used extents as jobs of up to one chunk of bytes.
+// Hands out every stream's used extents as jobs of up to one chunk of bytes.
 class JobReader {
 public:
-    JobReader(io::BlockSource& source, std::vector<fs::Extent> extents)
-        : source_(source), extents_(std::move(extents)) {}
+    JobReader(io::BlockSource& source, const std::vector<ops::StreamPlan>& streams)
+        : source_(source), streams_(streams) {}
 
     Result<std::optional<Job>> next() {
         Job job;
         std::size_t filled = 0;
-        while (filled < format::kChunkSize && index_ < extents_.size()) {
-            const auto& e = extents_[index_];
+        while (filled < format::kChunkSize && advance()) {
+            const auto& e = streams_[stream_].used.extents[extent_];
             const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(e.length - within_, format::kChunkSize - filled));
-            job.segments.push_back({e.offset + within_, n});
+            job.segments.push_back({streams_[stream_].id, e.offset + within_, n});
             filled += n;
             within_ += n;
-            if (within_ == e.length) {
-                ++index_;
-                within_ = 0;
-            }
         }
         if (job.segments.empty()) return std::optional<Job>{};
         job.buffer.resize(filled);
         std::size_t at = 0;
         for (const auto& s : job.segments) {
-            if (auto r = source_.read_at(s.offset, std::span(job.buffer).subspan(at, s.length)); !r)
+            const auto& plan = *std::ranges::find(streams_, s.stream, &ops::StreamPlan::id);
+            if (auto r = source_.read_at(plan.base + s.offset, std::span(job.buffer).subspan(at, s.length)); !r)
                 return std::unexpected(r.error());
             at += s.length;
         }
@@ -130,9 +54,26 @@ public:
     }
 
 private:
+    // Moves to the next extent with bytes left; false when all are done.
+    bool advance() {
+        while (stream_ < streams_.size()) {
+            const auto& extents = streams_[stream_].used.extents;
+            if (extent_ < extents.size() && within_ < extents[extent_].length) return true;
+            if (extent_ < extents.size()) {
+                ++extent_;
+            } else {
+                ++stream_;
+                extent_ = 0;
+            }
+            within_ = 0;
+        }
+        return false;
+    }
+
     io::BlockSource& source_;
-    std::vector<fs::Extent> extents_;
-    std::size_t index_ = 0;
+    const std::vector<ops::StreamPlan>& streams_;
+    std::size_t stream_ = 0;
+    std::size_t extent_ = 0;
     std::uint64_t within_ = 0;
 };
 
@@ -142,9 +83,31 @@ Error space_error(const Error& cause, const CaptureOptions& options, std::uint64
     const auto estimate = static_cast<std::uint64_t>(ratio * static_cast<double>(total));
     return make_error(Errc::no_space,
                       "the destination of " + options.image + " filled up after " + devices::human_size(written) +
-                          " (" + cause.message() + "); the whole image needs about " +
-                          devices::human_size(estimate),
+                          " (" + cause.message() + "); the whole image needs about " + devices::human_size(estimate),
                       "free that much space or choose another destination; the partial image was removed");
+}
+
+Result<std::vector<ops::Piece>> pack_job(Job& job, int level) {
+    thread_local std::unique_ptr<ops::ChunkPacker> packer;  // one zstd context per worker thread
+    thread_local int packer_level = 0;
+    if (!packer || packer_level != level) {
+        packer = std::make_unique<ops::ChunkPacker>(level);
+        packer_level = level;
+    }
+    std::vector<ops::Piece> pieces;
+    std::size_t at = 0;
+    for (const auto& s : job.segments) {
+        auto packed = packer->pack(s.stream, s.offset, std::span(job.buffer).subspan(at, s.length));
+        if (!packed) return std::unexpected(packed.error());
+        std::ranges::move(*packed, std::back_inserter(pieces));
+        at += s.length;
+    }
+    return pieces;
+}
+
+std::string describe_source(const ops::CapturePlan& plan) {
+    if (plan.layout) return plan.layout->label + " disk, " + std::to_string(plan.layout->partitions.size()) + " partitions";
+    return plan.streams.front().filesystem ? plan.streams.front().filesystem->type : "raw";
 }
 
 }  // namespace
@@ -155,51 +118,37 @@ Result<CaptureReport> capture(const CaptureOptions& options, Progress& progress)
         return std::unexpected(make_error(Errc::invalid_argument, "compression level must be 1 to 19"));
     auto source = io::open_source(options.source);
     if (!source) return std::unexpected(with_hint(source.error(), "check the source path; `lifeboat disks` lists disks"));
-    auto info = examine(**source, options, progress);
-    if (!info) return std::unexpected(info.error());
+    auto plan = ops::plan_capture(**source, options.source, progress);
+    if (!plan) return std::unexpected(plan.error());
     const std::uint64_t size = (*source)->size();
 
     auto writer = format::ImageWriter::create(options.image, options.split, options.force,
-                                              build_manifest(options, *info, size));
+                                              ops::manifest_for(options, *plan, size));
     if (!writer) return std::unexpected(writer.error());
 
     CaptureReport report;
     report.source_size = size;
-    report.used_bytes = info->used.used_bytes();
-    report.filesystem = info->kind == "filesystem" ? info->device.filesystem->type : "raw";
+    report.used_bytes = plan->used_bytes();
+    report.filesystem = describe_source(*plan);
 
     const unsigned threads = worker_count(options.threads);
-    JobReader reader(**source, info->used.extents);
+    JobReader reader(**source, plan->streams);
     ops::OrderedPipeline<Job, std::vector<ops::Piece>> pipeline(threads, in_flight_limit(threads));
     std::uint64_t done = 0;
-    Status status = pipeline.run(
-        [&] { return reader.next(); },
-        [&](Job& job) -> Result<std::vector<ops::Piece>> {
-            thread_local std::unique_ptr<ops::ChunkPacker> packer;
-            if (!packer) packer = std::make_unique<ops::ChunkPacker>(options.level);
-            std::vector<ops::Piece> pieces;
-            std::size_t at = 0;
-            for (const auto& s : job.segments) {
-                auto packed = packer->pack(0, s.offset, std::span(job.buffer).subspan(at, s.length));
-                if (!packed) return std::unexpected(packed.error());
-                std::ranges::move(*packed, std::back_inserter(pieces));
-                at += s.length;
-            }
-            return pieces;
-        },
-        [&](std::vector<ops::Piece>& pieces) -> Status {
-            for (auto& p : pieces) {
-                done += p.record.length;
-                if (p.record.kind == format::RecordKind::zeros) {
-                    report.zero_bytes += p.record.length;
-                    (*writer)->add_zeros(p.record.stream, p.record.offset, p.record.length);
-                } else if (auto s = (*writer)->add_chunk(p.record, p.stored); !s) {
-                    return s;
-                }
-            }
-            progress.update({"capture", done, report.used_bytes});
-            return {};
-        });
+    Status status = pipeline.run([&] { return reader.next(); }, [&](Job& job) { return pack_job(job, options.level); },
+                                 [&](std::vector<ops::Piece>& pieces) -> Status {
+                                     for (auto& p : pieces) {
+                                         done += p.record.length;
+                                         if (p.record.kind == format::RecordKind::zeros) {
+                                             report.zero_bytes += p.record.length;
+                                             (*writer)->add_zeros(p.record.stream, p.record.offset, p.record.length);
+                                         } else if (auto s = (*writer)->add_chunk(p.record, p.stored); !s) {
+                                             return s;
+                                         }
+                                     }
+                                     progress.update({"capture", done, report.used_bytes});
+                                     return {};
+                                 });
     if (status) status = (*writer)->finish();
     if (!status) {
         (*writer)->abandon();

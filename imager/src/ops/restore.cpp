@@ -1,107 +1,180 @@
-// restore(): image -> check every chunk on every core -> target, in order,
-// stopping at the first damaged chunk. Nothing is written before the image's
-// structure and the target have passed every check.
+// restore(): plan (every check, no writes) -> confirm -> check again -> write
+// every placed stream, chunks checked on every core and written in order,
+// stopping at the first damaged one -> the partition table, last -> sync ->
+// the kernel re-reads the table -> --grow's filesystem resize.
 #include "format/image_file.hpp"
 #include "imager/devices.hpp"
 #include "imager/image_ops.hpp"
 #include "io/block_source.hpp"
-#include "ops/ordered_pipeline.hpp"
+#include "io/external_tool.hpp"
 #include "ops/ops_common.hpp"
+#include "ops/ordered_pipeline.hpp"
 #include "ops/record_reader.hpp"
+#include "ops/restore_plan.hpp"
 
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 namespace imager {
 
 namespace {
 
-// A missing regular-file target is created at the image's size; a missing
-// device is an error.
-Result<bool> create_file_target(const std::string& target, std::uint64_t size) {
-    struct stat st {};
-    if (::stat(target.c_str(), &st) == 0) return false;
-    if (errno != ENOENT || target.starts_with("/dev/"))
-        return std::unexpected(with_hint(sys_error("open target " + target, errno),
-                                         "check the target; `lifeboat disks` lists disks"));
-    const int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) return std::unexpected(sys_error("create " + target, errno));
+Status create_file(const std::string& path, std::uint64_t size) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return std::unexpected(sys_error("create " + path, errno));
     const int rc = ::ftruncate(fd, static_cast<off_t>(size));
     const int err = errno;
     ::close(fd);
-    if (rc != 0) {
-        ::unlink(target.c_str());
-        return std::unexpected(sys_error("size " + target, err));
-    }
-    return true;
+    if (rc != 0) return std::unexpected(sys_error("size " + path, err));
+    return {};
 }
 
-Status check_target(const RestoreOptions& options, const io::BlockSink& sink, std::uint64_t needed) {
-    if (sink.size() < needed)
-        return std::unexpected(make_error(
-            Errc::no_space,
-            options.target + " holds " + std::to_string(sink.size()) + " bytes; the image needs " +
-                std::to_string(needed) + " (" + std::to_string(needed - sink.size()) + " bytes missing)",
-            "restore onto a target at least " + devices::human_size(needed) + " large"));
-    auto device = devices::describe(options.target);
-    if (device && device->in_use())
-        return std::unexpected(make_error(Errc::target_refused, options.target + " is in use (mounted or swap)",
-                                          "unmount it (and swapoff) first; nothing was written"));
-    return {};
+// Writes one record where its stream is placed, clipped to the placement.
+Status write_record(io::BlockSink& sink, const ops::Placement& place, const ops::RecordJob& job) {
+    const auto& r = job.record;
+    if (r.offset >= place.write_limit) return {};
+    const std::uint64_t length = std::min(r.length, place.write_limit - r.offset);
+    const std::uint64_t at = place.target_offset + r.offset;
+    if (r.kind == format::RecordKind::zeros) return sink.zero_range(at, length);
+    return sink.write_at(at, std::span(job.bytes).first(static_cast<std::size_t>(length)));
+}
+
+Status write_streams(const ops::RestorePlan& plan, const std::vector<ops::Placement>& placements, io::BlockSink& sink,
+                     unsigned threads, Progress& progress, RestoreReport& report) {
+    const auto& image = *plan.image;
+    std::vector<format::IndexRecord> wanted;
+    const auto placed = [&](const format::IndexRecord& r) {
+        return std::ranges::find(placements, r.stream, &ops::Placement::stream) != placements.end();
+    };
+    for (const auto& r : image.records())
+        if (placed(r)) wanted.push_back(r);
+    const std::uint64_t total = ops::total_length(wanted);
+    std::uint64_t done = 0;
+    ops::RecordReader records(image, placed);
+    const unsigned workers = worker_count(threads);
+    ops::OrderedPipeline<ops::RecordJob, ops::RecordJob> pipeline(workers, in_flight_limit(workers));
+    return pipeline.run([&] { return records.next(); }, ops::unpack_job, [&](ops::RecordJob& job) -> Status {
+        const auto& place = *std::ranges::find(placements, job.record.stream, &ops::Placement::stream);
+        if (auto s = write_record(sink, place, job); !s) return s;
+        (job.record.kind == format::RecordKind::zeros ? report.zero_bytes : report.data_bytes) += job.record.length;
+        done += job.record.length;
+        progress.update({"restore", done, total});
+        return {};
+    });
+}
+
+void reread_partitions(const std::string& target, Progress& progress) {
+    struct stat st {};
+    if (::stat(target.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) return;
+    const int fd = ::open(target.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    if (::ioctl(fd, BLKRRPART) != 0)
+        progress.note("the kernel did not re-read the partition table of " + target + " (" + std::strerror(errno) +
+                      "): reboot, or run partprobe, before using its partitions");
+    ::close(fd);
+}
+
+// --grow: the filesystem of the grown partition, by its own tools.
+void grow_filesystem(const ops::RestorePlan& plan, Progress& progress) {
+    const auto& src = *plan.source_layout;
+    const auto& dst = *plan.target_layout;
+    for (std::size_t i = 0; i < dst.partitions.size(); ++i) {
+        if (dst.partitions[i].end_sector == src.partitions[i].end_sector) continue;
+        const auto& part = dst.partitions[i];
+        auto described = devices::describe(plan.target);
+        std::string type;
+        if (described)
+            for (const auto& p : described->partitions)
+                if (p.number == part.number && p.filesystem) type = p.filesystem->type;
+        std::vector<std::vector<std::string>> steps;
+        if (type == "ext2" || type == "ext3" || type == "ext4")
+            steps = {{"e2fsck", "-fy", ""}, {"resize2fs", ""}};
+        else if (type == "ntfs")
+            steps = {{"ntfsresize", "--force", "--no-progress-bar", ""}};
+        const auto what = "partition " + std::to_string(part.number) + (type.empty() ? "" : " (" + type + ")");
+        const bool tools = !steps.empty() && std::ranges::all_of(steps, [](auto& s) { return io::have_program(s[0]); });
+        if (!tools) {
+            progress.note("--grow: " + what + " grew, its filesystem did not (Lifeboat grows ext2/3/4 with " +
+                          "resize2fs and NTFS with ntfsresize, when present)");
+            continue;
+        }
+        const std::uint64_t ss = dst.logical_sector_size;
+        auto loop = io::LoopDevice::attach(plan.target, part.start_sector * ss, part.sectors() * ss);
+        if (!loop) {
+            progress.note("--grow: cannot reach " + what + ": " + loop.error().message());
+            continue;
+        }
+        for (auto& step : steps) {
+            step.back() = loop->path();
+            auto rc = io::run_program(step);
+            // e2fsck exits 1 when it fixed something (here: nothing but counters); 2+ is trouble.
+            const int worst = step[0] == "e2fsck" ? 1 : 0;
+            if (!rc || *rc > worst) {
+                progress.note("--grow: " + step[0] + " failed on " + what + "; its filesystem keeps its old size");
+                break;
+            }
+        }
+        progress.note("--grow: " + what + " and its filesystem now fill the disk");
+    }
+}
+
+// An MBR holds no disk size, so the captured MBR and EBR sectors are right on
+// any target as they are, byte for byte, CHS fields included (libparted
+// computes those its own way). They live in the streams outside partitions.
+Status rewrite_mbr_sectors(const ops::RestorePlan& plan, const RestoreOptions& options, Progress& progress) {
+    std::vector<ops::Placement> tables;
+    std::ranges::copy_if(plan.placements, std::back_inserter(tables), &ops::Placement::outside_partitions);
+    auto sink = io::open_sink(options.target);
+    if (!sink) return std::unexpected(sink.error());
+    RestoreReport ignored;
+    SilentProgress quiet;
+    (void)progress;
+    if (auto s = write_streams(plan, tables, **sink, options.threads, quiet, ignored); !s) return s;
+    return (*sink)->sync();
 }
 
 }  // namespace
 
 Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress, Prompt& prompt) {
     const auto started = std::chrono::steady_clock::now();
-    auto image = format::ImageReader::open(options.image);
-    if (!image) return std::unexpected(image.error());
-    const auto& reader = **image;
-    if (reader.streams().size() != 1)
-        return std::unexpected(make_error(Errc::unsupported, options.image + " holds " +
-                                                                 std::to_string(reader.streams().size()) + " streams",
-                                          "this Lifeboat restores single-filesystem images only"));
-    const std::uint64_t needed = reader.streams().front().size;
+    auto plan = ops::plan_restore(options);
+    if (!plan) return std::unexpected(plan.error());
+    RestoreReport report;
+    report.plan = plan->text();
+    if (options.dry_run) return report;
 
-    auto created = create_file_target(options.target, needed);
-    if (!created) return std::unexpected(created.error());
-    auto sink = io::open_sink(options.target);
-    if (!sink) return std::unexpected(sink.error());
-    if (auto s = check_target(options, **sink, needed); !s) {
-        if (*created) ::unlink(options.target.c_str());
-        return std::unexpected(s.error());
-    }
-    if (!*created && !options.assume_yes &&
-        !prompt.confirm("Everything on " + options.target + " will be overwritten by " + options.image + ".",
+    if (!plan->create_target && !options.assume_yes &&
+        !prompt.confirm(report.plan + "Everything on " + options.target + " will be replaced by " + options.image + ".",
                         options.target))
         return std::unexpected(make_error(Errc::cancelled, "restore onto " + options.target + " cancelled",
                                           "nothing was written"));
-
+    if (auto s = ops::check_target(options, *plan); !s) return std::unexpected(s.error());  // right before writing
+    if (plan->create_target)
+        if (auto s = create_file(options.target, plan->target_size); !s) return std::unexpected(s.error());
+    auto sink = io::open_sink(options.target);
+    if (!sink) return std::unexpected(sink.error());
     if (options.discard)
-        if (auto s = (*sink)->discard_range(0, needed); !s) return std::unexpected(s.error());
+        for (const auto& p : plan->placements)
+            if (auto s = (*sink)->discard_range(p.target_offset, p.write_limit); !s) return std::unexpected(s.error());
 
-    RestoreReport report;
-    const std::uint64_t total = ops::total_length(reader.records());
-    std::uint64_t done = 0;
-    ops::RecordReader records(reader);
-    const unsigned threads = worker_count(options.threads);
-    ops::OrderedPipeline<ops::RecordJob, ops::RecordJob> pipeline(threads, in_flight_limit(threads));
-    Status status = pipeline.run([&] { return records.next(); }, ops::unpack_job, [&](ops::RecordJob& job) -> Status {
-        const auto& r = job.record;
-        const std::uint64_t at = reader.stream(r.stream).offset + r.offset;
-        Status s = r.kind == format::RecordKind::zeros ? (*sink)->zero_range(at, r.length)
-                                                        : (*sink)->write_at(at, job.bytes);
-        if (!s) return s;
-        (r.kind == format::RecordKind::zeros ? report.zero_bytes : report.data_bytes) += r.length;
-        done += r.length;
-        progress.update({"restore", done, total});
-        return {};
-    });
+    Status status = write_streams(*plan, plan->placements, **sink, options.threads, progress, report);
     if (status) status = (*sink)->sync();
+    sink->reset();  // libparted opens the target itself
+    if (status && plan->target_layout) status = disk::write_layout(options.target, *plan->target_layout);
+    if (status && plan->target_layout && plan->target_layout->label == "msdos" && !options.grow)
+        status = rewrite_mbr_sectors(*plan, options, progress);
     if (!status) return std::unexpected(status.error());
+    if (plan->target_layout) {
+        reread_partitions(options.target, progress);
+        if (options.grow) grow_filesystem(*plan, progress);
+    }
     report.seconds = seconds_since(started);
     return report;
 }

@@ -1,0 +1,86 @@
+#include "io/external_tool.hpp"
+
+#include <fcntl.h>
+#include <linux/loop.h>
+#include <spawn.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+
+extern char** environ;
+
+namespace imager::io {
+
+Result<LoopDevice> LoopDevice::attach(const std::string& backing, std::uint64_t offset, std::uint64_t size) {
+    const int control = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+    if (control < 0) return std::unexpected(sys_error("open /dev/loop-control", errno));
+    const int number = ::ioctl(control, LOOP_CTL_GET_FREE);
+    const int err = errno;
+    ::close(control);
+    if (number < 0) return std::unexpected(sys_error("find a free loop device", err));
+    const std::string path = "/dev/loop" + std::to_string(number);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return std::unexpected(sys_error("open " + path, errno));
+    const int backing_fd = ::open(backing.c_str(), O_RDWR | O_CLOEXEC);
+    if (backing_fd < 0) {
+        const int e = errno;
+        ::close(fd);
+        return std::unexpected(sys_error("open " + backing, e));
+    }
+    loop_config config{};
+    config.fd = static_cast<__u32>(backing_fd);
+    config.info.lo_offset = offset;
+    config.info.lo_sizelimit = size;
+    config.info.lo_flags = LO_FLAGS_AUTOCLEAR;
+    const int rc = ::ioctl(fd, LOOP_CONFIGURE, &config);
+    const int e = errno;
+    ::close(backing_fd);  // the loop device holds its own reference
+    if (rc != 0) {
+        ::close(fd);
+        return std::unexpected(sys_error("attach " + backing + " to " + path, e));
+    }
+    return LoopDevice(fd, path);
+}
+
+LoopDevice::LoopDevice(LoopDevice&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) { other.fd_ = -1; }
+
+LoopDevice::~LoopDevice() {
+    if (fd_ < 0) return;
+    ::ioctl(fd_, LOOP_CLR_FD, 0);
+    ::close(fd_);
+}
+
+bool have_program(const std::string& program) {
+    const char* path = std::getenv("PATH");
+    std::istringstream dirs(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+    std::string dir;
+    while (std::getline(dirs, dir, ':'))
+        if (!dir.empty() && ::access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+    return false;
+}
+
+Result<int> run_program(const std::vector<std::string>& argv) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    pid_t pid = 0;
+    const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) return std::unexpected(sys_error("run " + argv[0], rc));
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return std::unexpected(sys_error("wait for " + argv[0], errno));
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace imager::io

@@ -1,0 +1,233 @@
+#include "ops/restore_plan.hpp"
+
+#include "io/block_source.hpp"
+#include "ops/layout_json.hpp"
+#include "ops/ops_common.hpp"
+
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace imager::ops {
+
+namespace {
+
+using nlohmann::json;
+using devices::human_size;
+
+constexpr std::uint64_t kGptBackupSectors = 33;  // 32 sectors of entries + the header
+
+// Bytes a layout needs on a target: every partition in place, plus a GPT's backup.
+std::uint64_t bytes_needed(const disk::DiskLayout& l) {
+    std::uint64_t end = 1;
+    for (const auto& p : l.partitions) end = std::max(end, p.end_sector + 1);
+    if (l.label == "gpt") end += kGptBackupSectors;
+    return end * l.logical_sector_size;
+}
+
+std::string stream_label(const json& s) {
+    const auto role = s.value("role", std::string("stream"));
+    std::string what = role == "partition" ? "partition " + std::to_string(s.value("partition", 0))
+                       : role == "gap"     ? "boot area / gap"
+                                           : role;
+    if (s.contains("filesystem") && s["filesystem"].is_object()) {
+        what += " (" + s["filesystem"].value("type", std::string()) ;
+        const auto label = s["filesystem"].value("label", std::string());
+        if (!label.empty()) what += " '" + label + "'";
+        what += ")";
+    }
+    return what;
+}
+
+// Grows the last partition to the end of a larger target.
+void grow_last(disk::DiskLayout& l, std::uint64_t target_size, std::vector<std::string>& notes) {
+    auto last = std::ranges::max_element(l.partitions, {}, &disk::PartitionEntry::end_sector);
+    if (last == l.partitions.end() || last->kind == "extended") {
+        notes.push_back("--grow: the last partition cannot grow (none, or an extended partition)");
+        return;
+    }
+    const std::uint64_t sectors = target_size / l.logical_sector_size;
+    const std::uint64_t end = l.label == "gpt" ? sectors - kGptBackupSectors - 1 : sectors - 1;
+    if (end > last->end_sector) {
+        notes.push_back("--grow: partition " + std::to_string(last->number) + " grows by " +
+                        human_size((end - last->end_sector) * l.logical_sector_size));
+        last->end_sector = end;
+    }
+}
+
+Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, const json& streams) {
+    const auto& src = *plan.source_layout;
+    if (options.partition != 0) {
+        for (const auto& s : streams)
+            if (s.value("role", "") == "partition" && s.value("partition", 0) == options.partition) {
+                const auto size = s.value("size", std::uint64_t{0});
+                plan.placements.push_back({s.value("id", std::uint16_t{0}), 0, size, stream_label(s)});
+                plan.needed_size = size;
+                return plan;
+            }
+        return std::unexpected(make_error(Errc::invalid_argument,
+                                          "the image has no partition " + std::to_string(options.partition),
+                                          "`lifeboat info IMAGE` lists its partitions"));
+    }
+    plan.needed_size = bytes_needed(src);
+    if (plan.create_target) plan.target_size = src.size_bytes;
+    disk::DiskLayout target = src;
+    target.size_bytes = plan.target_size;
+    if (options.grow) grow_last(target, plan.target_size, plan.notes);
+    plan.target_layout = target;
+    // The old backup GPT is not copied: write_layout puts a new one at the target's end.
+    const std::uint64_t old_backup = src.label == "gpt" ? src.size_bytes - kGptBackupSectors * src.logical_sector_size
+                                                        : src.size_bytes;
+    for (const auto& s : streams) {
+        const auto offset = s.value("offset", std::uint64_t{0});
+        const auto size = s.value("size", std::uint64_t{0});
+        const std::uint64_t end = std::min({offset + size, plan.target_size, old_backup});
+        if (end <= offset) continue;
+        plan.placements.push_back({s.value("id", std::uint16_t{0}), offset, end - offset, stream_label(s),
+                                   s.value("role", "") == "gap"});
+    }
+    return plan;
+}
+
+}  // namespace
+
+Result<RestorePlan> plan_restore(const RestoreOptions& options) {
+    RestorePlan plan;
+    auto image = format::ImageReader::open(options.image);
+    if (!image) return std::unexpected(image.error());
+    plan.image = std::move(*image);
+    plan.target = options.target;
+    const auto manifest = json::parse(plan.image->manifest_json(), nullptr, false);
+    if (manifest.contains("disk") && manifest["disk"].is_object()) {
+        auto layout = layout_from_json(manifest["disk"]);
+        if (!layout) return std::unexpected(layout.error());
+        plan.source_layout = std::move(*layout);
+    } else if (options.partition != 0 || options.grow) {
+        return std::unexpected(make_error(Errc::invalid_argument, options.image + " is not a whole-disk image",
+                                          "--partition and --grow apply to whole-disk images"));
+    }
+
+    struct stat st {};
+    if (::stat(options.target.c_str(), &st) != 0) {
+        if (errno != ENOENT || options.target.starts_with("/dev/"))
+            return std::unexpected(with_hint(sys_error("target " + options.target, errno),
+                                             "check the target; `lifeboat disks` lists disks"));
+        plan.create_target = true;
+    } else {
+        auto source = io::open_source(options.target);
+        if (!source) return std::unexpected(source.error());
+        plan.target_size = (*source)->size();
+        auto device = devices::describe(options.target);
+        if (device) plan.target_device = std::move(*device);
+    }
+
+    if (plan.source_layout) {
+        auto disk = plan_disk(std::move(plan), options, manifest["streams"]);
+        if (!disk) return std::unexpected(disk.error());
+        plan = std::move(*disk);
+    } else {
+        const auto& s = plan.image->streams().front();
+        plan.needed_size = s.size;
+        plan.placements.push_back({s.id, 0, s.size, stream_label(manifest["streams"][0])});
+    }
+    if (plan.create_target) plan.target_size = std::max(plan.target_size, plan.needed_size);
+    if (plan.target_size < plan.needed_size)
+        return std::unexpected(make_error(
+            Errc::no_space,
+            options.target + " holds " + std::to_string(plan.target_size) + " bytes; the image needs " +
+                std::to_string(plan.needed_size) + " (" + std::to_string(plan.needed_size - plan.target_size) +
+                " bytes missing)",
+            "restore onto a target of at least " + human_size(plan.needed_size) + "; nothing was written"));
+    if (auto s = check_target(options, plan); !s) return std::unexpected(s.error());
+    return plan;
+}
+
+Status check_target(const RestoreOptions& options, const RestorePlan& plan) {
+    if (plan.create_target) return {};
+    auto now = devices::describe(options.target);
+    if (!now) return std::unexpected(now.error());
+    const auto refuse = [&](Errc code, const std::string& why, const std::string& hint) {
+        return std::unexpected(make_error(code, "refusing to restore onto " + options.target + ": " + why,
+                                          hint + "; nothing was written"));
+    };
+    if (now->size != plan.target_size || (options.expect_size && now->size != options.expect_size) ||
+        (!options.expect_serial.empty() && now->serial != options.expect_serial))
+        return refuse(Errc::target_changed, "its size or serial changed since it was chosen",
+                      "check which disk this is and choose it again");
+    if (plan.source_layout && options.partition == 0 &&
+        now->logical_sector_size != plan.source_layout->logical_sector_size)
+        return refuse(Errc::sector_size_mismatch,
+                      "its sectors are " + std::to_string(now->logical_sector_size) + " bytes, the image's " +
+                          std::to_string(plan.source_layout->logical_sector_size),
+                      "restore onto a disk with " + std::to_string(plan.source_layout->logical_sector_size) +
+                          "-byte sectors");
+    if (now->in_use())
+        return refuse(Errc::target_in_use, "something on it is mounted or used as swap",
+                      "unmount it (and swapoff) first");
+    for (std::uint32_t v = 1; v <= plan.image->volume_count(); ++v)
+        if (devices::reads_from(format::volume_name(options.image, v), options.target))
+            return refuse(Errc::target_holds_image, "the image is stored on it",
+                          "put the image on another disk, or restore onto another disk");
+    std::ifstream boot("/run/lifeboat/boot-device");
+    std::string boot_device;
+    if (boot && std::getline(boot, boot_device) && !boot_device.empty() &&
+        devices::reads_from(boot_device, options.target))
+        return refuse(Errc::target_is_boot_medium, "Lifeboat is running from it",
+                      "restore onto another disk, or boot Lifeboat from other media (or copy it to RAM)");
+    return {};
+}
+
+std::string RestorePlan::text() const {
+    std::ostringstream out;
+    const auto manifest = json::parse(image->manifest_json(), nullptr, false);
+    out << "Image   " << image->path() << "  (" << manifest.value("host", std::string()) << ", "
+        << manifest.value("created", std::string()) << ")\n";
+    out << "Target  " << target << "  " << human_size(target_size)
+        << (create_target ? "  (a new file)" : "") << "\n";
+    if (source_layout && target_layout) {
+        const auto& s = *source_layout;
+        const auto& t = *target_layout;
+        out << "Table   " << s.label << " " << s.disk_id << ", " << s.partitions.size() << " partitions, written as on "
+            << "the source disk (" << human_size(s.size_bytes) << ")\n";
+        out << "  #  IMAGE START   IMAGE SIZE  ->  TARGET START  TARGET SIZE  TYPE\n";
+        for (std::size_t i = 0; i < s.partitions.size() && i < t.partitions.size(); ++i) {
+            const auto& a = s.partitions[i];
+            const auto& b = t.partitions[i];
+            const auto type = devices::partition_type_name(a.type);
+            char line[256];
+            std::snprintf(line, sizeof line, "  %-2d %-13s %-11s     %-13s %-11s  %s\n", a.number,
+                          human_size(a.start_sector * s.logical_sector_size).c_str(),
+                          human_size(a.sectors() * s.logical_sector_size).c_str(),
+                          human_size(b.start_sector * t.logical_sector_size).c_str(),
+                          human_size(b.sectors() * t.logical_sector_size).c_str(),
+                          (type.empty() ? a.type : type).c_str());
+            out << line;
+        }
+    }
+    out << "Writes\n";
+    for (const auto& p : placements)
+        out << "  " << p.what << ": " << human_size(p.write_limit) << " at byte " << p.target_offset << "\n";
+    if (target_layout) out << "  the partition table, last\n";
+    if (target_device) {
+        out << "Erases  everything on " << target;
+        if (!target_device->table_type.empty())
+            out << " (now: " << target_device->table_type << ", " << target_device->partitions.size()
+                << " partitions";
+        for (const auto& p : target_device->partitions)
+            if (p.filesystem)
+                out << "; " << p.number << ": " << p.filesystem->type
+                    << (p.filesystem->label.empty() ? "" : " '" + p.filesystem->label + "'");
+        if (!target_device->table_type.empty()) out << ")";
+        if (target_device->filesystem) out << " (now: " << target_device->filesystem->type << ")";
+        out << "\n";
+    }
+    for (const auto& n : notes) out << "Note    " << n << "\n";
+    return out.str();
+}
+
+}  // namespace imager::ops

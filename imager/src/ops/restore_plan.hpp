@@ -1,0 +1,46 @@
+// Restore, step one: every check and every decision, no writes. The plan says
+// which stream goes where on the target, which table is written, and what the
+// target holds now (everything that will be erased); --dry-run prints it, the
+// wizard shows it. check_target() runs while planning and again right before
+// the first byte is written.
+#pragma once
+
+#include "format/image_file.hpp"
+#include "imager/devices.hpp"
+#include "imager/disk_layout.hpp"
+#include "imager/image_ops.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace imager::ops {
+
+struct Placement {
+    std::uint16_t stream = 0;
+    std::uint64_t target_offset = 0;  // where the stream's byte 0 goes
+    std::uint64_t write_limit = 0;    // stream bytes at or past this are not written
+    std::string what;                 // "partition 2 (ext4 'root')", "boot area"
+    bool outside_partitions = false;  // a boot area or gap: it holds the MBR, EBRs, GPT
+};
+
+struct RestorePlan {
+    std::unique_ptr<format::ImageReader> image;
+    std::optional<disk::DiskLayout> source_layout;  // whole-disk images
+    std::optional<disk::DiskLayout> target_layout;  // the table to write, if any
+    std::string target;
+    bool create_target = false;  // a missing regular file, made at needed_size
+    std::uint64_t target_size = 0;
+    std::uint64_t needed_size = 0;
+    std::optional<devices::Device> target_device;  // what the target holds now
+    std::vector<Placement> placements;
+    std::vector<std::string> notes;  // e.g. what --grow will and will not do
+
+    [[nodiscard]] std::string text() const;
+};
+
+[[nodiscard]] Result<RestorePlan> plan_restore(const RestoreOptions& options);
+[[nodiscard]] Status check_target(const RestoreOptions& options, const RestorePlan& plan);
+
+}  // namespace imager::ops
