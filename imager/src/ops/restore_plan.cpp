@@ -166,13 +166,13 @@ Status check_target(const RestoreOptions& options, const RestorePlan& plan) {
                           std::to_string(plan.source_layout->logical_sector_size),
                       "restore onto a disk with " + std::to_string(plan.source_layout->logical_sector_size) +
                           "-byte sectors");
-    if (now->in_use())
-        return refuse(Errc::target_in_use, "something on it is mounted or used as swap",
-                      "unmount it (and swapoff) first");
     for (std::uint32_t v = 1; v <= plan.image->volume_count(); ++v)
         if (devices::reads_from(format::volume_name(options.image, v), options.target))
             return refuse(Errc::target_holds_image, "the image is stored on it",
                           "put the image on another disk, or restore onto another disk");
+    if (now->in_use())
+        return refuse(Errc::target_in_use, "something on it is mounted or used as swap",
+                      "unmount it (and swapoff) first");
     std::ifstream boot("/run/lifeboat/boot-device");
     std::string boot_device;
     if (boot && std::getline(boot, boot_device) && !boot_device.empty() &&
