@@ -96,6 +96,12 @@ h=$(L .header.file_offset) m=$(L .manifest.file_offset) ms=$(L .manifest.size)
 ix=$(L .index.file_offset) tr=$(L .trailer.file_offset)
 for at in 0 20 40 50 63; do flip_case 'volume header' "$at" "volume header"; done
 for at in 0 32 48 56 100 250 255; do flip_case 'image header' $((h + at)) "header +$at"; done
+# A flipped byte in a version field is damage too (the seal does not match),
+# not an image from "format version 254": FORMAT.md checks the hash before
+# the version ("Checks a reader makes": magic, hash, version).
+flip_case 'volume header' 8 "volume header version field"
+flip_case 'image header' $((h + 8)) "header version field"
+flip_case 'trailer' $(($(fsize "$base") - 128 + 8)) "trailer version field"
 for at in 0 $((ms / 2)) $((ms - 1)); do flip_case 'manifest' $((m + at)) "manifest +$at"; done
 for at in 0 30 $((48 + 16)) $((48 * 2 + 40)) $(($(L .index.size) - 1)); do flip_case 'index' $((ix + at)) "index +$at"; done
 for at in 0 20 40 64 90 127; do flip_case 'trailer' $((tr + at)) "trailer +$at"; done

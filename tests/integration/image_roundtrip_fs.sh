@@ -88,12 +88,12 @@ fs_check() {
     fat*) fsck.fat -n "$img" >"$out" 2>&1 || rc=$? ;;
     exfat)
         fsck.exfat -n "$img" >"$out" 2>&1 || rc=$?
-        grep -q 'clean' "$out" || rc=${rc/#0/1}
+        grep -q 'clean' "$out" || { [ "$rc" -ne 0 ] || rc=1; }
         ;;
     ntfs)  # ntfsfix -n says what it would do; it must have nothing to do
         ntfsfix -n "$img" >"$out" 2>&1 || rc=$?
-        grep -q 'processed successfully' "$out" || rc=${rc/#0/1}
-        grep -q -i -E 'fail|error|corrupt|inconsisten' "$out" && rc=${rc/#0/1}
+        grep -q 'processed successfully' "$out" || { [ "$rc" -ne 0 ] || rc=1; }
+        grep -q -i -E 'fail|error|corrupt|inconsisten' "$out" && { [ "$rc" -ne 0 ] || rc=1; }
         ;;
     swap) return 0 ;;
     esac
