@@ -22,11 +22,11 @@ std::string summary(const std::string& output) {
 }
 
 // Mounts `image` through a loop device at t/`name`; empty on failure.
-std::string mount_exfat(fs_test::TempDir& t, const std::string& image, const std::string& name, bool read_only) {
+std::string mount_exfat(const fs_test::TempDir& t, const std::string& image, const std::string& name,
+                        bool read_only) {
     const auto loop = sh(std::string("losetup -f --show ") + (read_only ? "-r " : "") + quote(image));
     if (loop.code != 0) return {};
     const std::string dev = loop.out.substr(0, loop.out.find('\n'));
-    t.keep_loop(dev);
     const std::string dir = t / name;
     std::filesystem::create_directories(dir);
     const std::string options = read_only ? "-o ro " : "";
@@ -34,10 +34,13 @@ std::string mount_exfat(fs_test::TempDir& t, const std::string& image, const std
     return dir;
 }
 
-// Unmounts; exfat-fuse is a fuseblk mount, so umount waits for its writes.
-void unmount(const std::string& dir) { (void)sh("umount " + quote(dir)); }
+// Unmounts (exfat-fuse is a fuseblk mount, so umount waits for its writes)
+// and detaches the loop device, which flushes it to the image file.
+void unmount(const std::string& dir) {
+    (void)sh("dev=$(findmnt -n -o SOURCE " + quote(dir) + ") && umount " + quote(dir) + " && losetup -d \"$dev\"");
+}
 
-std::string extract(fs_test::TempDir& t, const std::string& image, const std::string& name) {
+std::string extract(const fs_test::TempDir& t, const std::string& image, const std::string& name) {
     const std::string dir = mount_exfat(t, image, name, true);
     if (dir.empty()) return "mount failed";
     const std::string sums = fs_test::checksums(dir);
@@ -47,7 +50,7 @@ std::string extract(fs_test::TempDir& t, const std::string& image, const std::st
 
 // Scratch files, the tree, every other scratch file deleted, then a late
 // file that lands in the holes (so it needs a FAT chain).
-void populate(fs_test::TempDir& t, const std::string& image, const std::string& tree) {
+void populate(const fs_test::TempDir& t, const std::string& image, const std::string& tree) {
     std::filesystem::create_directories(tree + "/scratch");
     for (int i = 0; i < 20; ++i)
         fs_test::write_random_file(tree + "/scratch/s" + std::to_string(i) + ".bin", 40 * 1024 + 7, 100 + i);

@@ -62,8 +62,9 @@ inline std::string quote(const std::string& s) {
     return q + "'";
 }
 
-// A fresh directory under /tmp, removed (after unmounting anything below it
-// and detaching loop devices noted with keep_loop) when the test ends.
+// A fresh directory under /tmp, removed when the test ends, after unmounting
+// anything below it and detaching loop devices backed by files in it (only
+// those: a device number alone may have been reused by another test).
 class TempDir {
 public:
     TempDir() {
@@ -73,7 +74,8 @@ public:
     ~TempDir() {
         if (path_.empty()) return;
         (void)sh("for m in $(awk '{print $2}' /proc/mounts | grep '^" + path_ + "/'); do umount -l \"$m\"; done");
-        for (const auto& l : loops_) (void)sh("losetup -d " + l);
+        (void)sh("losetup -l -n -O NAME,BACK-FILE | awk 'index($2, \"" + path_ + "/\") == 1 {print $1}' "
+                 "| xargs -r -n1 losetup -d");
         std::error_code ec;
         std::filesystem::remove_all(path_, ec);
     }
@@ -81,11 +83,9 @@ public:
     TempDir& operator=(const TempDir&) = delete;
     [[nodiscard]] std::string operator/(const std::string& name) const { return path_ + "/" + name; }
     [[nodiscard]] const std::string& path() const { return path_; }
-    void keep_loop(const std::string& dev) { loops_.push_back(dev); }
 
 private:
     std::string path_;
-    std::vector<std::string> loops_;
 };
 
 inline void write_random_file(const std::string& path, std::size_t size, std::uint64_t seed) {

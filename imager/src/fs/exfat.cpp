@@ -5,6 +5,7 @@
 #include "fs/parse.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace imager::fs::detail {
 
