@@ -56,6 +56,9 @@ void add_image_commands(CLI::App& app, ImageCommandOptions& o) {
     restore->add_option("--partition", o.restore.partition,
                         "Whole-disk image: restore only partition N onto TARGET (a partition or file)")
         ->check(CLI::Range(1, 128));
+    restore->add_option("--expect-size", o.restore.expect_size,
+                        "Refuse unless TARGET still has this many bytes (as when it was chosen)");
+    restore->add_option("--expect-serial", o.restore.expect_serial, "Refuse unless TARGET still has this serial");
     restore->add_flag("--grow", o.restore.grow,
                       "Whole-disk image on a larger disk: grow the last partition and its filesystem (ext2/3/4, NTFS)");
     add_progress_options(restore, o);
