@@ -11,16 +11,6 @@
 
 namespace imager::devices {
 
-namespace {
-
-std::string strip_deleted(std::string path) {
-    const std::string suffix = " (deleted)";
-    if (path.ends_with(suffix)) path.resize(path.size() - suffix.size());
-    return path;
-}
-
-}  // namespace
-
 bool reads_from(const std::string& file, const std::string& device, const SystemPaths& paths) {
     auto target = identify(device);
     auto image = identify(file);

@@ -37,14 +37,13 @@ std::string unescape_octal(const std::string& s) {
     return out;
 }
 
-// The kernel appends " (deleted)" to a loop's backing_file once it is unlinked.
+}  // namespace
+
 std::string strip_deleted(std::string path) {
     const std::string suffix = " (deleted)";
     if (path.size() > suffix.size() && path.ends_with(suffix)) path.resize(path.size() - suffix.size());
     return path;
 }
-
-}  // namespace
 
 Result<Identity> identify(const std::string& path) {
     struct stat st {};

@@ -34,6 +34,9 @@ struct Identity {
 
 [[nodiscard]] Result<Identity> identify(const std::string& path);
 
+// A loop's backing_file as a path: the kernel appends " (deleted)" once unlinked.
+[[nodiscard]] std::string strip_deleted(std::string path);
+
 class UsageMap {
 public:
     // Reads mountinfo, swaps and the loop devices once.
