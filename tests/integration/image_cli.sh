@@ -8,8 +8,9 @@
 #      destination only): exit 5, the message says how much is needed, and no
 #      file (no .partial) is left, split or not;
 #   4. restore onto an existing target without --yes, stdin not a terminal:
-#      exit 6 and the target unchanged; onto a mounted (read-only) filesystem,
-#      or onto the image itself or one of its volumes: exit 4, nothing changed;
+#      exit 6 and the target unchanged; onto a mounted (read-only) filesystem:
+#      exit 10; onto the image itself (or one of its volumes): exit 11; the
+#      target unchanged each time;
 #   5. --progress=json: JSON lines on stdout with step/done/total, done never
 #      decreasing and the last equal to total, for capture, verify, restore;
 #   6. unknown options and commands, bad values: exit 2 and no file created;
@@ -122,7 +123,7 @@ attach mloop "$e4"
 mkdir -p "$WORK/m"
 mounted "$WORK/m" mount -o ro "$mloop" "$WORK/m" || die "cannot mount $mloop read-only"
 before=$(sha "$mloop")
-lb_expect 4 "restore onto a device with a mounted filesystem (read-only)" restore --yes "$img" "$mloop"
+lb_expect 10 "restore onto a device with a mounted filesystem (read-only) is refused as in use" restore --yes "$img" "$mloop"
 err_has "the refusal says it is mounted" "mounted|in use"
 check "the mounted device is unchanged" [ "$(sha "$mloop")" = "$before" ]
 unmount "$WORK/m"
@@ -134,12 +135,12 @@ head -c $((6 * MiB)) /dev/urandom >"$WORK/rnd.bin"
 lb_ok "capture of random data" capture "$WORK/rnd.bin" "$WORK/self.lbi"
 lb_ok "split capture of random data" capture --split 1M "$WORK/rnd.bin" "$WORK/selfs.lbi"
 self_sha=$(sha "$WORK/self.lbi") vol2_sha=$(sha "$WORK/selfs.lbi.002")
-lb_expect 4 "restore --yes of an image onto the image itself is refused" restore --yes "$WORK/self.lbi" "$WORK/self.lbi"
+lb_expect 11 "restore --yes of an image onto the image itself is refused" restore --yes "$WORK/self.lbi" "$WORK/self.lbi"
 check "the image is unchanged after restoring it onto itself" [ "$(sha "$WORK/self.lbi")" = "$self_sha" ]
 # (A volume is never as large as the stream, so the size check refuses it already.)
 lb restore --yes "$WORK/selfs.lbi" "$WORK/selfs.lbi.002"
-check "restore --yes of a split image onto its own volume .002 is refused (exit $RC: 4 or 5)" \
-    eval '[ "$RC" -eq 4 ] || [ "$RC" -eq 5 ]'
+check "restore --yes of a split image onto its own volume .002 is refused (exit $RC: 11 or 5)" \
+    eval '[ "$RC" -eq 11 ] || [ "$RC" -eq 5 ]'
 check "the volume is unchanged" [ "$(sha "$WORK/selfs.lbi.002")" = "$vol2_sha" ]
 rm -f "$WORK"/self.lbi "$WORK"/selfs.lbi* "$WORK/rnd.bin"
 

@@ -6,9 +6,10 @@
 #   (mkfs.exfat + exfat-fuse), NTFS (mkfs.ntfs -Q + ntfs-3g), swap (mkswap).
 # For each one:
 #   1. capture, and capture --split 1M (several volumes);
-#   2. `info --json`: filesystem type, UUID, label and version as blkid sees
-#      the source; or kind "raw" when Lifeboat has no used-block map for it
-#      (still must round-trip; listed at the end);
+#   2. `info --json`: one stream, no disk; filesystem type, UUID, label and
+#      version as blkid sees the source; or kind "raw" when Lifeboat has no
+#      used-block map for it (still must round-trip; listed at the end); a
+#      bare filesystem taken for a partitioned disk fails;
 #   3. the image is smaller than the used data (numbers printed);
 #   4. restore onto a same-size target full of random junk: the filesystem's
 #      own checker passes (e2fsck -fn, fsck.fat -n, fsck.exfat -n, ntfsfix -n),
@@ -31,6 +32,7 @@ need_fuse
 MiB=$((1 << 20))
 FS_LIST=${LB_FS:-"ext2 ext3 ext4 fat12 fat16 fat32 exfat ntfs swap"}
 RAW_ONES=()
+DISK_ONES=()
 SUMMARY=()
 
 data=$WORK/data
@@ -150,11 +152,21 @@ roundtrip() {
     cp "$OUT" "$WORK/$name.info.json"
     j() { jq -r "$1" "$WORK/$name.info.json"; }
     local kind used image_bytes
-    kind=$(j '.manifest.streams[0].kind')
+    kind=$(j .manifest.source.kind)
     image_bytes=$(fsize "$img")
-    check "$name: source kind equals stream kind ($kind)" [ "$(j .manifest.source.kind)" = "$kind" ]
-    check "$name: stream size is the source's $size bytes" [ "$(j '.manifest.streams[0].size')" -eq "$size" ]
+    if [ "$kind" = disk ]; then
+        # A bare filesystem is not a partitioned disk (blkid -p may add a PTTYPE
+        # when a boot sector ends in 55 aa; the filesystem is what is there).
+        bad "$name: a bare $type filesystem was captured as a whole disk (table '$(j .manifest.disk.label)', $(j '.manifest.disk.partitions | length') partitions, streams: $(j '[.manifest.streams[].role] | join(",")'); blkid -p PTTYPE='$(blkid_of "$src" PTTYPE)')"
+        DISK_ONES+=("$name")
+        used=$(j .image.data_bytes)
+    else
+        check "$name: one stream, no disk, stream kind = source kind ($kind)" \
+            [ "$(j '[(.manifest.streams | length), .manifest.disk, .manifest.streams[0].kind] | map(tostring) | join(" ")')" = "1 null $kind" ]
+        check "$name: stream size is the source's $size bytes" [ "$(j '.manifest.streams[0].size')" -eq "$size" ]
+    fi
     if [ "$kind" = filesystem ]; then
+        check "$name: stream role is filesystem" [ "$(j '.manifest.streams[0].role')" = filesystem ]
         local f='.manifest.streams[0].filesystem'
         check "$name: manifest type '$(j "$f.type")' = blkid's '$type'" [ "$(j "$f.type")" = "$type" ]
         check "$name: manifest uuid '$(j "$f.uuid")' = blkid's '$uuid'" [ "$(j "$f.uuid")" = "$uuid" ]
@@ -165,13 +177,16 @@ roundtrip() {
         check "$name: used_bytes ($used) is below the filesystem size ($size)" eval '[ "$used" -gt 0 ] && [ "$used" -lt "$size" ]'
         check "$name: block_size $(j "$f.block_size") is a power of two >= 512" \
             eval '[ "$(j "$f.block_size")" -ge 512 ] && [ $(( $(j "$f.block_size") & ($(j "$f.block_size") - 1) )) -eq 0 ]'
-    else
+    elif [ "$kind" = raw ]; then
         say "NOTE $name: captured as raw (no used-block map used)"
         RAW_ONES+=("$name")
         [ "${LIFEBOAT_REQUIRE_FS_MAPS:-0}" = 1 ] && bad "$name: captured raw, LIFEBOAT_REQUIRE_FS_MAPS=1"
-        check "$name: raw: stream filesystem is null" [ "$(j '.manifest.streams[0].filesystem')" = null ]
+        check "$name: raw: stream filesystem is null, role device" \
+            [ "$(j '.manifest.streams[0] | [(.filesystem|tostring), .role] | join(" ")')" = "null device" ]
         used=$(j .image.data_bytes)
         check "$name: raw: data_bytes + zero_bytes = $size" [ $((used + $(j .image.zero_bytes))) -eq "$size" ]
+    elif [ "$kind" != disk ]; then
+        bad "$name: source.kind is '$kind' (filesystem or raw expected)"
     fi
     # The stored data: documents and binaries compress, 1 MiB of random does not.
     check "$name: image $image_bytes bytes < used data $used bytes (ratio $(python3 -c "print(f'{$image_bytes/$used:.3f}')"))" \
@@ -185,7 +200,7 @@ roundtrip() {
     cp "$WORK/$name.junk" "$t"
     lb_ok "$name: restore onto junk" restore --yes "$img" "$t" || return
     check "$name: restored target is still $size bytes" [ "$(fsize "$t")" -eq "$size" ]
-    [ "$kind" = raw ] && check "$name: raw restore is byte-identical to the source" same_bytes "$src" "$t"
+    [ "$kind" != filesystem ] && check "$name: $kind restore is byte-identical to the source" same_bytes "$src" "$t"
     check "$name: checker passes on the restored target" fs_check "$name" "$t"
     if [ "$name" = swap ]; then
         check "swap: blkid -p on the target: TYPE swap, UUID $uuid, LABEL $label" \
@@ -244,7 +259,8 @@ say "--- summary (bytes)"
 for line in "${SUMMARY[@]}"; do say "$line"; done
 if [ ${#RAW_ONES[@]} -gt 0 ]; then
     say "captured as raw (no used-block map used): ${RAW_ONES[*]}"
-else
+elif [ ${#DISK_ONES[@]} -eq 0 ]; then
     say "every filesystem was captured by its used-block map"
 fi
+[ ${#DISK_ONES[@]} -gt 0 ] && say "captured as a whole disk (wrong): ${DISK_ONES[*]}"
 lb_finish

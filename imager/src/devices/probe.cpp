@@ -87,6 +87,16 @@ Result<Contents> probe_contents(int fd, const std::string& path) {
     if (c.table_type == "dos" && !c.table_id.empty()) c.table_id = "0x" + c.table_id;
 
     const int count = blkid_partlist_numof_partitions(list);
+    // A FAT or exFAT boot sector ends in 0x55AA and can pass for an empty MBR:
+    // a "table" without partitions over a filesystem is that filesystem.
+    if (count == 0) {
+        if (auto fs = probe_filesystem(fd, 0, device_size)) {
+            c.table_type.clear();
+            c.table_id.clear();
+            c.filesystem = std::move(fs);
+            return c;
+        }
+    }
     for (int i = 0; i < count; ++i) {
         blkid_partition part = blkid_partlist_get_partition(list, i);
         Partition p = read_partition(part);

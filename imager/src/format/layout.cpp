@@ -163,8 +163,9 @@ Result<VolumeHeader> decode_volume_header(std::span<const std::byte> b, const st
         return std::unexpected(damaged("not a Lifeboat image volume (no volume header)", where));
     VolumeHeader v;
     v.version = static_cast<std::uint32_t>(get(b, 8, 4));
-    if (v.version > kFormatVersion) return std::unexpected(newer(v.version, where));
+    // The seal first: a flipped bit in the version field is damage, not a newer image.
     if (!sealed(b.first(kVolumeHeaderSize))) return std::unexpected(damaged("volume header checksum mismatch", where));
+    if (v.version > kFormatVersion) return std::unexpected(newer(v.version, where));
     v.number = static_cast<std::uint32_t>(get(b, 12, 4));
     v.image_uuid = get_bytes<16>(b, 16);
     v.logical_offset = get(b, 32, 8);
@@ -176,8 +177,8 @@ Result<Header> decode_header(std::span<const std::byte> b, const std::string& wh
         return std::unexpected(damaged("image header missing", where));
     Header h;
     h.version = static_cast<std::uint32_t>(get(b, 8, 4));
-    if (h.version > kFormatVersion) return std::unexpected(newer(h.version, where));
     if (!sealed(b.first(kHeaderSize))) return std::unexpected(damaged("image header checksum mismatch", where));
+    if (h.version > kFormatVersion) return std::unexpected(newer(h.version, where));
     h.required_features = get(b, 16, 8);
     h.optional_features = get(b, 24, 8);
     if ((h.required_features & ~kKnownRequiredFeatures) != 0)
@@ -216,8 +217,8 @@ Result<Trailer> decode_trailer(std::span<const std::byte> b, const std::string& 
                                           "missing; use another copy"));
     Trailer t;
     t.version = static_cast<std::uint32_t>(get(b, 8, 4));
-    if (t.version > kFormatVersion) return std::unexpected(newer(t.version, where));
     if (!sealed(b.first(kTrailerSize))) return std::unexpected(damaged("trailer checksum mismatch", where));
+    if (t.version > kFormatVersion) return std::unexpected(newer(t.version, where));
     t.image_uuid = get_bytes<16>(b, 16);
     t.index_offset = get(b, 32, 8);
     t.index_size = get(b, 40, 8);

@@ -164,6 +164,13 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
         for (const auto& p : plan->placements)
             if (auto s = (*sink)->discard_range(p.target_offset, p.write_limit); !s) return std::unexpected(s.error());
 
+    // A file this restore created and could not finish is removed, not left half-written.
+    struct RemoveUnfinished {
+        const std::string* path;
+        ~RemoveUnfinished() {
+            if (path) ::unlink(path->c_str());
+        }
+    } unfinished{plan->create_target ? &options.target : nullptr};
     Status status = write_streams(*plan, plan->placements, **sink, options.threads, progress, report);
     if (status) status = (*sink)->sync();
     sink->reset();  // libparted opens the target itself
@@ -171,6 +178,7 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
     if (status && plan->target_layout && plan->target_layout->label == "msdos" && !options.grow)
         status = rewrite_mbr_sectors(*plan, options, progress);
     if (!status) return std::unexpected(status.error());
+    unfinished.path = nullptr;
     if (plan->target_layout) {
         reread_partitions(options.target, progress);
         if (options.grow) grow_filesystem(*plan, progress);
