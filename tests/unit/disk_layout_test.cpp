@@ -255,21 +255,22 @@ struct GptPart {
     std::uint64_t attributes;
 };
 
-// Sectors 20480..24575 stay free (a gap); number 6 is unused.
+// Sectors 8192..10239 stay free (a gap); number 6 is unused.
 const std::vector<GptPart> gpt_parts = {
     {1, 2048, 4095, "ef02", "21686148-6449-6e6f-744e-656564454649", "01234567-89ab-cdef-0123-456789abcd01", "BIOS boot",
      0x4},
-    {2, 4096, 20479, "ef00", "c12a7328-f81f-11d2-ba4b-00a0c93ec93b", "01234567-89ab-cdef-0123-456789abcd02",
+    {2, 4096, 8191, "ef00", "c12a7328-f81f-11d2-ba4b-00a0c93ec93b", "01234567-89ab-cdef-0123-456789abcd02",
      "EFI system", 0},
-    {3, 24576, 40959, "8300", "0fc63daf-8483-4772-8e79-3d69d8477de4", "01234567-89ab-cdef-0123-456789abcd03", "root",
+    {3, 10240, 14335, "8300", "0fc63daf-8483-4772-8e79-3d69d8477de4", "01234567-89ab-cdef-0123-456789abcd03", "root",
      0},
-    {4, 40960, 49151, "8200", "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f", "01234567-89ab-cdef-0123-456789abcd04", "", 0},
-    {5, 49152, 57343, "0700", "ebd0a0a2-b9e5-4433-87c0-68b6b72699c7", "fedcba98-7654-3210-fedc-ba9876543210",
+    {4, 14336, 16383, "8200", "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f", "01234567-89ab-cdef-0123-456789abcd04", "", 0},
+    {5, 16384, 20479, "0700", "ebd0a0a2-b9e5-4433-87c0-68b6b72699c7", "fedcba98-7654-3210-fedc-ba9876543210",
      nonascii_name, 0xC000000000000000},
-    {7, 57344, 77823, "8302", "933ac7e1-2eb4-4f13-b844-0e14e2aef915", "01234567-89ab-cdef-0123-456789abcd07", "home",
+    {7, 20480, 26623, "8302", "933ac7e1-2eb4-4f13-b844-0e14e2aef915", "01234567-89ab-cdef-0123-456789abcd07", "home",
      0},
 };
-constexpr std::uint64_t gpt_disk_bytes = 40 * MiB;
+constexpr std::uint64_t gpt_disk_bytes = 16 * MiB;
+constexpr std::uint64_t mbr_disk_bytes = 16 * MiB;
 
 void make_gpt(const std::string& path) {
     junk_file(path, gpt_disk_bytes, 7);
@@ -287,14 +288,14 @@ void make_gpt(const std::string& path) {
 }
 
 void make_mbr(const std::string& path) {
-    junk_file(path, 40 * MiB, 8);
+    junk_file(path, mbr_disk_bytes, 8);
     const std::string script =
         "label: dos\n"
-        "start=2048, size=8192, type=83, bootable\n"
-        "start=10240, size=8192, type=7\n"
-        "start=20480, size=40960, type=5\n"
-        "start=22528, size=8192, type=83\n"
-        "start=34816, size=8192, type=7\n";
+        "start=2048, size=4096, type=83, bootable\n"
+        "start=6144, size=4096, type=7\n"
+        "start=10240, size=16384, type=5\n"
+        "start=12288, size=4096, type=83\n"
+        "start=18432, size=4096, type=7\n";
     Ran r = run("printf '%s' " + q(script) + " | sfdisk --no-reread --no-tell-kernel " + q(path));
     INFO(r.out);
     REQUIRE(r.code == 0);
@@ -389,8 +390,8 @@ TEST_CASE("write_layout refuses a GPT target too small by one sector and leaves 
     auto want = imager::disk::read_layout(src);
     REQUIRE(want);
 
-    // Partition 7 ends at 77823; a GPT needs 33 sectors after the last usable one.
-    const std::uint64_t fits = (77823 + 34) * 512;
+    // Partition 7 ends at 26623; a GPT needs 33 sectors after the last usable one.
+    const std::uint64_t fits = (26623 + 34) * 512;
     const std::string dst = t / "small.img";
     junk_file(dst, fits - 512, 3);
     const auto before = slurp(dst);
@@ -408,7 +409,7 @@ TEST_CASE("write_layout refuses a GPT target too small by one sector and leaves 
     auto got = imager::disk::read_layout(dst);
     REQUIRE(got);
     require_same_layout(*got, *want, false);
-    CHECK(got->last_usable == 77823);
+    CHECK(got->last_usable == 26623);
 }
 
 TEST_CASE("write_layout keeps a GPT's first usable sector when it is not 34", "[disk]") {
@@ -456,11 +457,11 @@ TEST_CASE("read_layout reads an MBR with logical partitions as sfdisk wrote it",
         std::uint64_t attributes;
         const char* kind;
     };
-    const std::vector<Want> wants = {{1, 2048, 8192, "0x83", 0x80, "primary"},
-                                     {2, 10240, 8192, "0x07", 0, "primary"},
-                                     {3, 20480, 40960, "0x05", 0, "extended"},
-                                     {5, 22528, 8192, "0x83", 0, "logical"},
-                                     {6, 34816, 8192, "0x07", 0, "logical"}};
+    const std::vector<Want> wants = {{1, 2048, 4096, "0x83", 0x80, "primary"},
+                                     {2, 6144, 4096, "0x07", 0, "primary"},
+                                     {3, 10240, 16384, "0x05", 0, "extended"},
+                                     {5, 12288, 4096, "0x83", 0, "logical"},
+                                     {6, 18432, 4096, "0x07", 0, "logical"}};
     REQUIRE(l->partitions.size() == wants.size());
     for (std::size_t i = 0; i < wants.size(); ++i) {
         const auto& p = l->partitions[i];
@@ -503,7 +504,7 @@ TEST_CASE("write_layout recreates an MBR on junk of the same and a larger size",
 
     // The first byte 0 makes libparted write its own boot code: it must not stay.
     for (const bool zero_first : {false, true}) {
-        for (const std::uint64_t size : {40 * MiB, 64 * MiB + 4096}) {
+        for (const std::uint64_t size : {mbr_disk_bytes, mbr_disk_bytes + 8 * MiB + 4096}) {
             DYNAMIC_SECTION("target of " << size << " bytes, first byte zero: " << zero_first) {
                 const std::string dst = t / "target.img";
                 junk_file(dst, size, size + zero_first, zero_first);
@@ -519,7 +520,7 @@ TEST_CASE("write_layout recreates an MBR on junk of the same and a larger size",
                 CHECK(verify.code == 0);
                 auto got = imager::disk::read_layout(dst);
                 REQUIRE(got);
-                require_same_layout(*got, *want, size == 40 * MiB);
+                require_same_layout(*got, *want, size == mbr_disk_bytes);
 
                 const auto after = slurp(dst);
                 CHECK(std::equal(before.begin(), before.begin() + 440, after.begin()));  // boot code
@@ -538,7 +539,7 @@ TEST_CASE("write_layout refuses an MBR target too small and leaves it untouched"
     REQUIRE(want);
 
     const std::string dst = t / "small.img";
-    junk_file(dst, 61439 * 512, 5);  // the extended partition ends at sector 61439
+    junk_file(dst, 26623 * 512, 5);  // the extended partition ends at sector 26623
     const auto before = slurp(dst);
     const auto refused = imager::disk::write_layout(dst, *want);
     REQUIRE_FALSE(refused);
@@ -664,12 +665,12 @@ TEST_CASE("GPT on 4096-byte logical sectors (loop devices, root only)", "[disk]"
         t.keep_loop(dev);
         return dev;
     };
-    const std::string src = attach(t / "src4k.img", 64 * MiB, 1);
+    const std::string src = attach(t / "src4k.img", 16 * MiB, 1);
     if (src.empty()) {
         WARN("skipped: losetup --sector-size 4096 failed");
         return;
     }
-    const Ran made = run("sgdisk -U " + std::string(disk_guid) + " -n 1:256:+8M -t 1:ef00 -n 2:0:+16M -t 2:8300 -c 2:" +
+    const Ran made = run("sgdisk -U " + std::string(disk_guid) + " -n 1:256:+2M -t 1:ef00 -n 2:0:+4M -t 2:8300 -c 2:" +
                          q(nonascii_name) + " -A 2:set:63 " + src);
     INFO(made.out);
     REQUIRE(made.code == 0);
@@ -681,7 +682,7 @@ TEST_CASE("GPT on 4096-byte logical sectors (loop devices, root only)", "[disk]"
     CHECK(want->partitions.at(1).name == nonascii_name);
     check_against_sgdisk(src, *want);
 
-    const std::string dst = attach(t / "dst4k.img", 80 * MiB, 2);
+    const std::string dst = attach(t / "dst4k.img", 24 * MiB, 2);
     REQUIRE_FALSE(dst.empty());
     const auto before = slurp(t / "dst4k.img");
     const auto written = imager::disk::write_layout(dst, *want);
@@ -691,12 +692,12 @@ TEST_CASE("GPT on 4096-byte logical sectors (loop devices, root only)", "[disk]"
     auto got = imager::disk::read_layout(dst);
     REQUIRE(got);
     require_same_layout(*got, *want, false);
-    CHECK(got->last_usable == 80 * MiB / 4096 - 6);
+    CHECK(got->last_usable == 24 * MiB / 4096 - 6);
     require_unchanged_outside(before, slurp(t / "dst4k.img"), gpt_table_bytes(dst, 4096));
 
     // The same layout onto a 512-byte file is refused.
     const std::string file = t / "512.img";
-    junk_file(file, 64 * MiB, 3);
+    junk_file(file, 16 * MiB, 3);
     const auto refused = imager::disk::write_layout(file, *want);
     REQUIRE_FALSE(refused);
     CHECK(refused.error().code == Errc::target_refused);

@@ -61,8 +61,8 @@ public:
             if (r.empty()) continue;
             const int number = static_cast<int>(slot) + 1;
             if (r.start == 0)
-                return std::unexpected(make_error(Errc::unsupported,
-                                                  cat("partition ", number, " of ", disk_.name(),
+                return std::unexpected(
+                    make_error(Errc::unsupported, cat("partition ", number, " of ", disk_.name(),
                                                       " starts at sector 0, over the MBR itself (an isohybrid image?): "
                                                       "Lifeboat cannot recreate such a table")));
             if (auto s = inside_disk(number, r.start, r.sectors); !s) return s;
