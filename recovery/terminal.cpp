@@ -15,6 +15,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <optional>
+#include <string>
+#include <utility>
 
 namespace recovery {
 
@@ -185,7 +187,37 @@ Terminal::~Terminal() {
     restore_handlers();
 }
 
-int Terminal::read_key() { return wgetch(stdscr); }
+// A terminal whose terminfo lacks a key (vt100 has no PgUp/PgDn) still sends
+// the key's escape sequence, which ncurses then hands over as a bare Esc and
+// the rest: read the rest here, so "ESC [ 6 ~" pages instead of quitting.
+static int read_escape_sequence() {
+    nodelay(stdscr, TRUE);  // a sequence's bytes are already waiting; a lone Esc has none
+    const int next = wgetch(stdscr);
+    std::string body;
+    if (next == '[' || next == 'O') {
+        for (int i = 0; i < 8; ++i) {
+            const int c = wgetch(stdscr);
+            if (c == ERR) break;
+            body += static_cast<char>(c);
+            if (c >= 0x40 && c <= 0x7e) break;  // the final byte of a CSI sequence
+        }
+    } else if (next != ERR) {
+        ungetch(next);
+    }
+    wtimeout(stdscr, kKeyPollMs);
+    if (next != '[' && next != 'O') return 27;
+    static constexpr std::pair<const char*, int> known[] = {
+        {"5~", KEY_PPAGE}, {"6~", KEY_NPAGE}, {"A", KEY_UP},    {"B", KEY_DOWN}, {"C", KEY_RIGHT},
+        {"D", KEY_LEFT},   {"H", KEY_HOME},   {"F", KEY_END},   {"1~", KEY_HOME}, {"4~", KEY_END}};
+    for (const auto& [sequence, key] : known)
+        if (body == sequence) return key;
+    return ERR;  // an unknown sequence: ignored, never taken for Esc
+}
+
+int Terminal::read_key() {
+    const int key = wgetch(stdscr);
+    return key == 27 ? read_escape_sequence() : key;
+}
 
 int Terminal::pending_signal() const { return g_pending; }
 
