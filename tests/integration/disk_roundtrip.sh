@@ -9,10 +9,17 @@ set -u
 LB=$(realpath "$1")
 [ "$(id -u)" = 0 ] || { echo "skip: needs root"; exit 77; }
 work=$(mktemp -d)
-loops=()
+# Loops are found by their backing files at cleanup (attach runs in $(...),
+# a subshell, so it cannot record them): loops stacked on ours first.
+backed_by() { losetup -nO NAME,BACK-FILE | awk -v b="$1" 'index($2, b) == 1 {print $1}'; }
 cleanup() {
     for m in "$work"/mnt*; do mountpoint -q "$m" 2>/dev/null && umount "$m"; done
-    for l in "${loops[@]}"; do losetup -d "$l" 2>/dev/null; done
+    local ours
+    ours=$(backed_by "$work/")
+    for l in $ours; do
+        for s in $(losetup -nO NAME,BACK-FILE | awk -v b="$l" '$2 == b {print $1}'); do losetup -d "$s"; done
+    done
+    for l in $ours; do losetup -d "$l" 2>/dev/null; done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -20,7 +27,7 @@ cd "$work" || exit 1
 fail=0
 check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
 junk() { head -c "$2" /dev/urandom > "$1"; }
-attach() { local l; l=$(losetup -f --show "$@") && loops+=("$l") && echo "$l"; }
+attach() { losetup -f --show "$@"; }
 # sha256 of every file below a directory, as "sum path" lines
 tree_sums() { (cd "$1" && find . -type f ! -path './lost+found/*' -exec sha256sum {} + | sort -k2); }
 
