@@ -1,0 +1,105 @@
+# shellcheck shell=bash
+# Shared by the boot tests: boots Lifeboat's media in QEMU under software
+# emulation (TCG; never KVM here) and waits for lines on the serial port. On
+# top of tests/integration/lib/common.sh (ok / bad / check, $WORK, cleanup).
+#
+#   source "$(dirname "$0")/lib.sh"
+#   boot_init NAME LIFEBOAT       # as lb_init, and the media's paths
+#   start_qemu NAME QEMU-ARGS...  # boots in the background, serial to a file
+#   wait_for REGEX SECONDS        # a serial line matching, or fail; $elapsed
+#   expect REGEX WHAT             # ok when the serial output has such a line
+#   wait_for_exit SECONDS         # the guest powers off by itself
+source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib/common.sh"
+
+boot_init() {
+    lb_init "$@"
+    LB_TOP=$(cd "$LB_LIB_DIR/../../.." && pwd)
+    ISO="$LB_TOP/build/lifeboat.iso"
+    NETBOOT="$LB_TOP/build/netboot"
+    need_tools qemu-system-x86_64 xorriso bc
+    [ -f "$ISO" ] && [ -f "$NETBOOT/initrd.img" ] || die "no media in $LB_TOP/build; run tools/build-media"
+    QEMU_PID=""
+    trap 'stop_qemu; lb_cleanup' EXIT
+}
+
+OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+OVMF_CODE_SB=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
+OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+OVMF_VARS_MS=/usr/share/OVMF/OVMF_VARS_4M.ms.fd   # Microsoft's keys enrolled: shim is signed by them
+
+# uefi_args [secure]: prints QEMU's OVMF arguments, one per line, with a
+# private copy of the variable store.
+uefi_args() {
+    local code=$OVMF_CODE vars=$OVMF_VARS
+    if [ "${1:-}" = secure ]; then code=$OVMF_CODE_SB vars=$OVMF_VARS_MS; fi
+    need_tools "$code"
+    cp "$vars" "$WORK/vars.fd"
+    printf '%s\n' -drive "if=pflash,format=raw,unit=0,readonly=on,file=$code" \
+                  -drive "if=pflash,format=raw,unit=1,file=$WORK/vars.fd"
+}
+
+start_qemu() {
+    local name=$1
+    shift
+    SERIAL="$WORK/$name.serial"
+    : >"$SERIAL"
+    STARTED=$(date +%s.%N)
+    qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -display none -monitor none \
+        -serial "file:$SERIAL" -no-reboot "$@" >"$WORK/$name.qemu" 2>&1 &
+    QEMU_PID=$!
+}
+
+# The serial output as lines of text: no carriage returns, no escape codes.
+serial_text() { tr -d '\r' <"$SERIAL" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g'; }
+
+wait_for() {
+    local pattern=$1 limit=$2 deadline
+    deadline=$(($(date +%s) + limit))
+    while ! serial_text | grep -Eq "$pattern"; do
+        if ! kill -0 "$QEMU_PID" 2>/dev/null; then
+            bad "QEMU ended before a line matching '$pattern'"
+            show_tail
+            return 1
+        fi
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            bad "no line matching '$pattern' within $limit s"
+            show_tail
+            return 1
+        fi
+        sleep 0.5
+    done
+    elapsed=$(printf '%.1f' "$(echo "$(date +%s.%N) - $STARTED" | bc)")
+    ok "'$pattern' after $elapsed s"
+}
+
+wait_for_exit() {
+    local deadline=$(($(date +%s) + $1))
+    while kill -0 "$QEMU_PID" 2>/dev/null; do
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            bad "the guest still runs after $1 s"
+            show_tail
+            return 1
+        fi
+        sleep 0.5
+    done
+    wait "$QEMU_PID" 2>/dev/null
+    QEMU_PID=""
+    ok "the guest powered off"
+}
+
+stop_qemu() {
+    [ -n "${QEMU_PID:-}" ] && kill "$QEMU_PID" 2>/dev/null && wait "$QEMU_PID" 2>/dev/null
+    QEMU_PID=""
+    return 0
+}
+
+show_tail() {
+    say "     --- the serial port's last lines:"
+    serial_text | tail -n 25 | sed 's/^/     | /'
+    say "     --- QEMU:"
+    tail -n 5 "${SERIAL%.serial}.qemu" | sed 's/^/     | /'
+}
+
+expect() {
+    if serial_text | grep -Eq "$1"; then ok "$2"; else bad "$2 (no line matching '$1')"; fi
+}

@@ -1,0 +1,63 @@
+#!/bin/bash
+# End to end through the unattended mode, with the ISO's own kernel and
+# initramfs: boot with a source disk (GPT: ESP, ext4 with real files, swap)
+# and a store disk, capture onto the store; boot again with a blank larger
+# disk and the store, restore; then judge on the host: the same table, every
+# partition checked and every file's checksum equal. The restore also shows
+# the kernel re-reading the new table (the partitions it then sees).
+#   usage: unattended.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
+source "$(dirname "$0")/lib.sh"
+boot_init boot-unattended "${1:-}"
+source "$LB_LIB_DIR/disk.sh"
+disk_init
+limit=${BOOT_LIMIT:-600}
+
+# The kernel and initramfs inside the ISO, as its boot loaders load them.
+xorriso -osirrox on -indev "$ISO" -extract /boot/vmlinuz "$WORK/vmlinuz" \
+    -extract /boot/initrd.img "$WORK/initrd.img" >/dev/null 2>&1 || die "cannot read /boot from $ISO"
+
+src=$WORK/source.img store=$WORK/store.img target=$WORK/target.img
+new_disk "$src" 200M <<'SFDISK'
+label: gpt
+label-id: 2B1D3A7C-5E0F-4A6B-9C8D-7E6F5A4B3C2D
+start=2048, size=81920, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI system"
+start=86016, size=266240, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"
+start=354304, size=32768, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F, name="swap"
+SFDISK
+put_fs "$src" 1 fat32 ESP
+put_fs "$src" 2 ext4 root
+put_fs "$src" 3 swap swap
+truncate -s 300M "$target"
+truncate -s 512M "$store"
+mke2fs -q -F -t ext4 -L STORE "$store" || die "mke2fs store"
+
+append="console=ttyS0,115200n8 quiet lifeboat.yes=1 lifeboat.after=poweroff"
+guest() {  # NAME DISK APPEND: vda = DISK, vdb = the store
+    start_qemu "$1" -machine q35 -kernel "$WORK/vmlinuz" -initrd "$WORK/initrd.img" -append "$append $3" \
+        -drive "if=virtio,format=raw,file=$2" -drive "if=virtio,format=raw,file=$store"
+}
+
+say "--- capture: /dev/vda onto LABEL=STORE:machines/pc1.lbi"
+guest capture "$src" "lifeboat.action=capture lifeboat.source=/dev/vda lifeboat.image=LABEL=STORE:machines/pc1.lbi"
+wait_for 'lifeboat: done capture rc=[0-9]+' "$limit" && say "capture: power-on to done $elapsed s"
+expect 'lifeboat: done capture rc=0$' "capture exits 0"
+wait_for_exit 60
+debugfs -R "dump /machines/pc1.lbi $WORK/pc1.lbi" "$store" >/dev/null 2>&1
+check "the image is on the store, in the folder it made" test -s "$WORK/pc1.lbi"
+lb verify --progress none "$WORK/pc1.lbi"
+check "the host's lifeboat verifies it" [ "$RC" -eq 0 ]
+rm -f "$WORK/pc1.lbi"
+
+say "--- restore: LABEL=STORE:machines/pc1.lbi onto a blank 300 MiB /dev/vda"
+guest restore "$target" "lifeboat.action=restore lifeboat.target=/dev/vda lifeboat.image=LABEL=STORE:machines/pc1.lbi"
+wait_for 'lifeboat: done restore rc=[0-9]+' "$limit" && say "restore: power-on to done $elapsed s"
+expect 'lifeboat: done restore rc=0$' "restore exits 0"
+expect 'lifeboat: the kernel sees vda vda1 vda2 vda3 $' "the kernel re-read the new table: vda1, vda2, vda3"
+wait_for_exit 60
+
+same_table "$src" "$target" "restored disk"
+gpt_at_end "$target" "restored disk"
+judge_part "$src" "$target" 1 fat32 "restored disk"
+judge_part "$src" "$target" 2 ext4 "restored disk"
+judge_part "$src" "$target" 3 swap "restored disk"
+lb_finish
