@@ -19,12 +19,12 @@ cd-bios) args=(-machine pc "${cd[@]}") medium=sr0 ;;
 usb-bios) args=(-machine pc "${stick[@]}") medium=sda ;;
 cd-uefi | usb-uefi | usb-secureboot)
     if [ "$case_name" = usb-secureboot ]; then
-        mapfile -t u < <(uefi_args secure)
-        args=(-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on "${u[@]}")
+        uefi_args secure
+        args=(-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on "${UEFI_ARGS[@]}")
         secure=", Secure Boot on"
     else
-        mapfile -t u < <(uefi_args)
-        args=(-machine q35 "${u[@]}")
+        uefi_args
+        args=(-machine q35 "${UEFI_ARGS[@]}")
         secure=", Secure Boot off"
     fi
     firmware=UEFI
@@ -32,8 +32,8 @@ cd-uefi | usb-uefi | usb-secureboot)
     ;;
 pxe-bios) args=(-machine pc -netdev "user,id=n0,tftp=$NETBOOT,bootfile=pxelinux.0" -device e1000,netdev=n0 -boot n) ;;
 pxe-uefi)
-    mapfile -t u < <(uefi_args)
-    args=(-machine q35 "${u[@]}" -netdev "user,id=n0,tftp=$NETBOOT,bootfile=bootx64.efi"
+    uefi_args
+    args=(-machine q35 "${UEFI_ARGS[@]}" -netdev "user,id=n0,tftp=$NETBOOT,bootfile=bootx64.efi"
         -device "virtio-net-pci,netdev=n0,bootindex=0")
     firmware=UEFI secure=", Secure Boot off"
     ;;

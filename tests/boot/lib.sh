@@ -9,6 +9,7 @@
 #   wait_for REGEX SECONDS        # a serial line matching, or fail; $elapsed
 #   expect REGEX WHAT             # ok when the serial output has such a line
 #   wait_for_exit SECONDS         # the guest powers off by itself
+#   serial_send TEXT              # types TEXT and Enter on the serial console
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib/common.sh"
 
 boot_init() {
@@ -16,7 +17,7 @@ boot_init() {
     LB_TOP=$(cd "$LB_LIB_DIR/../../.." && pwd)
     ISO="$LB_TOP/build/lifeboat.iso"
     NETBOOT="$LB_TOP/build/netboot"
-    need_tools qemu-system-x86_64 xorriso bc
+    need_tools qemu-system-x86_64 xorriso bc python3
     [ -f "$ISO" ] && [ -f "$NETBOOT/initrd.img" ] || die "no media in $LB_TOP/build; run tools/build-media"
     QEMU_PID=""
     trap 'stop_qemu; lb_cleanup' EXIT
@@ -27,15 +28,15 @@ OVMF_CODE_SB=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 OVMF_VARS_MS=/usr/share/OVMF/OVMF_VARS_4M.ms.fd   # Microsoft's keys enrolled: shim is signed by them
 
-# uefi_args [secure]: prints QEMU's OVMF arguments, one per line, with a
-# private copy of the variable store.
+# uefi_args [secure]: sets UEFI_ARGS to QEMU's OVMF arguments, with a private
+# copy of the variable store.
 uefi_args() {
     local code=$OVMF_CODE vars=$OVMF_VARS
     if [ "${1:-}" = secure ]; then code=$OVMF_CODE_SB vars=$OVMF_VARS_MS; fi
-    need_tools "$code"
+    [ -f "$code" ] && [ -f "$vars" ] || skip "$code or $vars is missing (package ovmf)"
     cp "$vars" "$WORK/vars.fd"
-    printf '%s\n' -drive "if=pflash,format=raw,unit=0,readonly=on,file=$code" \
-                  -drive "if=pflash,format=raw,unit=1,file=$WORK/vars.fd"
+    UEFI_ARGS=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+               -drive "if=pflash,format=raw,unit=1,file=$WORK/vars.fd")
 }
 
 start_qemu() {
@@ -44,9 +45,26 @@ start_qemu() {
     SERIAL="$WORK/$name.serial"
     : >"$SERIAL"
     STARTED=$(date +%s.%N)
-    qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -display none -monitor none \
-        -serial "file:$SERIAL" -no-reboot "$@" >"$WORK/$name.qemu" 2>&1 &
+    # The serial port is a socket (serial_send types into it) that also logs
+    # everything the guest writes to $SERIAL.
+    SERIAL_SOCKET="$WORK/$name.sock"
+    qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -display none -monitor none -no-reboot \
+        -chardev "socket,id=serial0,path=$SERIAL_SOCKET,server=on,wait=off,logfile=$SERIAL" \
+        -serial chardev:serial0 "$@" >"$WORK/$name.qemu" 2>&1 &
     QEMU_PID=$!
+}
+
+# serial_send TEXT: types TEXT and Enter on the guest's serial console.
+serial_send() {
+    python3 - "$SERIAL_SOCKET" "$1" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+for ch in sys.argv[2] + "\r":
+    s.sendall(ch.encode())
+    time.sleep(0.05)
+time.sleep(0.5)
+PY
 }
 
 # The serial output as lines of text: no carriage returns, no escape codes.

@@ -48,6 +48,19 @@ lb verify --progress none "$WORK/pc1.lbi"
 check "the host's lifeboat verifies it" [ "$RC" -eq 0 ]
 rm -f "$WORK/pc1.lbi"
 
+say "--- restore without lifeboat.yes=1: it asks on the console; a wrong answer stops it"
+blank=$(sha "$target")
+append=${append/lifeboat.yes=1 /}
+guest ask "$target" "lifeboat.action=restore lifeboat.target=/dev/vda lifeboat.image=LABEL=STORE:machines/pc1.lbi"
+if wait_for 'Type /dev/vda to go ahead' "$limit"; then
+    serial_send /dev/vdb
+    wait_for 'lifeboat: done restore rc=[0-9]+' 120
+    expect 'lifeboat: done restore rc=6$' "a wrong answer cancels (exit code 6)"
+fi
+wait_for_exit 60
+unchanged_after "$blank" "$target" "cancelled restore"
+append="$append lifeboat.yes=1"
+
 say "--- restore: LABEL=STORE:machines/pc1.lbi onto a blank 300 MiB /dev/vda"
 guest restore "$target" "lifeboat.action=restore lifeboat.target=/dev/vda lifeboat.image=LABEL=STORE:machines/pc1.lbi"
 wait_for 'lifeboat: done restore rc=[0-9]+' "$limit" && say "restore: power-on to done $elapsed s"
