@@ -149,7 +149,8 @@ done
 # half-restored file under the name asked for would pass for a good one.
 copy=$WORK/chunk.lbi
 cp "$base" "$copy"
-lbimage flip "$copy" $(($(L '.records[3].file_offset') + 100))
+# (The middle of the stored frame: a flip there always changes what it holds.)
+lbimage flip "$copy" $(($(L '.records[3].file_offset') + $(L '.records[3].stored_size') / 2))
 rm -f "$WORK/created.bin"
 lb restore "$copy" "$WORK/created.bin"
 check "damaged chunk, restore to a missing file: exit 3 (got $RC)" [ "$RC" -eq 3 ]

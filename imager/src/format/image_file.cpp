@@ -34,9 +34,13 @@ Result<std::vector<StreamExtent>> parse_streams(const std::string& manifest, con
 
 }  // namespace
 
-std::string describe_record(const IndexRecord& r, std::size_t index) {
+std::string describe_record(const IndexRecord& r, std::uint64_t number) {
     std::ostringstream s;
-    s << "chunk " << index << " (stream " << r.stream << ", source offset 0x" << std::hex << r.offset << ")";
+    if (r.kind == RecordKind::zeros)
+        s << "zero run";
+    else
+        s << "chunk " << number;
+    s << " (stream " << r.stream << ", source offset 0x" << std::hex << r.offset << ")";
     return s.str();
 }
 
@@ -186,7 +190,9 @@ Status ImageReader::check_records() const {
                          (r.kind == RecordKind::stored && r.stored_size != r.length) ||
                          (previous && previous->stream == r.stream && previous->offset + previous->length > r.offset) ||
                          (previous && previous->stream > r.stream);
-        if (bad) return std::unexpected(damaged(path() + ": index entry for " + describe_record(r, i) + " is not valid"));
+        if (bad)
+            return std::unexpected(damaged(path() + ": index entry " + std::to_string(i) + " (" +
+                                           describe_record(r, data_before(i)) + ") is not valid"));
         previous = &r;
     }
     return {};
@@ -196,32 +202,53 @@ const StreamExtent& ImageReader::stream(std::uint16_t id) const {
     return *std::ranges::find(streams_, id, &StreamExtent::id);
 }
 
-Result<std::vector<std::byte>> ImageReader::read_stored(const IndexRecord& record) const {
-    std::vector<std::byte> stored(record.stored_size);
-    if (auto s = volumes_->read(record.stored_offset, stored); !s) return std::unexpected(s.error());
+Result<Buffer> ImageReader::read_stored(const IndexRecord& record, BufferPool& pool) const {
+    Buffer stored = pool.take(record.stored_size);
+    if (auto s = volumes_->read(record.stored_offset, stored.span()); !s) return std::unexpected(s.error());
     return stored;
 }
 
-Result<std::vector<std::byte>> unpack_chunk(const IndexRecord& r, std::span<const std::byte> stored, std::size_t index) {
-    std::vector<std::byte> data;
+std::string ImageReader::describe(const IndexRecord& record, std::uint64_t number) const {
+    auto text = describe_record(record, number);
+    if (record.kind != RecordKind::zeros)
+        text.insert(text.size() - 1, "; stored " + volumes_->locate(record.stored_offset, record.stored_size));
+    return text;
+}
+
+Result<Buffer> ImageReader::unpack(const IndexRecord& record, Buffer stored, std::uint64_t number,
+                                   BufferPool& pool) const {
+    Buffer data;
+    if (record.kind == RecordKind::zstd) data = pool.take(static_cast<std::size_t>(record.length));
+    const auto why = chunk_damage(record, stored.span(), data.span());
+    if (!why.empty()) return std::unexpected(damaged(describe(record, number) + " is damaged: " + why));
+    return record.kind == RecordKind::zstd ? std::move(data) : std::move(stored);
+}
+
+std::uint64_t ImageReader::data_before(std::size_t index) const {
+    std::uint64_t n = 0;
+    for (std::size_t i = 0; i < index && i < records_.size(); ++i) n += records_[i].kind != RecordKind::zeros;
+    return n;
+}
+
+std::string chunk_damage(const IndexRecord& r, std::span<const std::byte> stored, std::span<std::byte> out) {
+    std::span<const std::byte> data = stored;
     if (r.kind == RecordKind::stored) {
-        data.assign(stored.begin(), stored.end());
+        if (stored.size() != r.length) return "it is not as long as the index says";
     } else {
         const auto content = ZSTD_getFrameContentSize(stored.data(), stored.size());
         if (content != r.length)
-            return std::unexpected(damaged(describe_record(r, index) + " is damaged: its frame does not hold the " +
-                                           std::to_string(r.length) + " bytes the index says"));
-        data.resize(r.length);
-        // One context per worker thread: creating one per chunk costs its allocation each time.
+            return "its frame does not hold the " + std::to_string(r.length) + " bytes the index says";
+        if (out.size() < r.length) return "no room to decompress it";
+        // One context per thread: creating one per chunk costs its allocation each time.
         thread_local std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> dctx(ZSTD_createDCtx(), &ZSTD_freeDCtx);
-        const std::size_t n = ZSTD_decompressDCtx(dctx.get(), data.data(), data.size(), stored.data(), stored.size());
-        if (ZSTD_isError(n) || n != r.length)
-            return std::unexpected(damaged(describe_record(r, index) + " is damaged: " +
-                                           (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong length")));
+        const std::size_t n = ZSTD_decompressDCtx(dctx.get(), out.data(), static_cast<std::size_t>(r.length),
+                                                  stored.data(), stored.size());
+        if (ZSTD_isError(n)) return ZSTD_getErrorName(n);
+        if (n != r.length) return "wrong length";
+        data = out.first(n);
     }
-    if (hash128(data) != r.hash)
-        return std::unexpected(damaged(describe_record(r, index) + " is damaged: its checksum does not match"));
-    return data;
+    if (hash128(data) != r.hash) return "its checksum does not match";
+    return {};
 }
 
 }  // namespace imager::format

@@ -4,6 +4,7 @@
 // checks each chunk when it is read. Called by ops/.
 #pragma once
 
+#include "format/buffer_pool.hpp"
 #include "format/layout.hpp"
 #include "format/volumes.hpp"
 
@@ -60,13 +61,23 @@ public:
     [[nodiscard]] std::uint32_t volume_count() const { return volumes_->volume_count(); }
     [[nodiscard]] const std::string& path() const { return volumes_->image(); }
 
-    // The stored bytes of a data record (not yet checked).
-    [[nodiscard]] Result<std::vector<std::byte>> read_stored(const IndexRecord& record) const;
+    // The stored bytes of a data record (not yet checked), in a buffer from `pool`.
+    [[nodiscard]] Result<Buffer> read_stored(const IndexRecord& record, BufferPool& pool) const;
+    // The data of a record whose stored bytes are `stored`, checked (length and
+    // XXH3-128): decompressed into a buffer from `pool`, or for a stored chunk
+    // `stored` itself. `number` is the chunk's number (data_chunk_number).
+    [[nodiscard]] Result<Buffer> unpack(const IndexRecord& record, Buffer stored, std::uint64_t number,
+                                        BufferPool& pool) const;
+    // "chunk 3 (stream 0, source offset 0x1400000; stored at byte 123 of disk.lbi.002)",
+    // the volume file named for split images too.
+    [[nodiscard]] std::string describe(const IndexRecord& record, std::uint64_t number) const;
 
 private:
     ImageReader() = default;
     Status read_index();
     Status check_records() const;
+    // How many data records come before records()[index]: its chunk number.
+    [[nodiscard]] std::uint64_t data_before(std::size_t index) const;
     std::unique_ptr<VolumeReader> volumes_;
     Header header_{};
     Trailer trailer_{};
@@ -75,12 +86,18 @@ private:
     std::vector<StreamExtent> streams_;
 };
 
-// Decompresses (or copies) a stored chunk and checks its length and hash.
-// `index` numbers the record for messages.
-[[nodiscard]] Result<std::vector<std::byte>> unpack_chunk(const IndexRecord& record,
-                                                          std::span<const std::byte> stored, std::size_t index);
+// Chunks are numbered for people from 0, in index order (by stream, then
+// source offset), counting data records only: zero records are holes, not
+// chunks. `lifeboat verify` checks N chunks, numbered 0 to N-1.
 
-// "chunk 17 (stream 0, source offset 0x4400000)"
-[[nodiscard]] std::string describe_record(const IndexRecord& record, std::size_t index);
+// Why `stored` does not hold the record's bytes, or "" when it does: a zstd
+// chunk is decompressed into `out` (at least record.length bytes) and its
+// length, zstd's frame checksum and the XXH3-128 checked; a stored chunk is
+// checked in place.
+[[nodiscard]] std::string chunk_damage(const IndexRecord& record, std::span<const std::byte> stored,
+                                       std::span<std::byte> out);
+
+// "chunk 17 (stream 0, source offset 0x4400000)"; a zero record is a "zero run".
+[[nodiscard]] std::string describe_record(const IndexRecord& record, std::uint64_t number);
 
 }  // namespace imager::format

@@ -203,6 +203,20 @@ std::uint64_t VolumeReader::file_bytes() const {
     return total;
 }
 
+std::string VolumeReader::locate(std::uint64_t offset, std::uint64_t length) const {
+    if (volumes_.empty() || offset >= logical_size_) return "past the end of " + image_;
+    auto it = std::upper_bound(volumes_.begin(), volumes_.end(), offset,
+                               [](std::uint64_t o, const Volume& v) { return o < v.logical_offset; });
+    --it;
+    std::string where = "byte " + std::to_string(kVolumeHeaderSize + offset - it->logical_offset) + " of " + it->path;
+    const std::uint64_t last = offset + (length > 0 ? length - 1 : 0);
+    auto end = std::upper_bound(volumes_.begin(), volumes_.end(), last,
+                                [](std::uint64_t o, const Volume& v) { return o < v.logical_offset; });
+    --end;
+    if (end != it && last < logical_size_) return "from " + where + " into " + end->path;
+    return "at " + where;
+}
+
 Status VolumeReader::read(std::uint64_t offset, std::span<std::byte> buffer) const {
     if (offset > logical_size_ || buffer.size() > logical_size_ - offset)
         return std::unexpected(make_error(Errc::damaged_image, image_ + ": a structure points past the end of the image",

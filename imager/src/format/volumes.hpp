@@ -66,6 +66,9 @@ public:
     VolumeReader& operator=(const VolumeReader&) = delete;
 
     [[nodiscard]] Status read(std::uint64_t logical_offset, std::span<std::byte> buffer) const;
+    // Where `length` bytes from `logical_offset` lie, for messages: "at byte
+    // 4194368 of disk.lbi.002", or "from byte 64 of disk.lbi.002 into disk.lbi.004".
+    [[nodiscard]] std::string locate(std::uint64_t logical_offset, std::uint64_t length) const;
     [[nodiscard]] std::uint64_t logical_size() const { return logical_size_; }
     [[nodiscard]] std::uint32_t volume_count() const { return static_cast<std::uint32_t>(volumes_.size()); }
     [[nodiscard]] const Uuid& uuid() const { return uuid_; }

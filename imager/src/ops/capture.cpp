@@ -4,6 +4,7 @@
 #include "imager/image_ops.hpp"
 #include "ops/capture_plan.hpp"
 #include "ops/chunking.hpp"
+#include "ops/interrupt.hpp"
 #include "ops/ops_common.hpp"
 #include "ops/ordered_pipeline.hpp"
 
@@ -22,16 +23,25 @@ struct Segment {
 
 struct Job {
     std::vector<Segment> segments;  // up to one chunk of bytes in all...
-    std::vector<std::byte> buffer;  // ...one after the other
+    format::Buffer buffer;          // ...one after the other
+};
+
+struct Packed {
+    std::vector<ops::Piece> pieces;
+    format::Buffer stored;  // the pieces' stored bytes, one after the other
 };
 
 // Hands out every stream's used extents as jobs of up to one chunk of bytes.
 class JobReader {
 public:
-    JobReader(io::BlockSource& source, const std::vector<ops::StreamPlan>& streams)
-        : source_(source), streams_(streams) {}
+    JobReader(io::BlockSource& source, const std::vector<ops::StreamPlan>& streams, format::BufferPool& pool)
+        : source_(source), streams_(streams), pool_(pool) {}
 
     Result<std::optional<Job>> next() {
+        if (const int sig = ops::InterruptGuard::pending(); sig != 0)
+            return std::unexpected(make_error(Errc::cancelled,
+                                              std::string("capture interrupted (") + ops::InterruptGuard::name(sig) + ")",
+                                              "the partial image was removed"));
         Job job;
         std::size_t filled = 0;
         while (filled < format::kChunkSize && advance()) {
@@ -42,11 +52,11 @@ public:
             within_ += n;
         }
         if (job.segments.empty()) return std::optional<Job>{};
-        job.buffer.resize(filled);
+        job.buffer = pool_.take(filled);
         std::size_t at = 0;
         for (const auto& s : job.segments) {
             const auto& plan = *std::ranges::find(streams_, s.stream, &ops::StreamPlan::id);
-            if (auto r = source_.read_at(plan.base + s.offset, std::span(job.buffer).subspan(at, s.length)); !r)
+            if (auto r = source_.read_at(plan.base + s.offset, job.buffer.span().subspan(at, s.length)); !r)
                 return std::unexpected(r.error());
             at += s.length;
         }
@@ -72,6 +82,7 @@ private:
 
     io::BlockSource& source_;
     const std::vector<ops::StreamPlan>& streams_;
+    format::BufferPool& pool_;
     std::size_t stream_ = 0;
     std::size_t extent_ = 0;
     std::uint64_t within_ = 0;
@@ -87,27 +98,62 @@ Error space_error(const Error& cause, const CaptureOptions& options, std::uint64
                       "free that much space or choose another destination; the partial image was removed");
 }
 
-Result<std::vector<ops::Piece>> pack_job(Job& job, int level) {
+Result<Packed> pack_job(Job& job, int level, format::BufferPool& pool) {
     thread_local std::unique_ptr<ops::ChunkPacker> packer;  // one zstd context per worker thread
     thread_local int packer_level = 0;
     if (!packer || packer_level != level) {
-        packer = std::make_unique<ops::ChunkPacker>(level);
+        packer = std::make_unique<ops::ChunkPacker>(level, format::kChunkSize);
         packer_level = level;
     }
-    std::vector<ops::Piece> pieces;
+    Packed packed;
+    packed.stored = pool.take(0);
     std::size_t at = 0;
     for (const auto& s : job.segments) {
-        auto packed = packer->pack(s.stream, s.offset, std::span(job.buffer).subspan(at, s.length));
-        if (!packed) return std::unexpected(packed.error());
-        std::ranges::move(*packed, std::back_inserter(pieces));
+        if (auto r = packer->pack(s.stream, s.offset, job.buffer.span().subspan(at, s.length), packed.stored,
+                                  packed.pieces);
+            !r)
+            return std::unexpected(r.error());
         at += s.length;
     }
-    return pieces;
+    job.buffer = {};  // back to the pool now, not when the job is dropped
+    return packed;
 }
 
 std::string describe_source(const ops::CapturePlan& plan) {
     if (plan.layout) return plan.layout->label + " disk, " + std::to_string(plan.layout->partitions.size()) + " partitions";
     return plan.streams.front().filesystem ? plan.streams.front().filesystem->type : "raw";
+}
+
+// Reads, packs and writes every used byte; the image is complete when this returns ok.
+Status write_image(const CaptureOptions& options, io::BlockSource& source, const ops::CapturePlan& plan,
+                   format::ImageWriter& writer, Progress& progress, CaptureReport& report) {
+    const unsigned threads = worker_count(options.threads);
+    const std::size_t in_flight = in_flight_limit(threads);
+    // Buffers for the source bytes and the stored bytes of every job in flight.
+    format::BufferPool pool(format::kChunkSize, 2 * in_flight + threads);
+    JobReader reader(source, plan.streams, pool);
+    ops::OrderedPipeline<Job, Packed> pipeline(threads, in_flight);
+    std::uint64_t done = 0;
+    Status status = pipeline.run(
+        [&] { return reader.next(); }, [&](Job& job) { return pack_job(job, options.level, pool); },
+        [&](Packed& packed) -> Status {
+            for (auto& p : packed.pieces) {
+                done += p.record.length;
+                if (p.record.kind == format::RecordKind::zeros) {
+                    report.zero_bytes += p.record.length;
+                    writer.add_zeros(p.record.stream, p.record.offset, p.record.length);
+                    continue;
+                }
+                if (auto s = writer.add_chunk(p.record, packed.stored.span().subspan(p.stored_at, p.stored_size)); !s)
+                    return s;
+            }
+            progress.update({"capture", done, report.used_bytes});
+            return {};
+        });
+    if (status) status = writer.finish();
+    if (!status && status.error().code == Errc::no_space)
+        return std::unexpected(space_error(status.error(), options, writer.file_bytes(), done, report.used_bytes));
+    return status;
 }
 
 }  // namespace
@@ -122,42 +168,30 @@ Result<CaptureReport> capture(const CaptureOptions& options, Progress& progress)
     if (!plan) return std::unexpected(plan.error());
     const std::uint64_t size = (*source)->size();
 
-    auto writer = format::ImageWriter::create(options.image, options.split, options.force,
-                                              ops::manifest_for(options, *plan, size));
-    if (!writer) return std::unexpected(writer.error());
-
     CaptureReport report;
     report.source_size = size;
     report.used_bytes = plan->used_bytes();
     report.filesystem = describe_source(*plan);
-
-    const unsigned threads = worker_count(options.threads);
-    JobReader reader(**source, plan->streams);
-    ops::OrderedPipeline<Job, std::vector<ops::Piece>> pipeline(threads, in_flight_limit(threads));
-    std::uint64_t done = 0;
-    Status status = pipeline.run([&] { return reader.next(); }, [&](Job& job) { return pack_job(job, options.level); },
-                                 [&](std::vector<ops::Piece>& pieces) -> Status {
-                                     for (auto& p : pieces) {
-                                         done += p.record.length;
-                                         if (p.record.kind == format::RecordKind::zeros) {
-                                             report.zero_bytes += p.record.length;
-                                             (*writer)->add_zeros(p.record.stream, p.record.offset, p.record.length);
-                                         } else if (auto s = (*writer)->add_chunk(p.record, p.stored); !s) {
-                                             return s;
-                                         }
-                                     }
-                                     progress.update({"capture", done, report.used_bytes});
-                                     return {};
-                                 });
-    if (status) status = (*writer)->finish();
-    if (!status) {
-        (*writer)->abandon();
-        if (status.error().code == Errc::no_space)
-            return std::unexpected(space_error(status.error(), options, (*writer)->file_bytes(), done, report.used_bytes));
-        return std::unexpected(status.error());
+    {
+        // From the first .partial file until the image is complete, a signal stops the
+        // capture and the files are removed (ops/interrupt.hpp); after that, it is kept.
+        const ops::InterruptGuard interrupts;
+        auto writer = format::ImageWriter::create(options.image, options.split, options.force,
+                                                  ops::manifest_for(options, *plan, size));
+        if (!writer) return std::unexpected(writer.error());
+        if (auto s = write_image(options, **source, *plan, **writer, progress, report); !s) {
+            (*writer)->abandon();
+            return std::unexpected(s.error());
+        }
+        report.image_bytes = (*writer)->file_bytes();
+        report.volumes = (*writer)->volume_count();
+        if (const int sig = ops::InterruptGuard::pending(); sig != 0)
+            return std::unexpected(make_error(Errc::cancelled,
+                                              std::string("capture interrupted (") + ops::InterruptGuard::name(sig) +
+                                                  ") as " + options.image + " was completed",
+                                              "the image is whole but was not checked: `lifeboat verify " +
+                                                  options.image + "` checks it"));
     }
-    report.image_bytes = (*writer)->file_bytes();
-    report.volumes = (*writer)->volume_count();
     if (options.verify) {
         auto verified = verify(options.image, options.threads, progress);
         if (!verified) return std::unexpected(verified.error());

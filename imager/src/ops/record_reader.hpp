@@ -1,5 +1,6 @@
 // Reading an image's records in order for restore and verify: the producer
-// reads stored bytes, the workers unpack and check them.
+// reads stored bytes, the workers unpack and check them. Buffers come from a
+// pool the caller owns (it must outlive the pipeline that carries the jobs).
 #pragma once
 
 #include "format/image_file.hpp"
@@ -11,27 +12,30 @@
 namespace imager::ops {
 
 struct RecordJob {
-    std::size_t index = 0;
+    std::size_t index = 0;      // in the index
+    std::uint64_t number = 0;   // the chunk's number for people (format/image_file.hpp)
     format::IndexRecord record;
-    std::vector<std::byte> bytes;  // stored, then (after unpack_job) the data itself
+    format::Buffer bytes;       // stored, then (after unpack) the data itself
 };
 
 class RecordReader {
 public:
     using Filter = std::function<bool(const format::IndexRecord&)>;
     // Reads every record, or only those `wanted` accepts.
-    explicit RecordReader(const format::ImageReader& image, Filter wanted = {})
-        : image_(image), wanted_(std::move(wanted)) {}
+    RecordReader(const format::ImageReader& image, format::BufferPool& pool, Filter wanted = {})
+        : image_(image), pool_(pool), wanted_(std::move(wanted)) {}
     Result<std::optional<RecordJob>> next();
+    // Decompresses and checks a job's chunk in place; zero records pass through.
+    // Thread-safe: the workers call it.
+    [[nodiscard]] Result<RecordJob> unpack(RecordJob& job) const;
 
 private:
     const format::ImageReader& image_;
+    format::BufferPool& pool_;
     Filter wanted_;
     std::size_t next_ = 0;
+    std::uint64_t data_seen_ = 0;  // data records before next_
 };
-
-// Decompresses and checks a job's chunk in place; zero records pass through.
-[[nodiscard]] Result<RecordJob> unpack_job(RecordJob& job);
 
 [[nodiscard]] std::uint64_t total_length(const std::vector<format::IndexRecord>& records);
 

@@ -12,22 +12,28 @@ namespace ops {
 
 Result<std::optional<RecordJob>> RecordReader::next() {
     const auto& all = image_.records();
-    while (next_ < all.size() && wanted_ && !wanted_(all[next_])) ++next_;
+    const auto skip = [&] {
+        data_seen_ += all[next_].kind != format::RecordKind::zeros;
+        ++next_;
+    };
+    while (next_ < all.size() && wanted_ && !wanted_(all[next_])) skip();
     if (next_ >= all.size()) return std::optional<RecordJob>{};
     RecordJob job;
     job.index = next_;
-    job.record = image_.records()[next_++];
+    job.number = data_seen_;
+    job.record = all[next_];
+    skip();
     if (job.record.kind != format::RecordKind::zeros) {
-        auto stored = image_.read_stored(job.record);
+        auto stored = image_.read_stored(job.record, pool_);
         if (!stored) return std::unexpected(stored.error());
         job.bytes = std::move(*stored);
     }
     return std::optional<RecordJob>(std::move(job));
 }
 
-Result<RecordJob> unpack_job(RecordJob& job) {
+Result<RecordJob> RecordReader::unpack(RecordJob& job) const {
     if (job.record.kind != format::RecordKind::zeros) {
-        auto data = format::unpack_chunk(job.record, job.bytes, job.index);
+        auto data = image_.unpack(job.record, std::move(job.bytes), job.number, pool_);
         if (!data) return std::unexpected(data.error());
         job.bytes = std::move(*data);
     }
@@ -49,10 +55,14 @@ Result<VerifyReport> verify(const std::string& path, unsigned threads, Progress&
     VerifyReport report;
     const std::uint64_t total = ops::total_length((*image)->records());
     std::uint64_t done = 0;
-    ops::RecordReader records(**image);
     const unsigned workers = worker_count(threads);
+    // Stored and data buffers of every job in flight.
+    format::BufferPool pool((*image)->header().chunk_size, 2 * in_flight_limit(workers) + workers);
+    ops::RecordReader records(**image, pool);
     ops::OrderedPipeline<ops::RecordJob, ops::RecordJob> pipeline(workers, in_flight_limit(workers));
-    Status status = pipeline.run([&] { return records.next(); }, ops::unpack_job, [&](ops::RecordJob& job) -> Status {
+    Status status = pipeline.run([&] { return records.next(); },
+                                 [&](ops::RecordJob& job) { return records.unpack(job); },
+                                 [&](ops::RecordJob& job) -> Status {
         if (job.record.kind != format::RecordKind::zeros) {
             ++report.chunks;
             report.data_bytes += job.record.length;

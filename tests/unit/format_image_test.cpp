@@ -1,0 +1,183 @@
+// format/: buffer pool reuse, chunk checks and how damage is named (chunk
+// numbers count data chunks only; the volume file is named for split images).
+#include "format/buffer_pool.hpp"
+#include "format/image_file.hpp"
+#include "fs_test_support.hpp"
+#include "ops/chunking.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <random>
+
+namespace {
+
+using imager::format::Buffer;
+using imager::format::BufferPool;
+using imager::format::IndexRecord;
+using imager::format::RecordKind;
+
+std::vector<std::byte> text_bytes(std::size_t n) {
+    const std::string line = "a line of compressible text for the format test, 0123456789\n";
+    std::vector<std::byte> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::byte>(line[i % line.size()]);
+    return v;
+}
+
+std::vector<std::byte> random_bytes(std::size_t n, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::vector<std::byte> v(n);
+    for (auto& b : v) b = static_cast<std::byte>(rng());
+    return v;
+}
+
+// Packs `data` as one capture worker would: pieces and their stored bytes.
+struct Packed {
+    std::vector<imager::ops::Piece> pieces;
+    Buffer stored;
+};
+Packed pack(BufferPool& pool, std::span<const std::byte> data, std::uint64_t offset = 0) {
+    imager::ops::ChunkPacker packer(3, imager::format::kChunkSize);
+    Packed p;
+    p.stored = pool.take(0);
+    REQUIRE(packer.pack(0, offset, data, p.stored, p.pieces).has_value());
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("buffer pool: buffers come back and are handed out again", "[format][pool]") {
+    BufferPool pool(1 << 20, 4);
+    const std::byte* first = nullptr;
+    {
+        Buffer a = pool.take(1000);
+        CHECK(a.size() == 1000);
+        CHECK(a.capacity() == 1 << 20);
+        first = a.data();
+        a.resize(2 << 20);  // clamped to the capacity
+        CHECK(a.size() == 1 << 20);
+    }
+    Buffer b = pool.take(10);
+    CHECK(b.data() == first);  // reused, not allocated again
+    Buffer moved = std::move(b);
+    CHECK(b.data() == nullptr);
+    CHECK(moved.data() == first);
+    Buffer big = pool.take(3 << 20);  // beyond the capacity: a one-off of its own size
+    CHECK(big.size() == 3u << 20);
+    CHECK(big.capacity() == 3u << 20);
+}
+
+TEST_CASE("chunking: zero runs become holes, text is compressed, noise is stored", "[format][chunking]") {
+    BufferPool pool(imager::format::kChunkSize, 4);
+    auto data = text_bytes(1 << 20);
+    const auto noise = random_bytes(256 << 10, 7);
+    data.resize(data.size() + (128 << 10));  // a zero run of 128 KiB
+    data.insert(data.end(), noise.begin(), noise.end());
+    const auto p = pack(pool, data, 0x100000);
+    REQUIRE(p.pieces.size() == 3);
+    CHECK(p.pieces[0].record.kind == RecordKind::zstd);
+    CHECK(p.pieces[0].record.offset == 0x100000);
+    CHECK(p.pieces[1].record.kind == RecordKind::zeros);
+    CHECK(p.pieces[1].record.length == 128 << 10);
+    CHECK(p.pieces[1].stored_size == 0);
+    CHECK(p.pieces[2].record.kind == RecordKind::stored);
+    CHECK(p.pieces[2].stored_size == noise.size());
+    CHECK(p.stored.size() == p.pieces[0].stored_size + p.pieces[2].stored_size);
+    // Every data piece decodes to its bytes, by the check restore makes.
+    std::vector<std::byte> out(imager::format::kChunkSize);
+    for (const auto& piece : p.pieces) {
+        if (piece.record.kind == RecordKind::zeros) continue;
+        const auto stored = p.stored.span().subspan(piece.stored_at, piece.stored_size);
+        CHECK(imager::format::chunk_damage(piece.record, stored, out).empty());
+    }
+}
+
+TEST_CASE("chunking: the window covers the whole chunk at the default level", "[format][chunking]") {
+    const auto t3 = imager::ops::tuning_for(3, 4u << 20);
+    CHECK(t3.window_log == 22);
+    CHECK(t3.hash_log_add == 1);
+    // A repeat 3 MiB back, beyond level 3's own 2 MiB window, is found.
+    BufferPool pool(imager::format::kChunkSize, 4);
+    auto data = random_bytes(1 << 20, 1);
+    const auto filler = text_bytes(2 << 20);
+    const auto head = data;
+    data.insert(data.end(), filler.begin(), filler.end());
+    data.insert(data.end(), head.begin(), head.end());
+    const auto p = pack(pool, data);
+    REQUIRE(p.pieces.size() == 1);
+    CHECK(p.pieces[0].stored_size < (1u << 20) + (200u << 10));
+}
+
+TEST_CASE("chunk checks: damage is found and said in words", "[format][chunking]") {
+    BufferPool pool(imager::format::kChunkSize, 4);
+    const auto data = text_bytes(1 << 20);
+    auto p = pack(pool, data);
+    REQUIRE(p.pieces.size() == 1);
+    const auto& r = p.pieces[0].record;
+    std::vector<std::byte> stored(p.stored.data(), p.stored.data() + p.pieces[0].stored_size);
+    std::vector<std::byte> out(data.size());
+    CHECK(imager::format::chunk_damage(r, stored, out).empty());
+    auto flipped = stored;
+    flipped.back() ^= std::byte{1};  // zstd's own checksum
+    CHECK_FALSE(imager::format::chunk_damage(r, flipped, out).empty());
+    IndexRecord other = r;
+    other.hash[0] ^= std::byte{1};
+    CHECK(imager::format::chunk_damage(other, stored, out) == "its checksum does not match");
+    IndexRecord raw = r;
+    raw.kind = RecordKind::stored;
+    CHECK(imager::format::chunk_damage(raw, stored, out) == "it is not as long as the index says");
+}
+
+TEST_CASE("records are named for people: data chunks from 0, zero runs apart", "[format]") {
+    IndexRecord r;
+    r.offset = 0x840000;
+    CHECK(imager::format::describe_record(r, 2) == "chunk 2 (stream 0, source offset 0x840000)");
+    r.kind = RecordKind::zeros;
+    CHECK(imager::format::describe_record(r, 2) == "zero run (stream 0, source offset 0x840000)");
+}
+
+TEST_CASE("a damaged chunk of a split image is named by number, offset and volume file", "[format]") {
+    fs_test::TempDir t;
+    const std::string image = t / "s.lbi";
+    BufferPool pool(imager::format::kChunkSize, 8);
+    const std::string manifest =
+        R"({"format_version":1,"streams":[{"id":0,"kind":"raw","offset":0,"size":16777216}]})";
+    {
+        auto w = imager::format::ImageWriter::create(image, 1 << 20, false, manifest);
+        REQUIRE(w.has_value());
+        // data chunk 0, a zero run, data chunk 1 (noise: 1 MiB stored, across volumes)
+        auto text = pack(pool, text_bytes(1 << 20), 0);
+        auto noise = pack(pool, random_bytes(3 << 20, 3), 2 << 20);
+        REQUIRE((*w)->add_chunk(text.pieces[0].record, text.stored.span()).has_value());
+        (*w)->add_zeros(0, 1 << 20, 1 << 20);
+        REQUIRE(noise.pieces.size() == 1);
+        REQUIRE((*w)->add_chunk(noise.pieces[0].record, noise.stored.span()).has_value());
+        REQUIRE((*w)->finish().has_value());
+    }
+    // A byte of the noise chunk, inside s.lbi.003.
+    {
+        std::fstream f(image + ".003", std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(64 + 100);
+        f.put('\x55' ^ 0x5a);
+    }
+    auto r = imager::format::ImageReader::open(image);
+    REQUIRE(r.has_value());
+    const auto& records = (*r)->records();
+    REQUIRE(records.size() == 3);
+    CHECK(records[1].kind == RecordKind::zeros);
+    auto stored = (*r)->read_stored(records[2], pool);
+    REQUIRE(stored.has_value());
+    auto data = (*r)->unpack(records[2], std::move(*stored), 1, pool);
+    REQUIRE_FALSE(data.has_value());
+    const auto message = data.error().message();
+    INFO(message);
+    CHECK(message.find("chunk 1 (stream 0, source offset 0x200000; stored from byte ") != std::string::npos);
+    CHECK(message.find(" of " + image + " into " + image + ".004)") != std::string::npos);
+    CHECK(message.find("checksum does not match") != std::string::npos);
+    // The intact first chunk unpacks to its bytes.
+    auto first = (*r)->read_stored(records[0], pool);
+    REQUIRE(first.has_value());
+    auto text = (*r)->unpack(records[0], std::move(*first), 0, pool);
+    REQUIRE(text.has_value());
+    CHECK(std::equal(text->span().begin(), text->span().end(), text_bytes(1 << 20).begin()));
+}
