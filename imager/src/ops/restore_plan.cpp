@@ -44,20 +44,25 @@ std::string stream_label(const json& s) {
     return what;
 }
 
-// Grows the last partition to the end of a larger target.
+// Grows the last partition to the end of a larger target. On MBR that may be
+// a logical partition: the extended partition holding it grows with it.
 void grow_last(disk::DiskLayout& l, std::uint64_t target_size, std::vector<std::string>& notes) {
-    auto last = std::ranges::max_element(l.partitions, {}, &disk::PartitionEntry::end_sector);
-    if (last == l.partitions.end() || last->kind == "extended") {
-        notes.push_back("--grow: the last partition cannot grow (none, or an extended partition)");
+    auto last = l.partitions.end();
+    for (auto p = l.partitions.begin(); p != l.partitions.end(); ++p)
+        if (p->kind != "extended" && (last == l.partitions.end() || p->end_sector > last->end_sector)) last = p;
+    if (last == l.partitions.end()) {
+        notes.push_back("--grow: there is no partition to grow");
         return;
     }
     const std::uint64_t sectors = target_size / l.logical_sector_size;
     const std::uint64_t end = l.label == "gpt" ? sectors - kGptBackupSectors - 1 : sectors - 1;
-    if (end > last->end_sector) {
-        notes.push_back("--grow: partition " + std::to_string(last->number) + " grows by " +
-                        human_size((end - last->end_sector) * l.logical_sector_size));
-        last->end_sector = end;
-    }
+    if (end <= last->end_sector) return;
+    notes.push_back("--grow: partition " + std::to_string(last->number) + " grows by " +
+                    human_size((end - last->end_sector) * l.logical_sector_size));
+    if (last->kind == "logical")
+        for (auto& p : l.partitions)
+            if (p.kind == "extended") p.end_sector = end;
+    last->end_sector = end;
 }
 
 Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, const json& streams) {

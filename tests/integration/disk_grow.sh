@@ -1,0 +1,162 @@
+#!/bin/bash
+# restore --grow (issue 4): the last partition and its filesystem fill a
+# larger target.
+#   1. GPT with NTFS last: onto a larger loop device and a larger file; the
+#      partition ends at the new last usable sector, ntfsresize --info shows a
+#      volume as large as the partition (to within a cluster), ntfsfix -n is
+#      clean, its blkid identity and every file are kept; the ext4 before it
+#      untouched; sgdisk -v clean with the backup GPT on the last sector;
+#   2. MBR with ext4 last (a primary after an NTFS one): the partition ends on
+#      the last sector, e2fsck -fn is clean, the block count fills the
+#      partition, every file is kept; boot code, signature and post-MBR gap kept;
+#   3. MBR whose last partition is a logical one (the extended partition
+#      ending after it): both grow to the last sector, ext4 fills partition 5,
+#      the table stays valid and every partition and file is intact.
+#   usage: disk_grow.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
+source "$(dirname "$0")/lib/common.sh"
+lb_init disk-grow "${1:-}"
+# shellcheck source=lib/disk.sh
+source "$LB_LIB_DIR/disk.sh"
+disk_init
+need_tools ntfsresize resize2fs dumpe2fs
+
+MiB=$((1 << 20))
+
+# table_but N DISK: sfdisk --json without size fields and partition N's size.
+table_but() {
+    table_json "$2" | jq --arg n "$1" '.partitiontable.partitions |= (to_entries | map(if .key == (($n | tonumber) - 1) then .value | del(.size) else .value end))'
+}
+
+# ntfs_fills DISK N WHAT: the NTFS in partition N is as large as the partition.
+ntfs_fills() {
+    local disk=$1 n=$2 what=$3 p vol dev
+    part_loop p "$disk" "$n"
+    ntfsresize --info --force --no-progress-bar "$p" >"$WORK/ntfsresize.out" 2>&1
+    vol=$(sed -n 's/^Current volume size: \([0-9]*\) bytes.*/\1/p' "$WORK/ntfsresize.out")
+    dev=$(($(part_size "$disk" "$n") * SECTOR))
+    if [ -n "$vol" ] && [ "$((dev - vol))" -ge 0 ] && [ "$((dev - vol))" -le 4096 ]; then
+        ok "$what: ntfsresize --info: the volume is $vol bytes, the partition $dev"
+    else
+        bad "$what: ntfsresize --info: volume '${vol}' bytes, partition $dev bytes:"
+        sed 's/^/     | /' "$WORK/ntfsresize.out" | head -n 12
+    fi
+    detach "$p"
+}
+
+# ext_fills DISK N WHAT: the ext4 in partition N is as large as the partition.
+ext_fills() {
+    local disk=$1 n=$2 what=$3 p blocks bs dev
+    part_loop p "$disk" "$n"
+    dumpe2fs -h "$p" >"$WORK/dumpe2fs.out" 2>/dev/null
+    blocks=$(sed -n 's/^Block count: *//p' "$WORK/dumpe2fs.out")
+    bs=$(sed -n 's/^Block size: *//p' "$WORK/dumpe2fs.out")
+    dev=$(($(part_size "$disk" "$n") * SECTOR))
+    check "$what: ext4 is $blocks blocks of $bs bytes, the partition $dev bytes" \
+        eval '[ -n "$blocks" ] && [ $((dev - blocks * bs)) -ge 0 ] && [ $((dev - blocks * bs)) -lt $((32 * bs)) ]'
+    detach "$p"
+}
+
+# ------------------------------------------------------- GPT, NTFS last --
+say "--- GPT: ext4, then NTFS last"
+gpt=$WORK/gpt.img
+new_disk "$gpt" 128M <<'EOF'
+label: gpt
+start=2048, size=65536, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="linux"
+start=67584, size=98304, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name="windows"
+EOF
+put_fs "$gpt" 1 ext4 lblinux
+put_fs "$gpt" 2 ntfs lbwindows
+dd if=/dev/urandom of="$gpt" bs=440 count=1 conv=notrunc status=none
+lb_ok "GPT: capture" capture --progress none "$gpt" "$WORK/gpt.lbi" || die "cannot capture the GPT disk"
+
+judge_gpt_grow() {  # TARGET WHAT
+    local t=$1 what=$2 last
+    err_has "$what: the restore says NTFS now fills partition 2" 'partition 2 \(ntfs\).* now fill'
+    last=$(($(disk_sectors "$t") - 34))
+    check "$what: partition 2 ends at the last usable sector $last" \
+        [ $(($(part_start "$t" 2) + $(part_size "$t" 2) - 1)) = "$last" ]
+    check "$what: the table is the source's but for partition 2's size" diff <(table_but 2 "$gpt") <(table_but 2 "$t")
+    gpt_at_end "$t" "$what"
+    check "$what: boot code identical" same_bytes "$gpt" "$t" 440
+    ntfs_fills "$t" 2 "$what: partition 2"
+    judge_part "$gpt" "$t" 2 ntfs "$what"
+    judge_part "$gpt" "$t" 1 ext4 "$what"
+    check "$what: partition 1 keeps its size" [ "$(part_size "$t" 1)" = 65536 ]
+}
+
+t=$WORK/gpt-big.img
+junk "$t" $((192 * MiB))
+attach loop "$t"
+lb_ok "GPT: restore --grow onto a larger loop device" restore --yes --grow --progress none "$WORK/gpt.lbi" "$loop" &&
+    judge_gpt_grow "$loop" "GPT --grow, loop"
+detach "$loop"
+rm -f "$t"
+t=$WORK/gpt-big2.img
+junk "$t" $((160 * MiB + 7 * 512))   # not a whole number of clusters or MiB
+lb_ok "GPT: restore --grow onto a larger file" restore --yes --grow --progress none "$WORK/gpt.lbi" "$t" &&
+    judge_gpt_grow "$t" "GPT --grow, file"
+check "GPT --grow, file: the file keeps its size" [ "$(fsize "$t")" = $((160 * MiB + 7 * 512)) ]
+rm -f "$t" "$WORK/gpt.lbi"
+
+# ------------------------------------------------------- MBR, ext4 last --
+say "--- MBR: NTFS, then ext4 last"
+mbr=$WORK/mbr.img
+new_disk "$mbr" 96M <<'EOF'
+label: dos
+label-id: 0x96096096
+start=2048, size=65536, type=7, bootable
+start=67584, size=81920, type=83
+EOF
+put_fs "$mbr" 1 ntfs lbwin
+put_fs "$mbr" 2 ext4 lbroot
+dd if=/dev/urandom of="$mbr" bs=440 count=1 conv=notrunc status=none
+dd if=/dev/urandom of="$mbr" bs=512 seek=1 count=2047 conv=notrunc status=none
+lb_ok "MBR: capture" capture --progress none "$mbr" "$WORK/mbr.lbi" || die "cannot capture the MBR disk"
+t=$WORK/mbr-big.img
+junk "$t" $((160 * MiB))
+if lb_ok "MBR: restore --grow onto a larger file" restore --yes --grow --progress none "$WORK/mbr.lbi" "$t"; then
+    what="MBR --grow"
+    err_has "$what: the restore says ext4 now fills partition 2" 'partition 2 \(ext4\).* now fill'
+    check "$what: partition 2 ends on the last sector" \
+        [ $(($(part_start "$t" 2) + $(part_size "$t" 2))) = $((160 * 2048)) ]
+    check "$what: the table (signature, types, boot flag) is the source's but for partition 2's size" \
+        diff <(table_but 2 "$mbr") <(table_but 2 "$t")
+    check "$what: boot code and post-MBR gap identical" \
+        eval 'same_bytes "$mbr" "$t" 440 && cmp -s -i 512 -n $((2047 * 512)) "$mbr" "$t"'
+    ext_fills "$t" 2 "$what: partition 2"
+    judge_part "$mbr" "$t" 2 ext4 "$what"
+    judge_part "$mbr" "$t" 1 ntfs "$what"
+fi
+rm -f "$t" "$WORK/mbr.lbi"
+
+# -------------------------------------------------- MBR, a logical last --
+say "--- MBR: a logical partition last"
+new_disk "$mbr" 96M <<'EOF'
+label: dos
+start=2048, size=32768, type=83
+start=34816, size=114688, type=5
+start=36864, size=98304, type=83
+EOF
+put_fs "$mbr" 1 ext4 lbprim
+put_fs "$mbr" 5 ext4 lblogical
+lb_ok "MBR with a logical last: capture" capture --progress none "$mbr" "$WORK/mbr.lbi" || die "cannot capture"
+t=$WORK/mbr-big.img
+junk "$t" $((128 * MiB))
+if lb_ok "MBR with a logical last: restore --grow" restore --yes --grow --progress none "$WORK/mbr.lbi" "$t"; then
+    what="MBR logical --grow"
+    say "     (partition 5 now has $(part_size "$t" 5) sectors, the extended $(part_size "$t" 2); the source: 98304, 114688)"
+    check "$what: sfdisk --verify finds no problem" quiet sfdisk --verify "$t"
+    check "$what: logical 5 lies inside the extended partition" \
+        [ $(($(part_start "$t" 5) + $(part_size "$t" 5))) -le $(($(part_start "$t" 2) + $(part_size "$t" 2))) ]
+    end2=$(($(part_start "$t" 2) + $(part_size "$t" 2))) end5=$(($(part_start "$t" 5) + $(part_size "$t" 5)))
+    check "$what: the extended and the logical partition both grew to the last sector" \
+        [ "$end2/$end5" = $((128 * 2048))/$((128 * 2048)) ]
+    err_has "$what: the restore says ext4 now fills partition 5" 'partition 5 \(ext4\).* now fill'
+    check "$what: partition 1 keeps its size" [ "$(part_size "$t" 1)" = 32768 ]
+    ext_fills "$t" 5 "$what: partition 5"
+    judge_part "$mbr" "$t" 1 ext4 "$what"
+    judge_part "$mbr" "$t" 5 ext4 "$what"
+fi
+rm -f "$t"
+
+lb_finish

@@ -1,0 +1,194 @@
+# shellcheck shell=bash
+# Helpers of the disk_*.sh integration tests (whole-disk images, issue 4), on
+# top of common.sh (source that first, then lb_init, then this file's
+# disk_init). The host kernel parses no partition tables: partitions are made
+# in separate files (or by offset) and dd'ed in, and judged through read-only
+# offset loop devices, debugfs, mtools and ntfs-3g (FUSE).
+#
+#   disk_init                       # test data in $DATA, its sums in $DATA_SUMS
+#   new_disk FILE SIZE <<<SCRIPT    # a sparse disk image with an sfdisk-made table
+#   part_start DISK N, part_size DISK N, disk_sectors DISK   (in 512-byte sectors)
+#   put_fs DISK N KIND LABEL        # make and fill partition N: ext4 ext2 fat16
+#                                   # fat32 ntfs swap raw
+#   judge_part SRC DST N KIND WHAT  # partition N of DST against SRC's: the
+#                                   # checker, blkid identity, every file or byte
+#   same_table SRC DST WHAT         # sfdisk --json equal but for size fields
+#   gpt_at_end DISK WHAT            # sgdisk -v clean, backup GPT on the last sector
+#   unchanged_after SHA DEV WHAT    # DEV still hashes to SHA
+
+SECTOR=512
+
+disk_init() {
+    need_tools sfdisk sgdisk mkfs.ext4 mke2fs e2fsck debugfs mkfs.vfat fsck.fat mcopy mkfs.ntfs ntfs-3g ntfsfix \
+        mkswap blkid losetup jq python3 cmp
+    need_loop
+    need_fuse
+    DATA=$WORK/data DATA_SUMS=$WORK/data.sums
+    make_data "$DATA"
+    tree_sums "$DATA" >"$DATA_SUMS"
+    mkdir -p "$WORK/mnt"
+}
+
+# new_disk FILE SIZE: a sparse file of SIZE (truncate syntax) partitioned by
+# the sfdisk script on stdin.
+new_disk() {
+    rm -f "$1"
+    truncate -s "$2" "$1" || die "truncate $1"
+    sfdisk -q "$1" >"$WORK/sfdisk.out" 2>&1 || { cat "$WORK/sfdisk.out"; die "sfdisk $1"; }
+}
+
+# part_json DISK N FIELD: one field of partition N in `sfdisk --json`.
+part_json() {
+    sfdisk --json "$1" 2>/dev/null |
+        jq -r --arg n "$2" --arg f "$3" '.partitiontable.partitions[] | select(.node | test("[^0-9]" + $n + "$")) | .[$f]'
+}
+part_start() { part_json "$1" "$2" start; }
+part_size() { part_json "$1" "$2" size; }
+disk_sectors() { echo $(($(fsize "$1") / SECTOR)); }
+
+# part_loop VAR DISK N [SIZE-SECTORS]: a read-only loop device over partition N.
+part_loop() {
+    local var=$1 disk=$2 n=$3 start size
+    start=$(part_start "$disk" "$n") size=${4:-$(part_size "$disk" "$n")}
+    [ -n "$start" ] && [ -n "$size" ] || die "$disk has no partition $n"
+    attach "$var" "$disk" -r -o $((start * SECTOR)) --sizelimit $((size * SECTOR))
+}
+
+# put_fs DISK N KIND LABEL: makes a filesystem of KIND the size of partition N
+# in a separate file, fills it with $DATA and writes it into the partition.
+put_fs() {
+    local disk=$1 n=$2 kind=$3 label=$4 start size f=$WORK/part.fs
+    start=$(part_start "$disk" "$n") size=$(part_size "$disk" "$n")
+    rm -f "$f" && truncate -s $((size * SECTOR)) "$f"
+    case $kind in
+    ext2 | ext4) mke2fs -q -F -t "$kind" -L "$label" -d "$DATA" "$f" || die "mke2fs $kind for $disk $n" ;;
+    fat16 | fat32)
+        mkfs.vfat -F "${kind#fat}" -n "${label^^}" -h "$start" "$f" >/dev/null || die "mkfs.vfat for $disk $n"
+        mcopy -s -i "$f" "$DATA"/* ::/ || die "mcopy into $disk $n"
+        ;;
+    ntfs)  # -p: the partition start in the boot sector, as Windows wants it
+        mkfs.ntfs -F -Q -L "$label" -p "$start" -H 255 -S 63 "$f" >/dev/null 2>&1 || die "mkfs.ntfs for $disk $n"
+        mounted "$WORK/mnt" ntfs-3g "$f" "$WORK/mnt" || die "ntfs-3g $f"
+        cp -r "$DATA/." "$WORK/mnt/" || die "copy into NTFS"
+        unmount "$WORK/mnt" "$f"
+        ;;
+    swap) mkswap -L "$label" "$f" >/dev/null 2>&1 || die "mkswap for $disk $n" ;;
+    raw) head -c $((size * SECTOR)) /dev/urandom >"$f" ;;
+    *) die "put_fs: unknown kind $kind" ;;
+    esac
+    dd if="$f" of="$disk" bs=1M seek=$((start * SECTOR)) oflag=seek_bytes conv=notrunc,sparse status=none ||
+        die "dd into $disk $n"
+    rm -f "$f"
+}
+
+# fs_check KIND DEV: the filesystem's own checker, read-only; shows its output
+# on failure. ntfsfix -n says what it would do: it must have nothing to do.
+fs_check() {
+    local kind=$1 dev=$2 out=$WORK/fsck.out rc=0
+    case $kind in
+    ext*) e2fsck -fn "$dev" >"$out" 2>&1 || rc=$? ;;
+    fat*) fsck.fat -n "$dev" >"$out" 2>&1 || rc=$? ;;
+    ntfs)
+        ntfsfix -n "$dev" >"$out" 2>&1 || rc=$?
+        grep -q 'processed successfully' "$out" || { [ "$rc" -ne 0 ] || rc=1; }
+        grep -q -i -E 'fail|error|corrupt|inconsisten' "$out" && { [ "$rc" -ne 0 ] || rc=1; }
+        ;;
+    *) return 0 ;;
+    esac
+    [ "$rc" -eq 0 ] && return 0
+    sed 's/^/     | /' "$out" | head -n 15
+    return 1
+}
+
+# files_of KIND DEV DIR: copies every file of the filesystem on DEV into DIR.
+files_of() {
+    local kind=$1 dev=$2 dir=$3
+    rm -rf "$dir" && mkdir -p "$dir"
+    case $kind in
+    ext*) debugfs -R "rdump / $dir" "$dev" >/dev/null 2>"$WORK/debugfs.err" ;;
+    fat*) mcopy -s -n -i "$dev" '::*' "$dir/" 2>"$WORK/mcopy.err" ;;  # ("Could not get geometry" on a loop)
+    ntfs)
+        mounted "$WORK/mnt" ntfs-3g -o ro "$dev" "$WORK/mnt" || return 1
+        cp -r "$WORK/mnt/." "$dir/"
+        unmount "$WORK/mnt" "$dev"
+        ;;
+    esac
+}
+
+# ident DEV: "TYPE/UUID/LABEL" as blkid -p sees it.
+ident() {
+    local t
+    for t in TYPE UUID LABEL; do printf '%s/' "$(blkid -p -o value -s "$t" "$1" 2>/dev/null)"; done
+}
+
+# judge_part SRC DST N KIND WHAT: partition N of DST (at the same start as in
+# SRC; its size may differ after --grow) against SRC's: same blkid identity,
+# checker clean, every file equal; swap: the header page equal; raw: every byte.
+judge_part() {
+    local src=$1 dst=$2 n=$3 kind=$4 what="$5: partition $3 ($4)" s d
+    [ "$(part_start "$src" "$n")" = "$(part_start "$dst" "$n")" ] || {
+        bad "$what: starts at $(part_start "$dst" "$n"), the source at $(part_start "$src" "$n")"
+        return
+    }
+    part_loop s "$src" "$n"
+    part_loop d "$dst" "$n"
+    case $kind in
+    raw) check "$what: every byte equal" same_bytes "$s" "$d" ;;
+    swap)
+        check "$what: blkid -p identity $(ident "$s") kept" [ "$(ident "$s")" = "$(ident "$d")" ]
+        check "$what: the header page is identical" same_bytes "$s" "$d" 4096
+        ;;
+    *)
+        check "$what: blkid -p identity $(ident "$s") kept" [ "$(ident "$s")" = "$(ident "$d")" ]
+        check "$what: its checker passes" fs_check "$kind" "$d"
+        if files_of "$kind" "$d" "$WORK/files"; then
+            same_tree "$what: files" "$DATA_SUMS" "$WORK/files"
+        else
+            bad "$what: cannot read its files"
+        fi
+        rm -rf "$WORK/files"
+        ;;
+    esac
+    detach "$d"
+    detach "$s"
+}
+
+# table_json DISK: sfdisk --json without the fields that depend on the disk's
+# size or name.
+table_json() {
+    sfdisk --json "$1" | jq 'del(.partitiontable.device, .partitiontable.lastlba) | .partitiontable.partitions[] |= del(.node)'
+}
+same_table() {
+    if diff <(table_json "$1") <(table_json "$2") >"$WORK/table.diff"; then
+        ok "$3: sfdisk --json equal but for size fields ($(table_json "$1" | jq '.partitiontable.partitions | length') partitions)"
+    else
+        bad "$3: the partition tables differ:"
+        sed 's/^/     | /' "$WORK/table.diff" | head -n 12
+    fi
+}
+
+# le64 DISK BYTE: the little-endian 64-bit number at BYTE.
+le64() { od -An -t u8 -j "$2" -N 8 --endian=little "$1" | tr -d ' '; }
+
+# gpt_at_end DISK WHAT: sgdisk -v finds nothing, the primary header points at
+# the last sector, and a backup header that says so lies there.
+gpt_at_end() {
+    local disk=$1 what=$2 last
+    last=$(($(disk_sectors "$disk") - 1))
+    if sgdisk -v "$disk" >"$WORK/sgdisk.out" 2>&1 && grep -q 'No problems found' "$WORK/sgdisk.out"; then
+        ok "$what: sgdisk -v finds no problem"
+    else
+        bad "$what: sgdisk -v:"
+        sed 's/^/     | /' "$WORK/sgdisk.out" | head -n 12
+    fi
+    check "$what: primary GPT header names LBA $last as the backup's" [ "$(le64 "$disk" $((SECTOR + 32)))" = "$last" ]
+    check "$what: backup GPT header ('EFI PART', MyLBA $last) on the last sector" \
+        eval '[ "$(dd if="$disk" bs=$SECTOR skip=$last count=1 status=none | head -c 8)" = "EFI PART" ] &&
+              [ "$(le64 "$disk" $((last * SECTOR + 24)))" = "$last" ]'
+    check "$what: last usable LBA is $((last - 33))" [ "$(le64 "$disk" $((SECTOR + 48)))" = "$((last - 33))" ]
+}
+
+# unchanged_after SHA DEV WHAT
+unchanged_after() {
+    check "$3: target byte-identical (sha256)" [ "$(sha "$2")" = "$1" ]
+}
