@@ -16,7 +16,9 @@ extern char** environ;
 
 namespace imager::io {
 
-Result<LoopDevice> LoopDevice::attach(const std::string& backing, std::uint64_t offset, std::uint64_t size) {
+Result<LoopDevice> LoopDevice::attach(const std::string& backing, std::uint64_t offset, std::uint64_t size,
+                                      LoopAccess access) {
+    const bool read_only = access == LoopAccess::read_only;
     const int control = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
     if (control < 0) return std::unexpected(sys_error("open /dev/loop-control", errno));
     const int number = ::ioctl(control, LOOP_CTL_GET_FREE);
@@ -24,9 +26,10 @@ Result<LoopDevice> LoopDevice::attach(const std::string& backing, std::uint64_t 
     ::close(control);
     if (number < 0) return std::unexpected(sys_error("find a free loop device", err));
     const std::string path = "/dev/loop" + std::to_string(number);
-    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    const int mode = read_only ? O_RDONLY : O_RDWR;
+    const int fd = ::open(path.c_str(), mode | O_CLOEXEC);
     if (fd < 0) return std::unexpected(sys_error("open " + path, errno));
-    const int backing_fd = ::open(backing.c_str(), O_RDWR | O_CLOEXEC);
+    const int backing_fd = ::open(backing.c_str(), mode | O_CLOEXEC);
     if (backing_fd < 0) {
         const int e = errno;
         ::close(fd);
@@ -36,7 +39,7 @@ Result<LoopDevice> LoopDevice::attach(const std::string& backing, std::uint64_t 
     config.fd = static_cast<__u32>(backing_fd);
     config.info.lo_offset = offset;
     config.info.lo_sizelimit = size;
-    config.info.lo_flags = LO_FLAGS_AUTOCLEAR;
+    config.info.lo_flags = LO_FLAGS_AUTOCLEAR | (read_only ? LO_FLAGS_READ_ONLY : 0);
     const int rc = ::ioctl(fd, LOOP_CONFIGURE, &config);
     const int e = errno;
     ::close(backing_fd);  // the loop device holds its own reference

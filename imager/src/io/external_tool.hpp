@@ -12,11 +12,14 @@
 
 namespace imager::io {
 
+enum class LoopAccess { read_write, read_only };
+
 class LoopDevice {
 public:
-    // Attaches [offset, offset + size) of `backing` read-write; detached (and
-    // auto-cleared by the kernel) when this object dies.
-    static Result<LoopDevice> attach(const std::string& backing, std::uint64_t offset, std::uint64_t size);
+    // Attaches [offset, offset + size) of `backing`; detached when this object
+    // dies, or (autoclear) when the last user goes if it is mounted then.
+    static Result<LoopDevice> attach(const std::string& backing, std::uint64_t offset, std::uint64_t size,
+                                     LoopAccess access = LoopAccess::read_write);
     LoopDevice(LoopDevice&& other) noexcept;
     LoopDevice& operator=(LoopDevice&&) = delete;
     LoopDevice(const LoopDevice&) = delete;

@@ -1,0 +1,231 @@
+// find_images(): which files in a few folders are images, and what their
+// manifests say. Only volume headers, the header, manifest, index and trailer
+// are read (describe_image); any file that fails becomes an unreadable entry.
+#include "format/volumes.hpp"
+#include "imager/image_discovery.hpp"
+#include "imager/image_ops.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstring>
+#include <dirent.h>
+#include <map>
+#include <set>
+
+namespace imager::discovery {
+
+namespace {
+
+using json = nlohmann::json;
+
+// A hostile store may hold millions of files; a person never keeps images so.
+constexpr std::size_t kMaxEntriesPerFolder = 20000;
+constexpr std::size_t kMaxEntriesPerRoot = 200000;
+constexpr char kVolumeMagic[8] = {'L', 'B', 'V', 'O', 'L', 'U', 'M', 'E'};
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// "pc.lbi.002" -> true: the name of a continuation volume (three or more digits, not 001).
+bool continuation_name(const std::string& name) {
+    const auto dot = name.rfind('.');
+    if (dot == std::string::npos || dot == 0 || name.size() - dot - 1 < 3) return false;
+    const std::string digits = name.substr(dot + 1);
+    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+        return false;
+    return digits.find_first_not_of('0') != std::string::npos && std::stoull(digits.substr(0, 18)) >= 2;
+}
+
+enum class FileKind { not_image, first_volume, continuation };
+
+// Looks at the first bytes only. O_NONBLOCK and O_NOFOLLOW: a FIFO or a
+// symlink swapped in after the directory was read must not hang or lead elsewhere.
+FileKind classify(const std::string& path, const std::string& name) {
+    if (ends_with(name, ".partial")) return FileKind::not_image;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+    if (fd < 0) return ends_with(name, ".lbi") ? FileKind::first_volume : FileKind::not_image;
+    struct stat st {};
+    std::array<unsigned char, 16> head{};
+    ssize_t got = -1;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) got = ::pread(fd, head.data(), head.size(), 0);
+    ::close(fd);
+    if (!S_ISREG(st.st_mode)) return FileKind::not_image;
+    if (got == static_cast<ssize_t>(head.size()) && std::memcmp(head.data(), kVolumeMagic, 8) == 0) {
+        const std::uint32_t number = head[12] | (head[13] << 8) | (head[14] << 16) | (std::uint32_t{head[15]} << 24);
+        return number == 1 ? FileKind::first_volume : FileKind::continuation;
+    }
+    if (continuation_name(name)) return FileKind::continuation;  // a damaged NAME.002 still belongs to NAME
+    return ends_with(name, ".lbi") ? FileKind::first_volume : FileKind::not_image;
+}
+
+// Regular files and folders (not symlinks) directly in `dir`, sorted by name.
+struct Listing {
+    std::vector<std::string> files;
+    std::vector<std::string> folders;
+};
+// `budget` counts down the entries one root may still cost.
+Listing list_folder(const std::string& dir, std::size_t& budget) {
+    Listing out;
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return out;
+    std::size_t seen = 0;
+    while (const dirent* e = ::readdir(d)) {
+        if (++seen > kMaxEntriesPerFolder || budget == 0) break;
+        --budget;
+        const std::string name = e->d_name;
+        if (name == "." || name == "..") continue;
+        struct stat st {};
+        if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (S_ISREG(st.st_mode)) out.files.push_back(name);
+        else if (S_ISDIR(st.st_mode)) out.folders.push_back(name);
+    }
+    ::closedir(d);
+    std::sort(out.files.begin(), out.files.end());
+    std::sort(out.folders.begin(), out.folders.end());
+    return out;
+}
+
+std::string join(const std::string& dir, const std::string& name) {
+    return (!dir.empty() && dir.back() == '/') ? dir + name : dir + "/" + name;
+}
+
+// The files of NAME, NAME.002, ... that exist, summed; for unreadable entries.
+std::pair<std::uint64_t, std::uint32_t> volume_files(const std::string& path) {
+    std::uint64_t bytes = 0;
+    std::uint32_t count = 0;
+    for (std::uint32_t n = 1; n < 100000; ++n) {
+        struct stat st {};
+        if (::lstat(format::volume_name(path, n).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) break;
+        bytes += static_cast<std::uint64_t>(st.st_size);
+        ++count;
+    }
+    return {bytes, count};
+}
+
+// A string field, or "" when missing or of another type (a hostile manifest
+// may put anything anywhere).
+std::string text_of(const json& object, const char* key) {
+    if (!object.is_object()) return {};
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+std::uint64_t number_of(const json& object, const char* key) {
+    if (!object.is_object()) return 0;
+    const auto it = object.find(key);
+    return it != object.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
+}
+
+// "YYYY-MM-DDTHH:MM:SSZ" or "": anything else would sort as if it were a date.
+std::string checked_time(const std::string& s) {
+    static constexpr std::string_view shape = "dddd-dd-ddTdd:dd:ddZ";
+    if (s.size() != shape.size()) return {};
+    for (std::size_t i = 0; i < s.size(); ++i)
+        if (shape[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(s[i])) : s[i] != shape[i]) return {};
+    return s;
+}
+
+}  // namespace
+
+Status read_manifest_facts(const std::string& manifest_json, ImageEntry& entry) {
+    const json m = json::parse(manifest_json, nullptr, false);
+    if (m.is_discarded() || !m.is_object())
+        return std::unexpected(make_error(Errc::damaged_image, "the manifest is not a JSON object"));
+    const json& source = m.contains("source") ? m["source"] : json();
+    entry.host = text_of(m, "host");
+    entry.created = checked_time(text_of(m, "created"));
+    entry.note = text_of(m, "note");
+    entry.source_model = text_of(source, "model");
+    entry.source_serial = text_of(source, "serial");
+    entry.source_size = number_of(source, "size");
+    entry.whole_disk = m.contains("disk") && m["disk"].is_object();
+    return {};
+}
+
+ImageEntry describe_entry(const std::string& path) {
+    ImageEntry entry;
+    entry.path = path;
+    auto summary = describe_image(path);
+    if (!summary) {
+        const auto [bytes, count] = volume_files(path);
+        entry.size_on_disk = bytes;
+        entry.volumes = count;
+        entry.problem = summary.error().message();
+        return entry;
+    }
+    entry.size_on_disk = summary->image_bytes;
+    entry.volumes = summary->volumes;
+    if (auto facts = read_manifest_facts(summary->manifest_json, entry); !facts) {
+        entry.problem = facts.error().message();
+        return entry;
+    }
+    entry.readable = true;
+    return entry;
+}
+
+std::vector<ImageEntry> find_images(const std::vector<std::string>& roots) {
+    std::vector<std::pair<std::string, std::size_t>> folders;  // with the root's index
+    std::vector<std::size_t> budgets(roots.size(), kMaxEntriesPerRoot);
+    for (std::size_t r = 0; r < roots.size(); ++r) {
+        const auto& root = roots[r];
+        folders.emplace_back(root, r);
+        const Listing top = list_folder(root, budgets[r]);
+        for (const auto& sub : top.folders) {
+            folders.emplace_back(join(root, sub), r);
+            if (sub != "lifeboat") continue;
+            for (const auto& inner : list_folder(join(root, sub), budgets[r]).folders)
+                folders.emplace_back(join(join(root, sub), inner), r);
+        }
+    }
+    std::vector<ImageEntry> found;
+    std::set<std::pair<dev_t, ino_t>> seen;  // the same file reached twice (bind mounts, roots inside roots)
+    for (const auto& [folder, r] : folders) {
+        for (const auto& name : list_folder(folder, budgets[r]).files) {
+            const std::string path = join(folder, name);
+            if (classify(path, name) != FileKind::first_volume) continue;
+            struct stat st {};
+            if (::lstat(path.c_str(), &st) != 0 || !seen.insert({st.st_dev, st.st_ino}).second) continue;
+            found.push_back(describe_entry(path));
+        }
+    }
+    return found;
+}
+
+ImageCatalog group_by_machine(std::vector<ImageEntry> entries) {
+    ImageCatalog catalog;
+    std::map<std::pair<std::string, std::string>, MachineImages> machines;
+    for (auto& e : entries) {
+        if (!e.readable) {
+            catalog.unreadable.push_back(std::move(e));
+            continue;
+        }
+        auto& m = machines[{e.host, e.source_serial}];
+        m.host = e.host;
+        m.source_serial = e.source_serial;
+        m.images.push_back(std::move(e));
+    }
+    const auto newer = [](const ImageEntry& a, const ImageEntry& b) {
+        return a.created != b.created ? a.created > b.created : a.path < b.path;
+    };
+    for (auto& [key, m] : machines) {
+        std::sort(m.images.begin(), m.images.end(), newer);
+        m.source_model = m.images.front().source_model;
+        catalog.machines.push_back(std::move(m));
+    }
+    std::sort(catalog.machines.begin(), catalog.machines.end(), [&](const MachineImages& a, const MachineImages& b) {
+        return newer(a.images.front(), b.images.front());
+    });
+    std::sort(catalog.unreadable.begin(), catalog.unreadable.end(),
+              [](const ImageEntry& a, const ImageEntry& b) { return a.path < b.path; });
+    return catalog;
+}
+
+}  // namespace imager::discovery

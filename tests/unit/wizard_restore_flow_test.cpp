@@ -1,0 +1,362 @@
+// recovery/restore_flow: the Restore flow driven through a fake core, without
+// a terminal: choose -> contents -> target (suggested) -> plan -> typed
+// confirmation -> progress -> result; refusals as dialogs; a cancel.
+#include "../../recovery/restore_flow.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+using recovery::RestoreFlow;
+using recovery::RestoreStep;
+namespace dsc = imager::discovery;
+namespace dev = imager::devices;
+using imager::Errc;
+
+constexpr std::uint64_t GiB = 1ull << 30;
+
+dev::Device disk(std::string name, std::uint64_t size, std::string serial) {
+    dev::Device d;
+    d.name = std::move(name);
+    d.path = "/dev/" + d.name;
+    d.size = size;
+    d.serial = std::move(serial);
+    d.model = "Disk " + d.name;
+    return d;
+}
+
+// Records what the flow asked and answers what the test set up.
+class FakeCore final : public recovery::RestoreCore {
+public:
+    dsc::ImageCatalog catalog;
+    std::vector<dev::Device> disks;
+    imager::Result<std::string> plan_answer = std::string("plan: partition 1 -> /dev/sdb\nerased: everything on sdb\n");
+    std::vector<imager::RestoreOptions> planned;
+    std::vector<imager::RestoreOptions> started;
+    recovery::RestoreEvents* events = nullptr;
+    int cancels = 0;
+
+    dsc::ImageCatalog find_images() override { return catalog; }
+    imager::Result<dsc::ImageContents> read_contents(const std::string& image) override {
+        for (const auto& m : catalog.machines)
+            for (const auto& e : m.images)
+                if (e.path == image) {
+                    dsc::ImageContents c;
+                    c.entry = e;
+                    c.table = "gpt";
+                    c.needed_size = 100 * GiB;
+                    c.parts.push_back({"partition", 1, 1 << 20, 100 * GiB - (2 << 20), "ext4", "root", 5 * GiB});
+                    return c;
+                }
+        return std::unexpected(imager::make_error(Errc::not_found, "open " + image));
+    }
+    imager::Result<std::vector<dev::Device>> list_disks() override { return disks; }
+    imager::Result<std::string> plan(const imager::RestoreOptions& o) override {
+        planned.push_back(o);
+        return plan_answer;
+    }
+    void start(const imager::RestoreOptions& o, recovery::RestoreEvents& e) override {
+        started.push_back(o);
+        events = &e;
+    }
+    void cancel() override { ++cancels; }
+    std::string log_path() const override { return "/run/lifeboat/lifeboat.log"; }
+};
+
+dsc::ImageEntry image(std::string path, std::string serial) {
+    dsc::ImageEntry e;
+    e.path = std::move(path);
+    e.readable = true;
+    e.host = "office";
+    e.source_serial = std::move(serial);
+    e.created = "2026-11-01T10:00:00Z";
+    e.whole_disk = true;
+    return e;
+}
+
+FakeCore standard_core() {
+    FakeCore core;
+    dsc::MachineImages office;
+    office.host = "office";
+    office.source_serial = "SERIAL-B";
+    office.images.push_back(image("/run/lifeboat/sdc1/lifeboat/office.lbi", "SERIAL-B"));
+    core.catalog.machines.push_back(office);
+    dsc::ImageEntry broken;
+    broken.path = "/run/lifeboat/sdc1/broken.lbi";
+    broken.problem = "incomplete: no trailer";
+    core.catalog.unreadable.push_back(broken);
+    core.disks = {disk("sda", 500 * GiB, "SERIAL-A"), disk("sdb", 120 * GiB, "SERIAL-B"),
+                  disk("sdc", 64 * GiB, "STICK")};
+    core.disks[2].partitions.resize(1);
+    core.disks[2].partitions[0].number = 1;
+    core.disks[2].partitions[0].mountpoints = {"/run/lifeboat/sdc1"};
+    return core;
+}
+
+// A fake clock the test moves on.
+struct FakeClock {
+    double now = 100;
+    RestoreFlow::Clock fn() {
+        return [this] { return now; };
+    }
+};
+
+// Drives the flow up to the plan shown for `target`.
+void to_plan(RestoreFlow& flow, const std::string& target) {
+    flow.open();
+    REQUIRE(flow.step() == RestoreStep::choose_image);
+    flow.choose_image("/run/lifeboat/sdc1/lifeboat/office.lbi");
+    REQUIRE(flow.step() == RestoreStep::image_contents);
+    flow.show_targets();
+    REQUIRE(flow.step() == RestoreStep::choose_target);
+    flow.choose_target(target);
+}
+
+}  // namespace
+
+TEST_CASE("restore flow: chosen -> plan shown -> wrong name refused, right name accepted -> progress -> result",
+          "[wizard][restore]") {
+    FakeCore core = standard_core();
+    FakeClock clock;
+    RestoreFlow flow(core, clock.fn());
+    flow.open();
+    REQUIRE(flow.catalog().machines.size() == 1);
+    flow.choose_image("/run/lifeboat/sdc1/lifeboat/office.lbi");
+    REQUIRE(flow.step() == RestoreStep::image_contents);
+    CHECK(flow.contents().parts.size() == 1);
+    flow.show_targets();
+    REQUIRE(flow.step() == RestoreStep::choose_target);
+    REQUIRE(flow.targets().size() == 3);
+    CHECK(flow.targets()[2].holds_image);
+    REQUIRE(flow.suggested_target() == 1u);  // sdb: the serial the image was taken from
+    CHECK(flow.suggestion_reason().find("SERIAL-B") != std::string::npos);
+
+    flow.choose_target("/dev/sdb");
+    REQUIRE(flow.step() == RestoreStep::show_plan);
+    CHECK(flow.plan_text().find("erased") != std::string::npos);
+    REQUIRE(core.planned.size() == 1);
+    CHECK(core.planned[0].dry_run);
+    CHECK(core.planned[0].image == "/run/lifeboat/sdc1/lifeboat/office.lbi");
+    CHECK(core.planned[0].target == "/dev/sdb");
+    CHECK(core.planned[0].expect_size == 120 * GiB);
+    CHECK(core.planned[0].expect_serial == "SERIAL-B");
+
+    flow.accept_plan();
+    REQUIRE(flow.step() == RestoreStep::confirm);
+    CHECK(flow.confirmation_word() == "sdb");
+    CHECK_FALSE(flow.type_confirmation("sda"));
+    CHECK(flow.step() == RestoreStep::confirm);
+    CHECK(flow.confirm_problem().find("\"sda\" is not sdb") != std::string::npos);
+    CHECK_FALSE(flow.type_confirmation(""));
+    CHECK_FALSE(flow.type_confirmation("sd"));
+    CHECK_FALSE(flow.type_confirmation("SDB"));
+    CHECK(core.started.empty());  // nothing starts on a wrong name
+
+    CHECK(flow.type_confirmation(" sdb\n"));
+    REQUIRE(flow.step() == RestoreStep::running);
+    CHECK(flow.confirm_problem().empty());
+    REQUIRE(core.started.size() == 1);
+    CHECK_FALSE(core.started[0].dry_run);
+    CHECK(core.started[0].assume_yes);
+    CHECK(core.started[0].expect_serial == "SERIAL-B");
+    REQUIRE(core.events == &flow);
+
+    core.events->on_progress({"restore", 0, 10 * GiB});
+    CHECK(flow.progress().bytes_per_second == 0);
+    clock.now += 10;
+    core.events->on_progress({"restore", 2 * GiB, 10 * GiB});
+    CHECK(flow.progress().fraction() == Approx(0.2));
+    CHECK(flow.progress().elapsed_seconds == Approx(10));
+    CHECK(flow.progress().bytes_per_second == Approx(2.0 * GiB / 10));
+    REQUIRE(flow.progress().remaining_seconds.has_value());
+    CHECK(*flow.progress().remaining_seconds == Approx(40));
+    core.events->on_note("the kernel did not re-read the partition table");
+    CHECK(flow.progress().notes.size() == 1);
+    flow.back();  // Esc does not leave a running restore
+    CHECK(flow.step() == RestoreStep::running);
+
+    imager::RestoreReport report;
+    report.data_bytes = 10 * GiB;
+    core.events->on_finished(report);
+    REQUIRE(flow.step() == RestoreStep::result);
+    REQUIRE(flow.outcome() != nullptr);
+    CHECK(flow.outcome()->success);
+    CHECK(flow.outcome()->report.data_bytes == 10 * GiB);
+    CHECK(flow.outcome()->log_path == "/run/lifeboat/lifeboat.log");
+    CHECK(flow.outcome()->disk_condition.find("sdb now holds") != std::string::npos);
+    flow.back();
+    CHECK(flow.step() == RestoreStep::closed);
+}
+
+TEST_CASE("restore flow: a failed restore shows the error, its hint, the disk's condition and the log", "[wizard][restore]") {
+    FakeCore core = standard_core();
+    RestoreFlow flow(core);
+    to_plan(flow, "/dev/sdb");
+    flow.accept_plan();
+    REQUIRE(flow.type_confirmation("/dev/sdb"));  // the path works too
+    core.events->on_progress({"restore", 3 * GiB, 10 * GiB});
+    auto e = imager::make_error(Errc::damaged_image, "chunk 7 (stream 1, source offset 0x1c00000): hash mismatch");
+    core.events->on_finished(std::unexpected(e));
+    REQUIRE(flow.step() == RestoreStep::result);
+    const auto* o = flow.outcome();
+    REQUIRE(o != nullptr);
+    CHECK_FALSE(o->success);
+    CHECK(o->error.code == Errc::damaged_image);
+    CHECK(o->what_to_do.find("another version") != std::string::npos);
+    CHECK(o->disk_condition.find("partly overwritten") != std::string::npos);
+    CHECK(o->log_path == "/run/lifeboat/lifeboat.log");
+}
+
+TEST_CASE("restore flow: refusals of the core become dialogs that say why and what to do", "[wizard][restore]") {
+    struct Case {
+        Errc code;
+        const char* reason_has;
+        const char* todo_has;
+    };
+    for (const auto& c : {Case{Errc::target_in_use, "in use", "unmount"},
+                          Case{Errc::target_holds_image, "image is stored on sdb", "another disk"},
+                          Case{Errc::sector_size_mismatch, "4096-byte sectors", "512-byte sectors"},
+                          Case{Errc::target_is_boot_medium, "Lifeboat started from", "computer's own disk"},
+                          Case{Errc::target_changed, "size or serial", "choose again"},
+                          Case{Errc::no_space, "too small", "at least 100.0 GiB"},
+                          Case{Errc::target_refused, "will not write to sdb", "another disk"}}) {
+        INFO(imager::errc_name(c.code));
+        FakeCore core = standard_core();
+        core.disks[1].logical_sector_size = 4096;
+        core.plan_answer = std::unexpected(imager::make_error(c.code, "check /dev/sdb", "a CLI hint: --grow"));
+        RestoreFlow flow(core);
+        to_plan(flow, "/dev/sdb");
+        REQUIRE(flow.step() == RestoreStep::dialog);
+        const auto* d = flow.dialog();
+        REQUIRE(d != nullptr);
+        CHECK(d->code == c.code);
+        CHECK(d->title == "sdb cannot be used");
+        CHECK(d->reason.find(c.reason_has) != std::string::npos);
+        CHECK(d->reason.find("check /dev/sdb") != std::string::npos);  // the core's own words, as details
+        CHECK(d->what_to_do.find(c.todo_has) != std::string::npos);
+        CHECK(d->what_to_do.find("--grow") == std::string::npos);  // no command-line advice in the wizard
+        CHECK(core.started.empty());
+        flow.dismiss_dialog();
+        CHECK(flow.step() == RestoreStep::choose_target);  // pick another disk
+        CHECK(flow.dialog() == nullptr);
+    }
+}
+
+TEST_CASE("restore flow: a refusal at the core's last check before writing is a dialog too, nothing written",
+          "[wizard][restore]") {
+    FakeCore core = standard_core();
+    RestoreFlow flow(core);
+    to_plan(flow, "/dev/sdb");
+    flow.accept_plan();
+    REQUIRE(flow.type_confirmation("sdb"));
+    core.disks[1].serial = "SOMETHING-ELSE";  // swapped meanwhile
+    core.events->on_finished(std::unexpected(imager::make_error(Errc::target_changed, "/dev/sdb changed")));
+    REQUIRE(flow.step() == RestoreStep::dialog);
+    CHECK(flow.dialog()->code == Errc::target_changed);
+    flow.dismiss_dialog();
+    REQUIRE(flow.step() == RestoreStep::choose_target);
+    CHECK(flow.targets()[1].disk.serial == "SOMETHING-ELSE");  // the list was read again
+    CHECK_FALSE(flow.targets()[1].same_serial);
+}
+
+TEST_CASE("restore flow: other planning errors and unreadable images are dialogs", "[wizard][restore]") {
+    FakeCore core = standard_core();
+    RestoreFlow flow(core);
+    flow.open();
+    flow.choose_image("/run/lifeboat/sdc1/broken.lbi");
+    REQUIRE(flow.step() == RestoreStep::dialog);
+    CHECK(flow.dialog()->reason.find("no trailer") != std::string::npos);
+    flow.back();
+    CHECK(flow.step() == RestoreStep::choose_image);
+    flow.choose_image("/gone.lbi");
+    REQUIRE(flow.step() == RestoreStep::dialog);
+    CHECK(flow.dialog()->code == Errc::not_found);
+    flow.dismiss_dialog();
+
+    core.plan_answer = std::unexpected(imager::make_error(Errc::damaged_image, "read the index of office.lbi"));
+    flow.choose_image("/run/lifeboat/sdc1/lifeboat/office.lbi");
+    flow.show_targets();
+    flow.choose_target("/dev/sda");
+    REQUIRE(flow.step() == RestoreStep::dialog);
+    CHECK(flow.dialog()->title == "The restore cannot start");
+    flow.dismiss_dialog();
+    CHECK(flow.step() == RestoreStep::image_contents);
+}
+
+TEST_CASE("restore flow: cancel asks first, says what the disk is left as, and waits for the core", "[wizard][restore]") {
+    FakeCore core = standard_core();
+    RestoreFlow flow(core);
+    to_plan(flow, "/dev/sdb");
+    flow.accept_plan();
+    REQUIRE(flow.type_confirmation("sdb"));
+
+    flow.request_cancel();
+    REQUIRE(flow.step() == RestoreStep::cancel_confirm);
+    CHECK(flow.cancel_question().find("may be partly overwritten") != std::string::npos);
+    flow.keep_going();  // "no": the restore goes on
+    CHECK(flow.step() == RestoreStep::running);
+    CHECK(core.cancels == 0);
+
+    core.events->on_progress({"restore", 4 * GiB, 10 * GiB});
+    flow.request_cancel();
+    REQUIRE(flow.step() == RestoreStep::cancel_confirm);
+    CHECK(flow.cancel_question().find("sdb is partly overwritten (4.0 GiB of 10.0 GiB)") != std::string::npos);
+    core.events->on_progress({"restore", 5 * GiB, 10 * GiB});  // it goes on while the question is up
+    CHECK(flow.progress().done == 5 * GiB);
+    flow.confirm_cancel();
+    CHECK(core.cancels == 1);
+    REQUIRE(flow.step() == RestoreStep::running);
+    CHECK(flow.progress().cancelling);
+    flow.request_cancel();  // asked already: no second question
+    CHECK(flow.step() == RestoreStep::running);
+
+    core.events->on_finished(std::unexpected(imager::make_error(Errc::cancelled, "restore onto /dev/sdb cancelled")));
+    REQUIRE(flow.step() == RestoreStep::result);
+    CHECK(flow.outcome()->error.code == Errc::cancelled);
+    CHECK(flow.outcome()->disk_condition.find("5.0 GiB of 10.0 GiB written") != std::string::npos);
+    CHECK(flow.outcome()->what_to_do.find("Restore again") != std::string::npos);
+}
+
+TEST_CASE("restore flow: the suggested target", "[wizard][restore]") {
+    dsc::ImageContents c;
+    c.entry.source_serial = "GONE";
+    c.needed_size = 100 * GiB;
+    const auto choice = [](dev::Device d, bool big, bool same, bool holds) {
+        return recovery::TargetChoice{std::move(d), big, same, holds};
+    };
+    std::string why;
+    // No disk with the image's serial: the smallest big enough one, not the one holding the image.
+    std::vector<recovery::TargetChoice> t{choice(disk("sda", 500 * GiB, "A"), true, false, false),
+                                          choice(disk("sdb", 50 * GiB, "B"), false, false, false),
+                                          choice(disk("sdc", 120 * GiB, "C"), true, false, true),
+                                          choice(disk("sdd", 200 * GiB, "D"), true, false, false)};
+    CHECK(recovery::suggest_target(t, c, why) == 3u);
+    CHECK(why.find("smallest") != std::string::npos);
+    // A read-only disk is never suggested.
+    t[3].disk.read_only = true;
+    CHECK(recovery::suggest_target(t, c, why) == 0u);
+    // The source disk wins even when another would be smaller.
+    c.entry.source_serial = "A";
+    t[0].same_serial = true;
+    CHECK(recovery::suggest_target(t, c, why) == 0u);
+    // Nothing fits: no suggestion, and the reason says so.
+    c.entry.source_serial.clear();
+    t[0].same_serial = false;
+    t[0].big_enough = false;
+    CHECK_FALSE(recovery::suggest_target(t, c, why).has_value());
+    CHECK(why.find("No disk has room") != std::string::npos);
+}
+
+TEST_CASE("restore flow: the disk holding the image is found by its deepest mount point", "[wizard][restore]") {
+    FakeCore core = standard_core();
+    core.disks[0].partitions.resize(1);
+    core.disks[0].partitions[0].mountpoints = {"/"};  // a live system's root: every path is under it
+    RestoreFlow flow(core);
+    to_plan(flow, "/dev/sda");
+    REQUIRE(flow.targets().size() == 3);
+    CHECK_FALSE(flow.targets()[0].holds_image);
+    CHECK(flow.targets()[2].holds_image);
+}
