@@ -15,8 +15,9 @@
 
 namespace recovery {
 
-// Where a running restore reports; the flow implements it. Calls arrive on
-// the thread that runs the restore: the screen hands them to its own thread.
+// Where a running restore reports; the flow implements it. The real core
+// (restore_core_adapter.hpp) queues the restore thread's events and delivers
+// them on the thread that calls deliver_events(): the screen's own.
 class RestoreEvents {
 public:
     virtual ~RestoreEvents() = default;

@@ -7,6 +7,7 @@
 #include "imager/result.hpp"
 
 #include <cstdint>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,12 @@ struct RestoreOptions {
     bool grow = false;         // whole-disk image: grow the last partition to the target's end
     std::uint64_t expect_size = 0;  // refuse unless the target still has this size (0: no check)
     std::string expect_serial;      // refuse unless the target still has this serial ("": no check)
+    // A request to stop (the wizard's cancel), looked at right before the first
+    // write, between chunks and before the partition table: the restore then
+    // returns Errc::cancelled, its message saying what the target holds (which
+    // streams were written, that the table was not). Once the table is written
+    // the restore is finished and runs to its end. No stop state: never stops.
+    std::stop_token stop;
 };
 
 struct RestoreReport {

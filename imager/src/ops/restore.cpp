@@ -1,7 +1,9 @@
 // restore(): plan (every check, no writes) -> confirm -> check again -> write
 // every placed stream, chunks checked on every core and written in order,
 // stopping at the first damaged one -> the partition table, last -> sync ->
-// the kernel re-reads the table -> --grow's filesystem resize.
+// the kernel re-reads the table -> --grow's filesystem resize. A stop request
+// (options.stop) is honoured before the first write, between chunks and before
+// the table; the error then says what the target holds.
 #include "format/image_file.hpp"
 #include "imager/devices.hpp"
 #include "imager/image_ops.hpp"
@@ -21,6 +23,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <stop_token>
 
 namespace imager {
 
@@ -83,15 +86,33 @@ private:
     std::uint64_t length_ = 0;
 };
 
+// Bytes of each placement's records: all of them, and those written so far.
+struct Tally {
+    std::vector<std::uint64_t> total;
+    std::vector<std::uint64_t> done;
+};
+
+std::size_t placement_index(const std::vector<ops::Placement>& placements, std::uint16_t stream) {
+    return static_cast<std::size_t>(std::ranges::find(placements, stream, &ops::Placement::stream) - placements.begin());
+}
+
+Error stop_requested() { return make_error(Errc::cancelled, "restore cancelled"); }
+
 Status write_streams(const ops::RestorePlan& plan, const std::vector<ops::Placement>& placements, io::BlockSink& sink,
-                     const std::string& target, unsigned threads, Progress& progress, RestoreReport& report) {
+                     const std::string& target, unsigned threads, Progress& progress, RestoreReport& report,
+                     const std::stop_token& stop, Tally& tally) {
     const auto& image = *plan.image;
     std::vector<format::IndexRecord> wanted;
     const auto placed = [&](const format::IndexRecord& r) {
         return std::ranges::find(placements, r.stream, &ops::Placement::stream) != placements.end();
     };
+    tally.total.assign(placements.size(), 0);
+    tally.done.assign(placements.size(), 0);
     for (const auto& r : image.records())
-        if (placed(r)) wanted.push_back(r);
+        if (placed(r)) {
+            wanted.push_back(r);
+            tally.total[placement_index(placements, r.stream)] += r.length;
+        }
     const std::uint64_t total = ops::total_length(wanted);
     std::uint64_t done = 0;
     const unsigned workers = worker_count(threads);
@@ -102,13 +123,16 @@ Status write_streams(const ops::RestorePlan& plan, const std::vector<ops::Placem
     Writeback writeback(target);
     return pipeline.run([&] { return records.next(); }, [&](ops::RecordJob& job) { return records.unpack(job); },
                         [&](ops::RecordJob& job) -> Status {
-        const auto& place = *std::ranges::find(placements, job.record.stream, &ops::Placement::stream);
+        if (stop.stop_requested()) return std::unexpected(stop_requested());  // between chunks
+        const auto at = placement_index(placements, job.record.stream);
+        const auto& place = placements[at];
         if (auto s = write_record(sink, place, job); !s) return s;
         if (job.record.kind != format::RecordKind::zeros && job.record.offset < place.write_limit)
             writeback.written(place.target_offset + job.record.offset,
                               std::min(job.record.length, place.write_limit - job.record.offset));
         (job.record.kind == format::RecordKind::zeros ? report.zero_bytes : report.data_bytes) += job.record.length;
         done += job.record.length;
+        tally.done[at] += job.record.length;
         progress.update({"restore", done, total});
         return {};
     });
@@ -182,9 +206,71 @@ Status rewrite_mbr_sectors(const ops::RestorePlan& plan, const RestoreOptions& o
     if (!sink) return std::unexpected(sink.error());
     RestoreReport ignored;
     SilentProgress quiet;
+    Tally tally;
     (void)progress;
-    if (auto s = write_streams(plan, tables, **sink, options.target, options.threads, quiet, ignored); !s) return s;
+    // After the table: the restore is done but for these sectors, so no stop token.
+    if (auto s = write_streams(plan, tables, **sink, options.target, options.threads, quiet, ignored, {}, tally); !s)
+        return s;
     return (*sink)->sync();
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+    return out;
+}
+
+// The error of a restore stopped on request: what the target holds now
+// (`discarded`: its free space was discarded before the first chunk).
+Error cancelled_error(const RestoreOptions& options, const ops::RestorePlan& plan, const Tally& tally,
+                      bool discarded) {
+    const std::string what = "restore of " + options.image + " onto " + options.target + " cancelled";
+    std::uint64_t done = 0;
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < tally.total.size(); ++i) {
+        done += tally.done[i];
+        total += tally.total[i];
+    }
+    if (done == 0 && discarded && !plan.create_target)
+        return make_error(Errc::cancelled, what + " after discarding the areas it writes to, before writing any data",
+                          "the old contents of those areas are gone: " + options.target +
+                              " cannot be used until a restore finishes; restore again, to the end");
+    if (done == 0)
+        return make_error(Errc::cancelled, what + " before anything was written",
+                          "nothing was written: " + options.target + " is as it was");
+    if (plan.create_target)
+        return make_error(Errc::cancelled, what + "; " + options.target + ", which this restore created, was removed",
+                          "restore again, to the end, to have it");
+    std::vector<std::string> written;
+    std::vector<std::string> partly;
+    std::vector<std::string> untouched;
+    const auto add = [](std::vector<std::string>& list, const std::string& item) {
+        if (std::ranges::find(list, item) == list.end()) list.push_back(item);
+    };
+    for (std::size_t i = 0; i < tally.total.size(); ++i) {
+        if (tally.total[i] == 0) continue;  // nothing of it is stored
+        const auto& label = plan.placements[i].what;
+        if (tally.done[i] == tally.total[i]) add(written, label);
+        else if (tally.done[i] > 0)
+            add(partly, label + " (" + devices::human_size(tally.done[i]) + " of " +
+                            devices::human_size(tally.total[i]) + ")");
+        else add(untouched, label);
+    }
+    std::string state = what + " after writing " + devices::human_size(done) + " of " + devices::human_size(total);
+    if (!written.empty()) state += "; written: " + join(written);
+    if (!partly.empty()) state += "; partly written: " + join(partly);
+    if (!untouched.empty()) state += "; not written: " + join(untouched);
+    if (plan.target_layout) {
+        // The first boot area holds the table as captured; write_layout fits it to this disk.
+        bool boot_area = false;
+        for (std::size_t i = 0; i < tally.done.size(); ++i)
+            boot_area = boot_area || (plan.placements[i].outside_partitions && tally.done[i] > 0);
+        state += "; the partition table was not written: it is written last";
+        if (boot_area) state += " (the boot area written holds the image's copy of it, not fitted to this disk)";
+    }
+    return make_error(Errc::cancelled, state,
+                      options.target + " holds part of the image: its old contents are partly overwritten and it " +
+                          "cannot be used until a restore finishes; restore again, to the end");
 }
 
 }  // namespace
@@ -207,6 +293,8 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
     if (plan->create_target || options.assume_yes)
         for (const auto& n : plan->notes) progress.note(n);
     if (auto s = ops::check_target(options, *plan); !s) return std::unexpected(s.error());  // right before writing
+    Tally tally;
+    if (options.stop.stop_requested()) return std::unexpected(cancelled_error(options, *plan, tally, false));
     if (plan->create_target)
         if (auto s = create_file(options.target, plan->target_size); !s) return std::unexpected(s.error());
     auto sink = io::open_sink(options.target);
@@ -222,9 +310,13 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
             if (path) ::unlink(path->c_str());
         }
     } unfinished{plan->create_target ? &options.target : nullptr};
-    Status status = write_streams(*plan, plan->placements, **sink, options.target, options.threads, progress, report);
+    Status status = write_streams(*plan, plan->placements, **sink, options.target, options.threads, progress, report,
+                                  options.stop, tally);
     if (status) status = (*sink)->sync();
     sink->reset();  // libparted opens the target itself
+    if (status && plan->target_layout && options.stop.stop_requested()) status = std::unexpected(stop_requested());
+    if (!status && status.error().code == Errc::cancelled && options.stop.stop_requested())
+        return std::unexpected(cancelled_error(options, *plan, tally, options.discard));
     if (status && plan->target_layout) status = disk::write_layout(options.target, *plan->target_layout);
     if (status && plan->target_layout && plan->target_layout->label == "msdos" && !options.grow)
         status = rewrite_mbr_sectors(*plan, options, progress);
