@@ -1,6 +1,7 @@
 // find_images(): which files in a few folders are images, and what their
 // manifests say. Only volume headers, the header, manifest, index and trailer
 // are read (describe_image); any file that fails becomes an unreadable entry.
+#include "format/layout.hpp"
 #include "format/volumes.hpp"
 #include "imager/image_discovery.hpp"
 #include "imager/image_ops.hpp"
@@ -14,7 +15,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cstring>
 #include <dirent.h>
 #include <map>
 #include <set>
@@ -28,7 +28,6 @@ using json = nlohmann::json;
 // A hostile store may hold millions of files; a person never keeps images so.
 constexpr std::size_t kMaxEntriesPerFolder = 20000;
 constexpr std::size_t kMaxEntriesPerRoot = 200000;
-constexpr char kVolumeMagic[8] = {'L', 'B', 'V', 'O', 'L', 'U', 'M', 'E'};
 
 bool ends_with(const std::string& s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -53,15 +52,14 @@ FileKind classify(const std::string& path, const std::string& name) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
     if (fd < 0) return ends_with(name, ".lbi") ? FileKind::first_volume : FileKind::not_image;
     struct stat st {};
-    std::array<unsigned char, 16> head{};
+    std::array<std::byte, format::kVolumeHeaderSize> head{};
     ssize_t got = -1;
     if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) got = ::pread(fd, head.data(), head.size(), 0);
     ::close(fd);
     if (!S_ISREG(st.st_mode)) return FileKind::not_image;
-    if (got == static_cast<ssize_t>(head.size()) && std::memcmp(head.data(), kVolumeMagic, 8) == 0) {
-        const std::uint32_t number = head[12] | (head[13] << 8) | (head[14] << 16) | (std::uint32_t{head[15]} << 24);
-        return number == 1 ? FileKind::first_volume : FileKind::continuation;
-    }
+    if (got == static_cast<ssize_t>(head.size()))
+        if (auto volume = format::decode_volume_header(head, path))
+            return volume->number == 1 ? FileKind::first_volume : FileKind::continuation;
     if (continuation_name(name)) return FileKind::continuation;  // a damaged NAME.002 still belongs to NAME
     return ends_with(name, ".lbi") ? FileKind::first_volume : FileKind::not_image;
 }
