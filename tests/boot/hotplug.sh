@@ -7,11 +7,9 @@
 #   usage: hotplug.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
 source "$(dirname "$0")/lib.sh"
 boot_init boot-hotplug "${1:-}"
-need_tools python3
 limit=${BOOT_LIMIT:-300}
 
-xorriso -osirrox on -indev "$ISO" -extract /boot/vmlinuz "$WORK/vmlinuz" \
-    -extract /boot/initrd.img "$WORK/initrd.img" >/dev/null 2>&1 || die "cannot read /boot from $ISO"
+iso_kernel
 truncate -s 64M "$WORK/stick.img"
 mkfs.vfat -n STICK "$WORK/stick.img" >/dev/null || die "mkfs.vfat"
 
@@ -21,14 +19,8 @@ start_qemu hotplug -machine q35 -kernel "$WORK/vmlinuz" -initrd "$WORK/initrd.im
     -drive "if=none,id=stick,format=raw,file=$WORK/stick.img" -monitor "unix:$monitor,server,nowait"
 if wait_for 'Lifeboat [0-9][^ ]* ready' "$limit"; then
     check "no USB disk before the stick is plugged in" eval '! serial_text | grep -Eq "Attached SCSI (removable )?disk"'
-    python3 - "$monitor" <<'PY' || bad "QEMU's monitor did not take device_add"
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-time.sleep(0.5)
-s.sendall(b"device_add usb-storage,bus=xhci.0,drive=stick,id=plugged\n")
-time.sleep(1)
-PY
+    unix_send "$monitor" $'device_add usb-storage,bus=xhci.0,drive=stick,id=plugged\n' ||
+        bad "QEMU's monitor did not take device_add"
     wait_for 'sd [0-9:]+: \[sd[a-z]\] Attached SCSI (removable )?disk' 120 &&
         ok "the plugged-in stick got its drivers and is a disk"
 fi

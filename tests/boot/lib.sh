@@ -10,6 +10,7 @@
 #   expect REGEX WHAT             # ok when the serial output has such a line
 #   wait_for_exit SECONDS         # the guest powers off by itself
 #   serial_send TEXT              # types TEXT and Enter on the serial console
+#   iso_kernel                    # $WORK/vmlinuz and $WORK/initrd.img from the ISO
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib/common.sh"
 
 boot_init() {
@@ -48,23 +49,35 @@ start_qemu() {
     # The serial port is a socket (serial_send types into it) that also logs
     # everything the guest writes to $SERIAL.
     SERIAL_SOCKET="$WORK/$name.sock"
-    qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -display none -monitor none -no-reboot \
+    # $QEMU_PREFIX: a command QEMU runs under (`ip netns exec NS` to reach a tap device there).
+    ${QEMU_PREFIX:-} qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -display none -monitor none -no-reboot \
         -chardev "socket,id=serial0,path=$SERIAL_SOCKET,server=on,wait=off,logfile=$SERIAL" \
         -serial chardev:serial0 "$@" >"$WORK/$name.qemu" 2>&1 &
     QEMU_PID=$!
 }
 
-# serial_send TEXT: types TEXT and Enter on the guest's serial console.
-serial_send() {
-    python3 - "$SERIAL_SOCKET" "$1" <<'PY'
+# unix_send SOCKET TEXT: writes TEXT to a listening unix socket (a serial
+# port, QEMU's monitor), a character at a time as a person types.
+unix_send() {
+    python3 - "$1" "$2" <<'PY'
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
-for ch in sys.argv[2] + "\r":
+for ch in sys.argv[2]:
     s.sendall(ch.encode())
     time.sleep(0.05)
 time.sleep(0.5)
 PY
+}
+
+# serial_send TEXT: types TEXT and Enter on the guest's serial console.
+serial_send() { unix_send "$SERIAL_SOCKET" "$1"$'\r'; }
+
+# iso_kernel: the kernel and initramfs inside the ISO, as its boot loaders
+# load them, into $WORK/vmlinuz and $WORK/initrd.img.
+iso_kernel() {
+    xorriso -osirrox on -indev "$ISO" -extract /boot/vmlinuz "$WORK/vmlinuz" \
+        -extract /boot/initrd.img "$WORK/initrd.img" >/dev/null 2>&1 || die "cannot read /boot from $ISO"
 }
 
 # The serial output as lines of text: no carriage returns, no escape codes.

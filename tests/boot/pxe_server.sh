@@ -27,17 +27,7 @@ sleep 2
 check "pxe-server is running" kill -0 "$server"
 
 # QEMU joins the namespace to reach the tap device.
-start_qemu() {
-    local name=$1
-    shift
-    SERIAL="$WORK/$name.serial" SERIAL_SOCKET="$WORK/$name.sock"
-    : >"$SERIAL"
-    STARTED=$(date +%s.%N)
-    ip netns exec "$ns" qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -display none -monitor none -no-reboot \
-        -chardev "socket,id=serial0,path=$SERIAL_SOCKET,server=on,wait=off,logfile=$SERIAL" \
-        -serial chardev:serial0 "$@" >"$WORK/$name.qemu" 2>&1 &
-    QEMU_PID=$!
-}
+QEMU_PREFIX="ip netns exec $ns"
 start_qemu pxe -machine pc -netdev tap,id=n0,ifname=lbtap0,script=no,downscript=no -device e1000,netdev=n0 -boot n
 if wait_for 'Lifeboat [0-9][^ ]* ready' "$limit"; then
     say "boot through pxe-server: power-on to ready line $elapsed s"

@@ -12,9 +12,7 @@ source "$LB_LIB_DIR/disk.sh"
 disk_init
 limit=${BOOT_LIMIT:-600}
 
-# The kernel and initramfs inside the ISO, as its boot loaders load them.
-xorriso -osirrox on -indev "$ISO" -extract /boot/vmlinuz "$WORK/vmlinuz" \
-    -extract /boot/initrd.img "$WORK/initrd.img" >/dev/null 2>&1 || die "cannot read /boot from $ISO"
+iso_kernel
 
 src=$WORK/source.img store=$WORK/store.img target=$WORK/target.img
 new_disk "$src" 200M <<'SFDISK'

@@ -81,29 +81,6 @@ make_fs() {
     esac
 }
 
-# fs_check NAME FILE: the filesystem's own checker, read-only; prints its
-# output on failure.
-fs_check() {
-    local name=$1 img=$2 out=$WORK/fsck.out rc=0
-    case $name in
-    ext*) e2fsck -fn "$img" >"$out" 2>&1 || rc=$? ;;
-    fat*) fsck.fat -n "$img" >"$out" 2>&1 || rc=$? ;;
-    exfat)
-        fsck.exfat -n "$img" >"$out" 2>&1 || rc=$?
-        grep -q 'clean' "$out" || { [ "$rc" -ne 0 ] || rc=1; }
-        ;;
-    ntfs)  # ntfsfix -n says what it would do; it must have nothing to do
-        ntfsfix -n "$img" >"$out" 2>&1 || rc=$?
-        grep -q 'processed successfully' "$out" || { [ "$rc" -ne 0 ] || rc=1; }
-        grep -q -i -E 'fail|error|corrupt|inconsisten' "$out" && { [ "$rc" -ne 0 ] || rc=1; }
-        ;;
-    swap) return 0 ;;
-    esac
-    [ "$rc" -eq 0 ] && return 0
-    sed 's/^/     | /' "$out" | head -n 15
-    return 1
-}
-
 # extract NAME FILE DIR: copies every file of the filesystem out, read-only.
 extract() {
     local name=$1 img=$2 dir=$3 loop

@@ -2,6 +2,7 @@
 // by the real capture; damaged and hostile files become unreadable entries;
 // grouping by machine; what an image holds; which filesystems get mounted.
 #include "fs_test_support.hpp"
+#include "image_test_support.hpp"
 #include "imager/disk_layout.hpp"
 #include "imager/image_discovery.hpp"
 #include "imager/image_ops.hpp"
@@ -28,40 +29,15 @@ void make_image(const fs_test::TempDir& t, const std::string& image, std::uint64
     o.image = image;
     o.split = split;
     o.note = note;
-    o.verify = false;
     o.threads = 1;
-    imager::SilentProgress quiet;
-    auto r = imager::capture(o, quiet);
-    INFO((r ? std::string() : r.error().message()));
-    REQUIRE(r.has_value());
+    image_test::capture(o);
 }
 
 // An 8 MiB file with a GPT of two partitions, captured as a whole disk.
 void make_disk_image(const fs_test::TempDir& t, const std::string& image) {
     const std::string disk = t / "disk.bin";
-    fs_test::write_random_file(disk, 8u << 20, 11);
-    imager::disk::DiskLayout l;
-    l.label = "gpt";
-    l.size_bytes = 8u << 20;
-    l.disk_id = "11111111-2222-3333-4444-555555555555";
-    l.first_usable = 34;
-    l.last_usable = (8u << 20) / 512 - 34;
-    l.partitions.push_back({1, 2048, 6143, "0fc63daf-8483-4772-8e79-3d69d8477de4",
-                            "aaaaaaaa-0000-0000-0000-000000000001", "one", 0, {}, ""});
-    l.partitions.push_back({2, 6144, 12287, "0fc63daf-8483-4772-8e79-3d69d8477de4",
-                            "aaaaaaaa-0000-0000-0000-000000000002", "two", 0, {}, ""});
-    auto written = imager::disk::write_layout(disk, l);
-    INFO((written ? std::string() : written.error().message()));
-    REQUIRE(written.has_value());
-    imager::CaptureOptions o;
-    o.source = disk;
-    o.image = image;
-    o.verify = false;
-    o.threads = 1;
-    imager::SilentProgress quiet;
-    auto r = imager::capture(o, quiet);
-    INFO((r ? std::string() : r.error().message()));
-    REQUIRE(r.has_value());
+    image_test::write_two_partition_disk(disk, 8u << 20, 6143, 12287, 11);
+    image_test::capture(disk, image);
 }
 
 const dsc::ImageEntry* find(const std::vector<dsc::ImageEntry>& v, const std::string& path) {

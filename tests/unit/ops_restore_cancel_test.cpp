@@ -3,6 +3,7 @@
 // which streams were written, that the partition table was not; nothing is
 // written after the request; a file the restore created is removed.
 #include "fs_test_support.hpp"
+#include "image_test_support.hpp"
 #include "imager/disk_layout.hpp"
 #include "imager/image_ops.hpp"
 
@@ -54,30 +55,10 @@ std::string bytes_of(const std::string& path, std::uint64_t offset, std::uint64_
 // (14 MiB at 9 MiB); captured as a whole disk, stored raw (no filesystems).
 std::string make_disk_image(const fs_test::TempDir& t) {
     const std::string disk = t / "disk.bin";
-    fs_test::write_random_file(disk, 24 * MiB, 21);
-    imager::disk::DiskLayout l;
-    l.label = "gpt";
-    l.size_bytes = 24 * MiB;
-    l.disk_id = "11111111-2222-3333-4444-555555555555";
-    l.first_usable = 34;
-    l.last_usable = 24 * MiB / 512 - 34;
-    l.partitions.push_back({1, 2048, 18431, "0fc63daf-8483-4772-8e79-3d69d8477de4",
-                            "aaaaaaaa-0000-0000-0000-000000000001", "one", 0, {}, ""});
-    l.partitions.push_back({2, 18432, 47103, "0fc63daf-8483-4772-8e79-3d69d8477de4",
-                            "aaaaaaaa-0000-0000-0000-000000000002", "two", 0, {}, ""});
-    auto written = imager::disk::write_layout(disk, l);
-    INFO((written ? std::string() : written.error().message()));
-    REQUIRE(written.has_value());
-    imager::CaptureOptions o;
-    o.source = disk;
-    o.image = t / "pc.lbi";
-    o.verify = false;
-    o.threads = 2;
-    imager::SilentProgress quiet;
-    auto r = imager::capture(o, quiet);
-    INFO((r ? std::string() : r.error().message()));
-    REQUIRE(r.has_value());
-    return o.image;
+    image_test::write_two_partition_disk(disk, 24 * MiB, 18431, 47103, 21);
+    const std::string image = t / "pc.lbi";
+    image_test::capture(disk, image, 2);
+    return image;
 }
 
 imager::RestoreOptions options_for(const std::string& image, const std::string& target, std::stop_source& stop) {
@@ -194,19 +175,14 @@ TEST_CASE("restore: a stop during a single-stream restore names no partition tab
     fs_test::TempDir t;
     const std::string source = t / "source.bin";
     fs_test::write_random_file(source, 16 * MiB, 31);  // 4 chunks, stored raw
-    imager::CaptureOptions c;
-    c.source = source;
-    c.image = t / "raw.lbi";
-    c.verify = false;
-    c.threads = 2;
-    imager::SilentProgress quiet;
-    REQUIRE(imager::capture(c, quiet).has_value());
+    const std::string image = t / "raw.lbi";
+    image_test::capture(source, image, 2);
     const std::string target = t / "target.bin";
     fs_test::write_random_file(target, 16 * MiB, 32);
     std::stop_source stop;
     StopAt progress(stop, 0);
     Yes yes;
-    auto r = imager::restore(options_for(c.image, target, stop), progress, yes);
+    auto r = imager::restore(options_for(image, target, stop), progress, yes);
     REQUIRE_FALSE(r.has_value());
     const auto message = r.error().message();
     INFO(message);

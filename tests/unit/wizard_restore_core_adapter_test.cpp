@@ -4,6 +4,7 @@
 // thread, the bytes compared; the log file holds every step; a cancel.
 #include "../../recovery/restore_core_adapter.hpp"
 #include "fs_test_support.hpp"
+#include "image_test_support.hpp"
 #include "imager/image_ops.hpp"
 
 #include <catch2/catch.hpp>
@@ -71,13 +72,9 @@ std::string capture_raw(const fs_test::TempDir& t, const std::string& image, std
     imager::CaptureOptions o;
     o.source = source;
     o.image = image;
-    o.verify = false;
     o.threads = 2;
     o.note = "before the upgrade";
-    imager::SilentProgress quiet;
-    auto r = imager::capture(o, quiet);
-    INFO((r ? std::string() : r.error().message()));
-    REQUIRE(r.has_value());
+    image_test::capture(o);
     return source;
 }
 

@@ -89,6 +89,29 @@ need_fuse() { [ -e /dev/fuse ] || skip "no /dev/fuse on this machine"; }
 # True when the binary was built with AddressSanitizer (the dev preset).
 lb_is_asan() { grep -q -a -m1 '__asan_init' "$LB" 2>/dev/null; }
 
+# fs_check KIND DEV: the filesystem's own checker (ext*, fat*, exfat, ntfs),
+# read-only; shows its output on failure. Other kinds pass.
+fs_check() {
+    local name=$1 img=$2 out=$WORK/fsck.out rc=0
+    case $name in
+    ext*) e2fsck -fn "$img" >"$out" 2>&1 || rc=$? ;;
+    fat*) fsck.fat -n "$img" >"$out" 2>&1 || rc=$? ;;
+    exfat)
+        fsck.exfat -n "$img" >"$out" 2>&1 || rc=$?
+        grep -q 'clean' "$out" || { [ "$rc" -ne 0 ] || rc=1; }
+        ;;
+    ntfs)  # ntfsfix -n says what it would do; it must have nothing to do
+        ntfsfix -n "$img" >"$out" 2>&1 || rc=$?
+        grep -q 'processed successfully' "$out" || { [ "$rc" -ne 0 ] || rc=1; }
+        grep -q -i -E 'fail|error|corrupt|inconsisten' "$out" && { [ "$rc" -ne 0 ] || rc=1; }
+        ;;
+    *) return 0 ;;
+    esac
+    [ "$rc" -eq 0 ] && return 0
+    sed 's/^/     | /' "$out" | head -n 15
+    return 1
+}
+
 # ---------------------------------------------------------------- lifeboat --
 
 # lb ARGS...: runs lifeboat with stdin from /dev/null; sets RC, and OUT / ERR

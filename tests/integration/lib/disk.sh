@@ -81,25 +81,6 @@ put_fs() {
     rm -f "$f"
 }
 
-# fs_check KIND DEV: the filesystem's own checker, read-only; shows its output
-# on failure. ntfsfix -n says what it would do: it must have nothing to do.
-fs_check() {
-    local kind=$1 dev=$2 out=$WORK/fsck.out rc=0
-    case $kind in
-    ext*) e2fsck -fn "$dev" >"$out" 2>&1 || rc=$? ;;
-    fat*) fsck.fat -n "$dev" >"$out" 2>&1 || rc=$? ;;
-    ntfs)
-        ntfsfix -n "$dev" >"$out" 2>&1 || rc=$?
-        grep -q 'processed successfully' "$out" || { [ "$rc" -ne 0 ] || rc=1; }
-        grep -q -i -E 'fail|error|corrupt|inconsisten' "$out" && { [ "$rc" -ne 0 ] || rc=1; }
-        ;;
-    *) return 0 ;;
-    esac
-    [ "$rc" -eq 0 ] && return 0
-    sed 's/^/     | /' "$out" | head -n 15
-    return 1
-}
-
 # files_of KIND DEV DIR: copies every file of the filesystem on DEV into DIR.
 files_of() {
     local kind=$1 dev=$2 dir=$3
