@@ -12,6 +12,11 @@ struct ProgressUpdate {
     std::string_view step;     // "capture", "verify", "restore"
     std::uint64_t done = 0;    // bytes of the source processed so far
     std::uint64_t total = 0;   // bytes to process in this step
+    // Within the step, the part being worked on for a whole-disk image
+    // ("partition 2 (ext4)", "boot area / gap"); empty when the image holds one stream.
+    std::string_view item;
+    std::uint64_t item_done = 0;   // bytes of that part processed so far
+    std::uint64_t item_total = 0;  // bytes of that part
 };
 
 class Progress {
