@@ -30,6 +30,9 @@ struct ImageEntry {
     std::uint64_t size_on_disk = 0;  // every volume's file, headers included
     std::uint32_t volumes = 0;
     bool whole_disk = false;    // it holds a partition table and every partition
+    // When a verification last found every chunk whole ("2026-11-24T19:00:00Z");
+    // "" when none is recorded for this image (see docs/FORMAT.md, "Verified mark").
+    std::string verified;
 };
 
 // One machine's images (same host name and source serial), newest first.
