@@ -14,7 +14,7 @@ struct ProgressUpdate {
     std::uint64_t total = 0;   // bytes to process in this step
     // Within the step, the part being worked on for a whole-disk image
     // ("partition 2 (ext4)", "boot area / gap"); empty when the image holds one stream.
-    std::string_view item;
+    std::string_view item = {};
     std::uint64_t item_done = 0;   // bytes of that part processed so far
     std::uint64_t item_total = 0;  // bytes of that part
 };
