@@ -25,8 +25,10 @@
 #  3. per round, drops the page cache before every contender (each reads from disk), and times
 #     (L = BENCH_LEVEL, the same for all):
 #       capture  lifeboat capture (default: verifies after writing), lifeboat capture --no-verify,
-#                partclone.ext4 -c -a0 | zstd -T0 -L (Clonezilla's pipeline),
-#                zstd -T0 -L over USED (the compression limit), zstd -T0 -L over all of SOURCE (dd|zstd),
+#                partclone.ext4 -c -a0 | zstd -T0 -L (Clonezilla's pipeline), the same followed by
+#                zstd -d | partclone.chkimg (Clonezilla's default checks the image after saving),
+#                zstd -T0 -L over USED (the compression limit), the same followed by zstd -t (the
+#                limit with a check), zstd -T0 -L over all of SOURCE (dd|zstd),
 #                and cat USED > /dev/null (the read floor);
 #       restore  lifeboat restore --yes, zstd -d | partclone.ext4 -r; each onto a freshly
 #                preallocated target file (fallocate, same size), then checks it untimed with
@@ -54,7 +56,7 @@ if [[ -z ${LIFEBOAT:-} ]]; then
     done
 fi
 [[ -n ${LIFEBOAT:-} && -x $LIFEBOAT ]] || die "no lifeboat binary: build the release preset or set LIFEBOAT"
-for t in partclone.ext4 zstd mkfs.ext4 e2fsck dumpe2fs fallocate python3 cmp /usr/bin/time; do
+for t in partclone.ext4 partclone.chkimg zstd mkfs.ext4 e2fsck dumpe2fs fallocate python3 cmp /usr/bin/time; do
     command -v "$t" >/dev/null || die "$t is missing: run bench/install-deps"
 done
 
@@ -147,7 +149,15 @@ run_partclone() {
         /usr/bin/time -f %M -o "$W/rss.partclone.zstd" zstd -q -T0 -"$LEVEL" -c >"$IMG_PC"
     sync "$IMG_PC"
 }
+# Clonezilla's default: after saving, it checks the image is restorable (ocs-sr without -scs):
+# the image decompressed into partclone.chkimg, which checks every block's checksum.
+run_clonezilla() {
+    run_partclone
+    zstd -q -d -c "$IMG_PC" | partclone.chkimg -z 10485760 -s - >>"$LOG" 2>&1
+}
 run_zstd_used() { zstd -q -T0 -"$LEVEL" -c "$USED" >"$OUT_ZU"; sync "$OUT_ZU"; }
+# The limit with a check: zstd -t decompresses the whole output and checks its checksums.
+run_zstd_used_check() { run_zstd_used; zstd -q -t "$OUT_ZU"; }
 run_dd_zstd() { zstd -q -T0 -"$LEVEL" -c "$SRC" >"$OUT_DD"; sync "$OUT_DD"; }
 run_read_used() { cat "$USED" >/dev/null; }
 run_fsarchiver() {
@@ -170,8 +180,8 @@ run_pc_restore() {
 prep() {
     case $1 in
         lb_verify | lb_noverify) rm -f "$IMG_LB" "$IMG_LB".partial ;;
-        partclone) rm -f "$IMG_PC" ;;
-        zstd_used) rm -f "$OUT_ZU" ;;
+        partclone | clonezilla) rm -f "$IMG_PC" ;;
+        zstd_used | zstd_used_check) rm -f "$OUT_ZU" ;;
         dd_zstd) rm -f "$OUT_DD" ;;
         fsarchiver) rm -f "$OUT_FA" ;;
         lb_restore) rm -f "$TGT_LB"; fallocate -l "$SIZE_BYTES" "$TGT_LB" ;;
@@ -230,7 +240,7 @@ echo "source:  $SRC, $SIZE_GIB GiB, $(mib "$USED_BYTES") MiB used ($(awk -v u="$
 echo "cache:   the page cache is dropped (sync; echo 3 > /proc/sys/vm/drop_caches) before every run:"
 echo "         each contender reads its input from disk; each ends with an fsync of what it wrote"
 
-CAPTURE=(lb_verify lb_noverify partclone zstd_used dd_zstd read_used)
+CAPTURE=(lb_verify lb_noverify partclone clonezilla zstd_used zstd_used_check dd_zstd read_used)
 [[ -n ${BENCH_FSARCHIVER:-} ]] && command -v fsarchiver >/dev/null && CAPTURE+=(fsarchiver)
 RESTORE=(lb_restore pc_restore write_floor)
 for ((round = 1; round <= RUNS; round++)); do
@@ -247,13 +257,15 @@ echo "lifeboat image: stream kind \"$STREAM_KIND\", lifeboat's used bytes ${LB_U
 # ---------------------------------------------------------------- table
 declare -A LABEL SIZE
 LABEL=([lb_verify]="lifeboat capture (default: verify)" [lb_noverify]="lifeboat capture --no-verify"
-    [partclone]="partclone.ext4 -c -a0 | zstd -T0 -$LEVEL" [zstd_used]="zstd -T0 -$LEVEL over used blocks (limit)"
+    [partclone]="partclone.ext4 -c -a0 | zstd -T0 -$LEVEL"
+    [clonezilla]="same, then zstd -d | partclone.chkimg (Clonezilla's default)" [zstd_used]="zstd -T0 -$LEVEL over used blocks (limit)"
+    [zstd_used_check]="same, then zstd -t (the limit with a check)"
     [dd_zstd]="zstd -T0 -$LEVEL over whole device (dd|zstd)" [read_used]="cat used blocks > /dev/null (read floor)"
     [fsarchiver]="fsarchiver savefs -Z$LEVEL -j$(nproc)"
     [lb_restore]="lifeboat restore" [pc_restore]="zstd -d | partclone.ext4 -r"
     [write_floor]="dd used blocks > target, fsync (write floor)")
-SIZE=([lb_verify]=$(fsize "$IMG_LB") [lb_noverify]=$(fsize "$IMG_LB") [partclone]=$(fsize "$IMG_PC")
-    [zstd_used]=$(fsize "$OUT_ZU") [dd_zstd]=$(fsize "$OUT_DD") [read_used]="" [lb_restore]="" [pc_restore]="" [write_floor]="")
+SIZE=([lb_verify]=$(fsize "$IMG_LB") [lb_noverify]=$(fsize "$IMG_LB") [partclone]=$(fsize "$IMG_PC") [clonezilla]=$(fsize "$IMG_PC")
+    [zstd_used]=$(fsize "$OUT_ZU") [zstd_used_check]=$(fsize "$OUT_ZU") [dd_zstd]=$(fsize "$OUT_DD") [read_used]="" [lb_restore]="" [pc_restore]="" [write_floor]="")
 [[ -f $OUT_FA ]] && SIZE[fsarchiver]=$(fsize "$OUT_FA")
 
 median() { tr ' ' '\n' <<<"${TIMES[$1]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -289,18 +301,22 @@ verdict() {  # description value comparison threshold
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", a / b }'; }  # exact: verdicts compare this
 two() { awk -v a="$1" 'BEGIN { printf "%.2f", a }'; }                       # shown
 echo
-echo "Targets (lifeboat stream kind: $STREAM_KIND):"
-for v in lb_verify lb_noverify; do
-    r=$(ratio "${BEST[partclone]}" "${BEST[$v]}")
-    verdict "capture $(two "$r")x faster than partclone|zstd (${LABEL[$v]}; want >= 1.5x; medians: $(two "$(ratio "$(median partclone)" "$(median $v)")")x)" "$r" '>=' 1.5
+echo "Targets (lifeboat stream kind: $STREAM_KIND); each capture against the same job done by Clonezilla's tools:"
+for pair in "lb_verify clonezilla" "lb_noverify partclone"; do
+    read -r v ref <<<"$pair"
+    r=$(ratio "${BEST[$ref]}" "${BEST[$v]}")
+    verdict "capture $(two "$r")x faster: ${LABEL[$v]} vs ${LABEL[$ref]} (want >= 1.5x; medians: $(two "$(ratio "$(median $ref)" "$(median $v)")")x)" "$r" '>=' 1.5
 done
+r=$(ratio "${BEST[partclone]}" "${BEST[lb_verify]}")
+echo "  (info)  ${LABEL[lb_verify]} vs ${LABEL[partclone]}, which checks nothing: $(two "$r")x"
 verdict "image ${SIZE[lb_verify]} bytes vs partclone|zstd ${SIZE[partclone]} ($(awk -v a="${SIZE[lb_verify]}" \
     -v b="${SIZE[partclone]}" 'BEGIN { printf "%+.2f%%", 100 * (a - b) / b }'); want no larger)" "${SIZE[lb_verify]}" '<=' "${SIZE[partclone]}"
 r=$(ratio "${BEST[pc_restore]}" "${BEST[lb_restore]}")
 verdict "restore $(two "$r")x faster than zstd -d|partclone (want >= 2x; medians: $(two "$(ratio "$(median pc_restore)" "$(median lb_restore)")")x)" "$r" '>=' 2
-for v in lb_verify lb_noverify; do
-    r=$(ratio "${BEST[$v]}" "${BEST[zstd_used]}")
-    verdict "capture takes $(two "$r")x the bare-zstd limit (${LABEL[$v]}; want <= 1.10x; medians: $(two "$(ratio "$(median $v)" "$(median zstd_used)")")x)" "$r" '<=' 1.10
+for pair in "lb_verify zstd_used_check" "lb_noverify zstd_used"; do
+    read -r v ref <<<"$pair"
+    r=$(ratio "${BEST[$v]}" "${BEST[$ref]}")
+    verdict "capture takes $(two "$r")x the bare-zstd limit: ${LABEL[$v]} vs ${LABEL[$ref]} (want <= 1.10x; medians: $(two "$(ratio "$(median $v)" "$(median $ref)")")x)" "$r" '<=' 1.10
 done
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg); log: $LOG"
 

@@ -5,15 +5,30 @@
 // beyond the pool's capacity (a stored chunk larger than any this writer makes,
 // in an image from elsewhere) is allocated for that use alone. The pool must
 // outlive its buffers; it keeps at most `keep` idle ones. Thread-safe.
+// Buffers start on a 4 KiB boundary, so the source can be read into them with
+// O_DIRECT (io/block_source.cpp).
 #pragma once
 
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <span>
 #include <vector>
 
 namespace imager::format {
+
+inline constexpr std::size_t kBufferAlignment = 4096;
+
+struct AlignedDelete {
+    void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t{kBufferAlignment}); }
+};
+using AlignedBytes = std::unique_ptr<std::byte[], AlignedDelete>;
+
+// `size` uninitialised bytes on a kBufferAlignment boundary.
+inline AlignedBytes allocate_aligned(std::size_t size) {
+    return AlignedBytes(static_cast<std::byte*>(::operator new[](size, std::align_val_t{kBufferAlignment})));
+}
 
 class BufferPool;
 
@@ -38,7 +53,7 @@ private:
     friend class BufferPool;
     void release();
     BufferPool* pool_ = nullptr;
-    std::unique_ptr<std::byte[]> data_;
+    AlignedBytes data_;
     std::size_t size_ = 0;
     std::size_t capacity_ = 0;
 };
@@ -55,11 +70,11 @@ public:
 
 private:
     friend class Buffer;
-    void give_back(std::unique_ptr<std::byte[]> data);
+    void give_back(AlignedBytes data);
     std::size_t capacity_;
     std::size_t keep_;
     std::mutex mutex_;
-    std::vector<std::unique_ptr<std::byte[]>> idle_;
+    std::vector<AlignedBytes> idle_;
 };
 
 inline Buffer& Buffer::operator=(Buffer&& other) noexcept {
@@ -85,7 +100,7 @@ inline void Buffer::release() {
 inline Buffer BufferPool::take(std::size_t size) {
     Buffer b;
     if (size > capacity_) {  // one-off, not pooled
-        b.data_.reset(new std::byte[size]);
+        b.data_ = allocate_aligned(size);
         b.size_ = b.capacity_ = size;
         return b;
     }
@@ -96,14 +111,14 @@ inline Buffer BufferPool::take(std::size_t size) {
             idle_.pop_back();
         }
     }
-    if (!b.data_) b.data_.reset(new std::byte[capacity_]);  // default-initialised: no zero fill
+    if (!b.data_) b.data_ = allocate_aligned(capacity_);  // not zero-filled
     b.pool_ = this;
     b.size_ = size;
     b.capacity_ = capacity_;
     return b;
 }
 
-inline void BufferPool::give_back(std::unique_ptr<std::byte[]> data) {
+inline void BufferPool::give_back(AlignedBytes data) {
     std::lock_guard lock(mutex_);
     if (idle_.size() < keep_) idle_.push_back(std::move(data));
 }

@@ -83,6 +83,7 @@ Status VolumeWriter::open_next_volume() {
     ::unlink(v.partial_path.c_str());  // left by a capture that died: ours by its name
     v.fd = ::open(v.partial_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (v.fd < 0) return std::unexpected(sys_error("create " + v.partial_path, errno));
+    v.writeback = io::Writeback(v.fd);
     volumes_.push_back(v);
     VolumeHeader header;
     header.number = static_cast<std::uint32_t>(volumes_.size());
@@ -90,12 +91,16 @@ Status VolumeWriter::open_next_volume() {
     header.logical_offset = logical_;
     const auto bytes = encode(header);
     file_bytes_ += bytes.size();
+    volumes_.back().file_size = bytes.size();
     return write_all(v.fd, bytes, v.partial_path);
 }
 
 Status VolumeWriter::flush() {
     if (volumes_.empty() || buffer_.empty()) return {};
-    auto s = write_all(volumes_.back().fd, buffer_, volumes_.back().partial_path);
+    Volume& v = volumes_.back();
+    auto s = write_all(v.fd, buffer_, v.partial_path);
+    if (s) v.writeback.written(v.file_size, buffer_.size());
+    v.file_size += buffer_.size();
     buffer_.clear();
     return s;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "format/layout.hpp"
+#include "io/writeback.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -45,6 +46,8 @@ private:
         std::string partial_path;
         std::string final_path;
         std::uint64_t payload = 0;
+        std::uint64_t file_size = 0;  // bytes written to the file so far
+        io::Writeback writeback;
     };
     std::string image_;
     std::uint64_t split_size_;

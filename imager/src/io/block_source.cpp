@@ -33,7 +33,10 @@ class FileDevice final : public BlockSource, public BlockSink {
 public:
     FileDevice(int fd, std::string name, std::uint64_t size, bool block)
         : fd_(fd), name_(std::move(name)), size_(size), block_(block) {}
-    ~FileDevice() override { ::close(fd_); }
+    ~FileDevice() override {
+        ::close(fd_);
+        if (direct_fd_ >= 0) ::close(direct_fd_);
+    }
     FileDevice(const FileDevice&) = delete;
     FileDevice& operator=(const FileDevice&) = delete;
 
@@ -43,17 +46,22 @@ public:
     [[nodiscard]] Status read_at(std::uint64_t offset, std::span<std::byte> buffer) override {
         if (offset > size_ || buffer.size() > size_ - offset)
             return std::unexpected(make_error(Errc::io, "read " + at(name_, offset) + ": past the end"));
-        std::size_t done = 0;
-        while (done < buffer.size()) {
-            const ssize_t n = ::pread(fd_, buffer.data() + done, buffer.size() - done,
-                                      static_cast<off_t>(offset + done));
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return std::unexpected(sys_error("read " + at(name_, offset + done), errno));
-            if (n == 0) return std::unexpected(make_error(Errc::io, "read " + at(name_, offset + done) + ": unexpected end"));
-            done += static_cast<std::size_t>(n);
+        if (direct_fd_ >= 0 && direct_aligned(offset, buffer)) {
+            const int err = read_fully(direct_fd_, offset, buffer);
+            if (err == 0) return {};
+            // Some files and devices refuse O_DIRECT only when read: read through the cache from now on.
+            if (err != EINVAL) return std::unexpected(read_error(offset, err));
+            ::close(direct_fd_);
+            direct_fd_ = -1;
         }
+        if (const int err = read_fully(fd_, offset, buffer); err != 0) return std::unexpected(read_error(offset, err));
         return {};
     }
+
+    // Large aligned reads (capture's chunks) then bypass the page cache: the
+    // kernel no longer copies every byte of the source once more, and reading
+    // a whole disk does not push everything else out of memory.
+    void open_direct(const std::string& path) { direct_fd_ = ::open(path.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC); }
 
     [[nodiscard]] Status write_at(std::uint64_t offset, std::span<const std::byte> data) override {
         std::size_t done = 0;
@@ -107,7 +115,35 @@ private:
         return {};
     }
 
+    // 4 KiB covers every logical block size O_DIRECT may ask for.
+    static bool direct_aligned(std::uint64_t offset, std::span<std::byte> buffer) {
+        constexpr std::uint64_t kAlign = 4096;
+        return offset % kAlign == 0 && buffer.size() % kAlign == 0 && buffer.size() >= (64u << 10) &&
+               reinterpret_cast<std::uintptr_t>(buffer.data()) % kAlign == 0;
+    }
+
+    // 0, the errno, or kEndOfFile.
+    static int read_fully(int fd, std::uint64_t offset, std::span<std::byte> buffer) {
+        std::size_t done = 0;
+        while (done < buffer.size()) {
+            const ssize_t n = ::pread(fd, buffer.data() + done, buffer.size() - done, static_cast<off_t>(offset + done));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return errno;
+            if (n == 0) return kEndOfFile;
+            done += static_cast<std::size_t>(n);
+        }
+        return 0;
+    }
+
+    static constexpr int kEndOfFile = -1;
+
+    Error read_error(std::uint64_t offset, int err) const {
+        return err == kEndOfFile ? make_error(Errc::io, "read " + at(name_, offset) + ": unexpected end")
+                                 : sys_error("read " + at(name_, offset), err);
+    }
+
     int fd_;
+    int direct_fd_ = -1;
     std::string name_;
     std::uint64_t size_;
     bool block_;
@@ -139,6 +175,7 @@ Result<std::unique_ptr<FileDevice>> open_device(const std::string& path, int fla
 Result<std::unique_ptr<BlockSource>> open_source(const std::string& path) {
     auto d = open_device(path, O_RDONLY);
     if (!d) return std::unexpected(d.error());
+    (*d)->open_direct(path);
     return std::unique_ptr<BlockSource>(std::move(*d));
 }
 
