@@ -10,22 +10,20 @@
 // Before planning onto a disk, the filesystems the wizard itself mounted on
 // it are unmounted (they would refuse it as in use), unless the image lies on
 // one of them (the core then refuses it as holding the image).
+// Finding images (ImageSearch) and the worker thread with its queue
+// (CoreWorker) are shared with the Verify core.
 // Called by the wizard's screens; tests hand it a mounter over plain folders.
 #pragma once
 
+#include "core_worker.hpp"
+#include "image_search.hpp"
 #include "restore_core.hpp"
 #include "wizard_log.hpp"
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <optional>
-#include <stop_token>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace recovery {
@@ -72,35 +70,13 @@ public:
 
     [[nodiscard]] WizardLog& log() { return log_; }
 
-    // A restore's event, as queued (exposed for the worker's Progress).
-    struct Event {
-        enum class Kind { progress, note, finished } kind = Kind::note;
-        std::string text;  // the progress step, or the note
-        std::uint64_t done = 0;
-        std::uint64_t total = 0;
-        std::optional<imager::Result<imager::RestoreReport>> result;
-        RestoreEvents* events = nullptr;
-        bool ends_run = false;  // the worker's own result: it has finished
-    };
-    void push(Event event);  // worker thread
-
 private:
-    void run(imager::RestoreOptions options, RestoreEvents* events);  // worker thread
-    void release_target(const std::string& target, const std::string& image);
-    imager::discovery::FilesystemMounter& mounter();
-
+    // Declared in this order so that the worker is joined before the search
+    // unmounts what the restore may still read, and the log outlives both.
     RestoreCoreConfig config_;
     WizardLog log_;
-    std::vector<imager::devices::Device> disks_;  // as mounted from
-    std::vector<imager::discovery::MountedFilesystem> mounted_;
-    bool mounted_any_ = false;
-
-    std::thread worker_;
-    std::stop_source stop_;
-    bool running_ = false;  // UI thread only
-    mutable std::mutex mutex_;
-    std::condition_variable queued_;
-    std::deque<Event> queue_;
+    ImageSearch search_;
+    CoreWorker<imager::RestoreReport, RestoreEvents> worker_;
 };
 
 [[nodiscard]] std::unique_ptr<RestoreCoreAdapter> make_restore_core(RestoreCoreConfig config = {});

@@ -262,6 +262,9 @@ void RestoreFlow::on_progress(const imager::ProgressUpdate& update) {
     progress_.step = std::string(update.step);
     progress_.done = update.done;
     progress_.total = update.total;
+    progress_.item = std::string(update.item);
+    progress_.item_done = update.item_done;
+    progress_.item_total = update.item_total;
     if (update.step == "restore") written_ = std::max(written_, update.done);
     progress_.elapsed_seconds = clock_() - started_at_;
     // A rate over less than a second jumps about too much to be worth showing.

@@ -56,7 +56,15 @@ struct ProgressView {
     std::optional<double> remaining_seconds;  // once there is a rate
     std::vector<std::string> notes;            // the core's notes, oldest first
     bool cancelling = false;                   // cancel asked; waiting for the core to stop
+    // The part of a whole-disk image being written ("partition 2 (ext4)",
+    // "boot area / gap"), its bytes done and its size; "" for one stream.
+    std::string item;
+    std::uint64_t item_done = 0;
+    std::uint64_t item_total = 0;
     [[nodiscard]] double fraction() const { return total == 0 ? 0.0 : static_cast<double>(done) / static_cast<double>(total); }
+    [[nodiscard]] double item_fraction() const {
+        return item_total == 0 ? 0.0 : static_cast<double>(item_done) / static_cast<double>(item_total);
+    }
 };
 
 struct RestoreOutcome {

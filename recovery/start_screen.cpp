@@ -2,9 +2,8 @@
 // key handling are the model's (start_screen_model.cpp).
 #include "start_screen.hpp"
 
-#include "start_screen_model.hpp"
 #include "terminal.hpp"
-#include "theme.hpp"
+#include "ui_kit.hpp"
 
 #include <curses.h>
 
@@ -14,50 +13,42 @@ namespace recovery {
 
 namespace {
 
-void draw(const StartScreenModel& model, bool colour) {
+void draw(Terminal& terminal, const StartScreenModel& model) {
     werase(stdscr);
-    const int height = getmaxy(stdscr);
-    const int width = getmaxx(stdscr);
     const auto rows = model.rows();
-    for (int y = 0; y < height && static_cast<std::size_t>(y) < rows.size(); ++y) {
-        const Row& row = rows[static_cast<std::size_t>(y)];
-        std::string text = row.text;
-        // Bars and the cursor span the width, so they show even without colour.
-        const bool full = row.selected || row.style == Style::title || row.style == Style::status;
-        if (full && text.size() < static_cast<std::size_t>(width)) text.resize(static_cast<std::size_t>(width), ' ');
-        wattrset(stdscr, style_attributes(row.style, row.selected, colour));
-        // ERR for the bottom-right cell on some terminals only means the cursor could not advance.
-        (void)mvwaddnstr(stdscr, y, 0, text.c_str(), width);
-    }
-    wattrset(stdscr, A_NORMAL);
-    wrefresh(stdscr);
+    for (int y = 0; y < terminal.rows() && static_cast<std::size_t>(y) < rows.size(); ++y)
+        draw_row(terminal, y, 0, rows[static_cast<std::size_t>(y)]);
+    refresh_screen();
 }
 
 }  // namespace
 
 void show_start_message(Terminal& terminal, std::string_view message) {
     werase(stdscr);
-    const std::string text(message);
-    (void)mvwaddnstr(stdscr, terminal.rows() / 2, 2, text.c_str(), terminal.cols() - 2);
-    wrefresh(stdscr);
+    draw_text(terminal, terminal.rows() / 2, 2, message, Style::plain, terminal.cols() - 2);
+    refresh_screen();
 }
 
-int run_start_screen(Terminal& terminal, StartScreenModel& model) {
+StartChoice run_start_screen(Terminal& terminal, StartScreenModel& model) {
     model.resize(terminal.rows(), terminal.cols());
-    draw(model, terminal.colour());
+    draw(terminal, model);
     for (;;) {
-        if (const int sig = terminal.pending_signal(); sig != 0) return 128 + sig;
-        const int key = terminal.read_key();
-        if (key == -1) continue;  // poll interval elapsed
-        if (key == KEY_RESIZE) {
-            model.resize(terminal.rows(), terminal.cols());
-            draw(model, terminal.colour());
-            continue;
-        }
-        switch (model.handle_key(key)) {
-            case KeyResult::quit: return 0;
-            case KeyResult::changed: draw(model, terminal.colour()); break;
-            case KeyResult::ignored: break;
+        const Input input = wait_for_input(terminal);
+        switch (input.kind) {
+            case InputKind::signal: return {false, terminal.pending_signal(), model.chosen_action()};
+            case InputKind::resize:
+            case InputKind::background:
+                model.resize(terminal.rows(), terminal.cols());
+                draw(terminal, model);
+                break;
+            case InputKind::key:
+                switch (model.handle_key(input.key)) {
+                    case KeyResult::quit: return {true, 0, model.chosen_action()};
+                    case KeyResult::action: return {false, 0, model.chosen_action()};
+                    case KeyResult::changed: draw(terminal, model); break;
+                    case KeyResult::ignored: break;
+                }
+                break;
         }
     }
 }

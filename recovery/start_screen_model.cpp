@@ -31,15 +31,6 @@ constexpr int kEsc = 27;
 constexpr int kMinRows = 4;
 constexpr int kMinCols = 20;
 
-// Device strings come from hardware and disks: show only printable ASCII,
-// since an initramfs console has no locale.
-std::string printable(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (const char c : s) out += (c >= 0x20 && c < 0x7f) ? c : '?';
-    return out;
-}
-
 // Left-aligned in width cells; cut when longer if cut is set.
 std::string left(std::string_view s, std::size_t width, bool cut = true) {
     std::string out = printable(s);
@@ -147,11 +138,65 @@ const Device* StartScreenModel::selected_device() const {
     return &devices_[static_cast<std::size_t>(lines_[selection_].device)];
 }
 
+const std::vector<ActionLine>& start_actions() {
+    static const std::vector<ActionLine> actions{
+        {StartAction::restore, "Restore a system image", "put an image back onto a disk"},
+        {StartAction::capture, "Capture a system image", "save a whole disk into an image file"},
+        {StartAction::verify, "Verify an image", "check that every part of an image is whole"},
+        {StartAction::browse_disks, "Browse disks", "the disks and partitions (changes nothing)"},
+        {StartAction::shell, "Shell", "a command line; type exit to come back"},
+        {StartAction::reboot, "Reboot", "restart the machine"},
+        {StartAction::power_off, "Power off", "switch the machine off"},
+    };
+    return actions;
+}
+
+void StartScreenModel::show_disks() { mode_ = Mode::disks; }
+
+void StartScreenModel::show_actions() { mode_ = Mode::actions; }
+
+void StartScreenModel::select_action(StartAction action) {
+    for (std::size_t i = 0; i < start_actions().size(); ++i)
+        if (start_actions()[i].action == action) action_ = i;
+}
+
+KeyResult StartScreenModel::handle_action_key(int key) {
+    const std::size_t count = start_actions().size();
+    const std::size_t before = action_;
+    switch (key) {
+        case 'q': case 'Q': case kEsc: return KeyResult::quit;
+        case KEY_UP: case 'k': action_ = action_ > 0 ? action_ - 1 : 0; break;
+        case KEY_DOWN: case 'j': action_ = std::min(action_ + 1, count - 1); break;
+        case KEY_HOME: case KEY_PPAGE: action_ = 0; break;
+        case KEY_END: case KEY_NPAGE: action_ = count - 1; break;
+        case '\n': case '\r': case KEY_ENTER: return KeyResult::action;
+        default:
+            if (key >= '1' && key < '1' + static_cast<int>(count)) {
+                action_ = static_cast<std::size_t>(key - '1');
+                return KeyResult::action;
+            }
+            return KeyResult::ignored;
+    }
+    return before == action_ ? KeyResult::ignored : KeyResult::changed;
+}
+
 KeyResult StartScreenModel::handle_key(int key) {
+    if (mode_ == Mode::actions) {
+        const KeyResult result = handle_action_key(key);
+        // Browse disks is a mode of this screen, not a flow of its own.
+        if (result == KeyResult::action && chosen_action() == StartAction::browse_disks) {
+            show_disks();
+            return KeyResult::changed;
+        }
+        return result;
+    }
+    if (key == 'q' || key == 'Q' || key == kEsc) {
+        show_actions();
+        return KeyResult::changed;
+    }
     const auto before = std::pair{selection_, scroll_};
     const std::size_t last = lines_.empty() ? 0 : lines_.size() - 1;
     switch (key) {
-        case 'q': case 'Q': case kEsc: return KeyResult::quit;
         case KEY_UP: case 'k': move_to(selection_ > 0 ? selection_ - 1 : 0); break;
         case KEY_DOWN: case 'j': move_to(std::min(selection_ + 1, last)); break;
         case KEY_HOME: case 'g': move_to(0); break;
@@ -193,7 +238,9 @@ void StartScreenModel::keep_selection_visible() {
 }
 
 std::string StartScreenModel::status_text() const {
-    std::string status = std::string("Lifeboat ") + imager::version + "  Up/Down: move  PgUp/PgDn: scroll  q: quit";
+    if (mode_ == Mode::actions)
+        return std::string("Lifeboat ") + imager::version + "  Up/Down: move  Enter: choose  1-7: choose  q: quit";
+    std::string status = std::string("Lifeboat ") + imager::version + "  Up/Down: move  PgUp/PgDn: scroll  Esc: back";
     if (lines_.size() > list_rows()) {
         const std::size_t end = std::min(scroll_ + list_rows(), lines_.size());
         const std::string where = std::to_string(scroll_ + 1) + "-" + std::to_string(end) + "/" +
@@ -205,10 +252,45 @@ std::string StartScreenModel::status_text() const {
     return status;
 }
 
+// The actions, then a blank row, then the disks' lines as far as they fit
+// (the last row saying how many more Browse disks would show).
+std::vector<Row> StartScreenModel::action_rows() const {
+    std::vector<Row> out(static_cast<std::size_t>(rows_));
+    out[0] = {fitted(std::string("Lifeboat ") + imager::version + ": rescue and restore disks", cols_), Style::title,
+              false};
+    std::size_t r = 2;
+    const auto last_content = static_cast<std::size_t>(rows_ - 2);
+    const auto& actions = start_actions();
+    for (std::size_t i = 0; i < actions.size() && r <= last_content; ++i, ++r) {
+        const bool selected = i == action_;
+        const std::string label = std::to_string(i + 1) + ". " + actions[i].label;
+        out[r] = {fitted((selected ? "> " : "  ") + left(label, 26) + "  " + actions[i].explanation, cols_), Style::plain,
+                  selected};
+    }
+    ++r;
+    if (r > last_content) return out;
+    const std::string count = std::to_string(devices_.size()) + (devices_.size() == 1 ? " disk" : " disks");
+    out[r++] = {fitted("Disks on this machine (" + count + ")", cols_), Style::heading, false};
+    const std::size_t room = r <= last_content ? last_content - r + 1 : 0;
+    for (std::size_t i = 0; i < lines_.size() && i < room; ++i, ++r) {
+        const bool more_follow = i + 1 == room && lines_.size() > room;
+        const std::string text = more_follow ? "  ... " + std::to_string(lines_.size() - i) +
+                                                   " more lines: choose Browse disks to see them all"
+                                             : "  " + lines_[i].text;
+        out[r] = {fitted(text, cols_), more_follow ? Style::note : lines_[i].style, false};
+    }
+    return out;
+}
+
 std::vector<Row> StartScreenModel::rows() const {
     std::vector<Row> out(static_cast<std::size_t>(rows_));
     if (rows_ < kMinRows || cols_ < kMinCols) {
         out.front() = {fitted("Lifeboat: terminal too small", cols_), Style::status, false};
+        return out;
+    }
+    if (mode_ == Mode::actions) {
+        out = action_rows();
+        out.back() = {fitted(status_text(), cols_), Style::status, false};
         return out;
     }
     const std::string count = std::to_string(devices_.size()) + (devices_.size() == 1 ? " disk" : " disks");

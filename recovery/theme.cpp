@@ -7,7 +7,7 @@ namespace recovery {
 
 namespace {
 
-enum Pair : short { kBar = 1, kDisk, kNote, kCursor };
+enum Pair : short { kBar = 1, kDisk, kNote, kCursor, kWarning, kDialog };
 
 }  // namespace
 
@@ -18,6 +18,8 @@ void init_theme() {
     init_pair(kDisk, COLOR_CYAN, background);
     init_pair(kNote, COLOR_YELLOW, background);
     init_pair(kCursor, COLOR_BLACK, COLOR_CYAN);
+    init_pair(kWarning, COLOR_RED, background);
+    init_pair(kDialog, COLOR_BLACK, COLOR_WHITE);
 }
 
 int style_attributes(Style style, bool selected, bool colour) {
@@ -28,6 +30,9 @@ int style_attributes(Style style, bool selected, bool colour) {
         case Style::heading: return static_cast<int>(A_UNDERLINE);
         case Style::disk: return static_cast<int>(colour ? COLOR_PAIR(kDisk) | A_BOLD : A_BOLD);
         case Style::note: return static_cast<int>(colour ? COLOR_PAIR(kNote) : A_NORMAL);
+        case Style::warning: return static_cast<int>(colour ? COLOR_PAIR(kWarning) | A_BOLD : A_BOLD);
+        case Style::dialog: return static_cast<int>(colour ? COLOR_PAIR(kDialog) : A_NORMAL);
+        case Style::plain:
         case Style::partition: break;
     }
     return static_cast<int>(A_NORMAL);

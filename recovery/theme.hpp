@@ -7,7 +7,8 @@
 
 namespace recovery {
 
-enum class Style { title, heading, disk, partition, note, status };
+// plain: ordinary text; warning: what will be erased, errors; dialog: a dialog box.
+enum class Style { title, heading, disk, partition, note, status, warning, dialog, plain };
 
 // Defines the colour pairs; call once after start_color().
 void init_theme();

@@ -39,13 +39,22 @@ void CliProgress::update(const imager::ProgressUpdate& u) {
         last_draw_ = {};
     }
     const bool last = u.done >= u.total;
-    if (!last && now - last_draw_ < std::chrono::milliseconds(200)) return;
+    // A part that starts or ends is always shown, so every part of a whole disk appears.
+    const bool item_edge = !u.item.empty() && (u.item != item_ || u.item_done >= u.item_total);
+    item_ = u.item;
+    if (!last && !(item_edge && mode_ == ProgressMode::json) && now - last_draw_ < std::chrono::milliseconds(200))
+        return;
     last_draw_ = now;
     const double elapsed = std::chrono::duration<double>(now - step_start_).count();
     if (mode_ == ProgressMode::json) {
         const double rate = elapsed > 0 ? static_cast<double>(u.done) / elapsed : 0;
         nlohmann::json j = {{"step", step_}, {"done", u.done}, {"total", u.total},
                             {"elapsed", elapsed}, {"bytes_per_second", rate}};
+        if (!u.item.empty()) {
+            j["item"] = u.item;
+            j["item_done"] = u.item_done;
+            j["item_total"] = u.item_total;
+        }
         std::cout << j.dump() << '\n' << std::flush;
     } else if (mode_ == ProgressMode::text) {
         draw_text(u, elapsed);

@@ -26,6 +26,7 @@ private:
     std::chrono::steady_clock::time_point step_start_;
     std::chrono::steady_clock::time_point last_draw_;
     std::string step_;
+    std::string item_;  // the part of a whole disk the last update was about
     bool line_open_ = false;
 };
 

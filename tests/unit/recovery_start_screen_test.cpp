@@ -70,9 +70,11 @@ std::vector<std::string> texts(const StartScreenModel& m) {
     return out;
 }
 
+// The disk list, as Browse disks shows it.
 StartScreenModel at_80x24(std::vector<Device> devices, std::string error = {}) {
     StartScreenModel m(std::move(devices), std::move(error));
     m.resize(24, 80);
+    m.show_disks();
     return m;
 }
 
@@ -90,7 +92,7 @@ TEST_CASE("recovery start screen: the lines show disks and their partitions", "[
     CHECK(rows[5] == "  /dev/sdb         Ultra USB 3.0                  16.0 GiB  usb    gpt");
     CHECK(rows[6] == "        1  exfat     STICK                        16.0 GiB");
     for (std::size_t r = 7; r < 23; ++r) CHECK(rows[r].empty());
-    CHECK(rows[23] == std::string("Lifeboat ") + imager::version + "  Up/Down: move  PgUp/PgDn: scroll  q: quit");
+    CHECK(rows[23] == std::string("Lifeboat ") + imager::version + "  Up/Down: move  PgUp/PgDn: scroll  Esc: back");
     CHECK(m.rows()[0].style == recovery::Style::title);
     CHECK(m.rows()[2].selected);
     CHECK(m.rows()[2].style == recovery::Style::disk);
@@ -122,6 +124,7 @@ TEST_CASE("recovery start screen: rows fit the width and stay printable", "[reco
     devices[0].model = "Bad\x1b[31m\xc3\xa9model";
     StartScreenModel m(devices);
     m.resize(24, 40);
+    m.show_disks();
     const auto rows = texts(m);
     CHECK(rows[2] == "> /dev/nvme0n1     Bad?[31m??model");
     for (const auto& row : rows) {
@@ -195,11 +198,66 @@ TEST_CASE("recovery start screen: a resize keeps the cursor in view", "[recovery
     CHECK(texts(m)[0] == "Lifeboat: terminal too small");
 }
 
-TEST_CASE("recovery start screen: q, Q and Esc quit", "[recovery]") {
+TEST_CASE("recovery start screen: q, Q and Esc leave the disk list, then quit", "[recovery]") {
     auto m = at_80x24(two_disks());
-    CHECK(m.handle_key('q') == KeyResult::quit);
-    CHECK(m.handle_key('Q') == KeyResult::quit);
-    CHECK(m.handle_key(27) == KeyResult::quit);
+    for (const int key : {int('q'), int('Q'), 27}) {
+        m.show_disks();
+        CHECK(m.handle_key(key) == KeyResult::changed);
+        CHECK(m.mode() == StartScreenModel::Mode::actions);
+        CHECK(m.handle_key(key) == KeyResult::quit);
+    }
+    m.show_disks();
     CHECK(m.handle_key(KEY_ENTER) == KeyResult::ignored);
     CHECK(m.handle_key('w') == KeyResult::ignored);
+}
+
+TEST_CASE("recovery start screen: the actions above the disks", "[recovery]") {
+    StartScreenModel m(two_disks());
+    m.resize(24, 80);
+    REQUIRE(m.mode() == StartScreenModel::Mode::actions);
+    const auto rows = texts(m);
+    REQUIRE(rows.size() == 24);
+    CHECK(rows[0] == std::string("Lifeboat ") + imager::version + ": rescue and restore disks");
+    CHECK(rows[2] == "> 1. Restore a system image   put an image back onto a disk");
+    CHECK(rows[3] == "  2. Capture a system image   save a whole disk into an image file");
+    CHECK(rows[4] == "  3. Verify an image          check that every part of an image is whole");
+    CHECK(rows[5] == "  4. Browse disks             the disks and partitions (changes nothing)");
+    CHECK(rows[6] == "  5. Shell                    a command line; type exit to come back");
+    CHECK(rows[7] == "  6. Reboot                   restart the machine");
+    CHECK(rows[8] == "  7. Power off                switch the machine off");
+    CHECK(rows[10] == "Disks on this machine (2 disks)");
+    CHECK(rows[11] == "  /dev/nvme0n1     Samsung SSD 970 EVO Plus 1TB 1000.0 GiB  nvme   gpt");
+    CHECK(rows[12] == "        1  vfat      EFI                         512.0 MiB  EFI System");
+    CHECK(rows[15] == "        1  exfat     STICK                        16.0 GiB");
+    CHECK(rows[23] == std::string("Lifeboat ") + imager::version + "  Up/Down: move  Enter: choose  1-7: choose  q: quit");
+    CHECK(m.rows()[2].selected);
+    CHECK(m.rows()[23].style == recovery::Style::status);
+
+    CHECK(m.handle_key(KEY_UP) == KeyResult::ignored);
+    CHECK(m.handle_key(KEY_DOWN) == KeyResult::changed);
+    CHECK(texts(m)[3].starts_with("> 2. Capture"));
+    CHECK(m.handle_key('\n') == KeyResult::action);
+    CHECK(m.chosen_action() == recovery::StartAction::capture);
+    CHECK(m.handle_key(KEY_END) == KeyResult::changed);
+    CHECK(m.chosen_action() == recovery::StartAction::power_off);
+    CHECK(m.handle_key(KEY_DOWN) == KeyResult::ignored);
+    CHECK(m.handle_key('1') == KeyResult::action);
+    CHECK(m.chosen_action() == recovery::StartAction::restore);
+    CHECK(m.handle_key('8') == KeyResult::ignored);
+    // Browse disks is this screen's own mode, not an action for the wizard.
+    CHECK(m.handle_key('4') == KeyResult::changed);
+    CHECK(m.mode() == StartScreenModel::Mode::disks);
+    CHECK(texts(m)[0] == "Restore wizard: disks on this machine (2 disks)");
+    m.show_actions();
+    m.select_action(recovery::StartAction::verify);
+    CHECK(texts(m)[4].starts_with("> 3. Verify"));
+}
+
+TEST_CASE("recovery start screen: many disks below the actions end with a note", "[recovery]") {
+    StartScreenModel m(many_disks());
+    m.resize(24, 80);
+    const auto rows = texts(m);
+    CHECK(rows[21] == "  /dev/sdc         Disk                            4.0 GiB  sata   gpt");
+    CHECK(rows[22] == "  ... 39 more lines: choose Browse disks to see them all");
+    for (const auto& row : rows) CHECK(row.size() <= 80);
 }

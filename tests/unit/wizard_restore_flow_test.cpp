@@ -2,13 +2,29 @@
 // a terminal: choose -> contents -> target (suggested) -> plan -> typed
 // confirmation -> progress -> result; refusals as dialogs; a cancel.
 #include "../../recovery/restore_flow.hpp"
+#include "../../recovery/restore_screens.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 namespace {
+
+// A progress update as the core sends it; item fields only for whole-disk images.
+imager::ProgressUpdate update_of(std::string_view step, std::uint64_t done, std::uint64_t total,
+                                 std::string_view item = {}, std::uint64_t item_done = 0, std::uint64_t item_total = 0) {
+    imager::ProgressUpdate u;
+    u.step = step;
+    u.done = done;
+    u.total = total;
+    u.item = item;
+    u.item_done = item_done;
+    u.item_total = item_total;
+    return u;
+}
+
 
 using recovery::RestoreFlow;
 using recovery::RestoreStep;
@@ -164,10 +180,10 @@ TEST_CASE("restore flow: chosen -> plan shown -> wrong name refused, right name 
     CHECK(core.started[0].expect_serial == "SERIAL-B");
     REQUIRE(core.events == &flow);
 
-    core.events->on_progress({"restore", 0, 10 * GiB});
+    core.events->on_progress(update_of("restore", 0, 10 * GiB));
     CHECK(flow.progress().bytes_per_second == 0);
     clock.now += 10;
-    core.events->on_progress({"restore", 2 * GiB, 10 * GiB});
+    core.events->on_progress(update_of("restore", 2 * GiB, 10 * GiB));
     CHECK(flow.progress().fraction() == Approx(0.2));
     CHECK(flow.progress().elapsed_seconds == Approx(10));
     CHECK(flow.progress().bytes_per_second == Approx(2.0 * GiB / 10));
@@ -197,7 +213,7 @@ TEST_CASE("restore flow: a failed restore shows the error, its hint, the disk's 
     to_plan(flow, "/dev/sdb");
     flow.accept_plan();
     REQUIRE(flow.type_confirmation("/dev/sdb"));  // the path works too
-    core.events->on_progress({"restore", 3 * GiB, 10 * GiB});
+    core.events->on_progress(update_of("restore", 3 * GiB, 10 * GiB));
     auto e = imager::make_error(Errc::damaged_image, "chunk 7 (stream 1, source offset 0x1c00000): hash mismatch");
     core.events->on_finished(std::unexpected(e));
     REQUIRE(flow.step() == RestoreStep::result);
@@ -300,11 +316,11 @@ TEST_CASE("restore flow: cancel asks first, says what the disk is left as, and w
     CHECK(flow.step() == RestoreStep::running);
     CHECK(core.cancels == 0);
 
-    core.events->on_progress({"restore", 4 * GiB, 10 * GiB});
+    core.events->on_progress(update_of("restore", 4 * GiB, 10 * GiB));
     flow.request_cancel();
     REQUIRE(flow.step() == RestoreStep::cancel_confirm);
     CHECK(flow.cancel_question().find("sdb is partly overwritten (4.0 GiB of 10.0 GiB)") != std::string::npos);
-    core.events->on_progress({"restore", 5 * GiB, 10 * GiB});  // it goes on while the question is up
+    core.events->on_progress(update_of("restore", 5 * GiB, 10 * GiB));  // it goes on while the question is up
     CHECK(flow.progress().done == 5 * GiB);
     flow.confirm_cancel();
     CHECK(core.cancels == 1);
@@ -359,4 +375,41 @@ TEST_CASE("restore flow: the disk holding the image is found by its deepest moun
     REQUIRE(flow.targets().size() == 3);
     CHECK_FALSE(flow.targets()[0].holds_image);
     CHECK(flow.targets()[2].holds_image);
+}
+
+TEST_CASE("restore flow: progress shows the part of the disk being written", "[wizard][restore]") {
+    FakeCore core = standard_core();
+    RestoreFlow flow(core);
+    to_plan(flow, "/dev/sdb");
+    flow.accept_plan();
+    REQUIRE(flow.type_confirmation("sdb"));
+    core.events->on_progress(update_of("restore", 1 * GiB, 10 * GiB, "partition 2 (ext4)", GiB / 4, GiB));
+    CHECK(flow.progress().item == "partition 2 (ext4)");
+    CHECK(flow.progress().item_done == GiB / 4);
+    CHECK(flow.progress().item_total == GiB);
+    CHECK(flow.progress().item_fraction() == Approx(0.25));
+    CHECK(flow.progress().fraction() == Approx(0.1));
+    // A single-stream image has no parts: the item fields are cleared again.
+    core.events->on_progress(update_of("restore", 2 * GiB, 10 * GiB));
+    CHECK(flow.progress().item.empty());
+    CHECK(flow.progress().item_fraction() == 0.0);
+}
+
+TEST_CASE("restore flow: the plan screen's lines, image beside target and what is erased", "[wizard][restore]") {
+    FakeCore core = standard_core();
+    core.disks[1].partitions.resize(1);
+    core.disks[1].partitions[0].number = 3;
+    core.disks[1].partitions[0].size = 20 * GiB;
+    core.disks[1].partitions[0].filesystem = imager::devices::Filesystem{"ntfs", "DATA", "u", ""};
+    RestoreFlow flow(core);
+    to_plan(flow, "/dev/sdb");
+    std::vector<std::string> lines;
+    for (const auto& item : recovery::plan_lines(flow, 80)) lines.push_back(item.text);
+    REQUIRE(lines.size() >= 10);
+    CHECK(lines[0] == "The image holds                         sdb will hold");
+    CHECK(lines[2] == "  partition 1  ext4 \"root\"  100.0 GiB     partition 1  ext4 \"root\"  100.0 GiB");
+    CHECK(lines[3] == "                                          unused: 20.0 GiB at the end");
+    CHECK(lines[5] == "Everything on sdb (120.0 GiB, Disk sdb) will be erased:");
+    CHECK(lines[6] == "  partition 3  20.0 GiB  ntfs \"DATA\"");
+    CHECK(std::find(lines.begin(), lines.end(), "  plan: partition 1 -> /dev/sdb") != lines.end());
 }

@@ -22,6 +22,43 @@ struct CaptureOptions {
     std::string note;
     bool verify = true;        // read the image back after writing it
     bool force = false;        // replace an existing image
+    // A request to stop (the wizard's cancel), looked at between chunks: the
+    // capture then removes its .partial files and returns Errc::cancelled.
+    // Asked once the image is complete, it stops (or skips) only the
+    // verification: the image is kept and the report says verified = false. A caller that passes a stop state
+    // handles signals itself: capture then leaves SIGINT/SIGTERM/SIGHUP alone.
+    // No stop state: a signal stops the capture the same way (ops/interrupt.hpp).
+    std::stop_token stop;
+};
+
+// What capture would store, found without writing anything (capture's own
+// planning): for the wizard's summary and its check for room on the destination.
+struct CapturePart {
+    std::string role;             // "partition", "gap" (whole disk), "filesystem", "device"
+    int partition = 0;            // its number, for role "partition"
+    std::uint64_t offset = 0;     // on the source
+    std::uint64_t size = 0;
+    std::string filesystem;       // "ext4", ...; "" when stored raw
+    std::string label;
+    std::uint64_t used_bytes = 0; // bytes capture will read
+};
+
+struct CaptureEstimate {
+    std::uint64_t source_size = 0;
+    std::uint64_t used_bytes = 0;   // all parts'
+    std::string table;              // "gpt", "dos"; "" for one filesystem or device
+    std::vector<CapturePart> parts; // in source order, gaps included
+    // About how big the image will be: used bytes x kEstimatedRatio + overhead.
+    std::uint64_t estimated_image_bytes = 0;
+    // The most the image can take: chunks that do not compress are stored as
+    // they are (docs/FORMAT.md), so used bytes + headers, manifest and index.
+    // A destination with less free space may fill up; this is the room check.
+    std::uint64_t max_image_bytes = 0;
+    std::vector<std::string> notes;  // what planning noticed ("in use", "storing every byte")
+    // The ratio of stored to used bytes assumed by the estimate: system disks
+    // (programs, libraries, text) compress at zstd level 3 to about half; more
+    // is assumed, so the estimate errs large.
+    static constexpr double kEstimatedRatio = 0.6;
 };
 
 struct CaptureReport {
@@ -61,10 +98,26 @@ struct RestoreReport {
     double seconds = 0;
 };
 
+struct VerifyOptions {
+    std::string image;
+    unsigned threads = 0;
+    // A request to stop (the wizard's cancel), looked at between chunks: verify
+    // then returns Errc::cancelled. Verifying writes nothing but the mark, so
+    // it can stop at any time. No stop state: never stops.
+    std::stop_token stop;
+    // Record the verified mark beside the image when every chunk is whole, and
+    // remove an earlier one when a chunk is not (docs/FORMAT.md, "Verified mark").
+    bool record_mark = true;
+};
+
 struct VerifyReport {
     std::uint64_t chunks = 0;
     std::uint64_t data_bytes = 0;
     double seconds = 0;
+    bool marked = false;        // the verified mark was written
+    // Why it was not ("record that X verified: Read-only file system"); "" when
+    // marked or not asked. The image is whole either way.
+    std::string mark_problem;
 };
 
 struct ImageSummary {
@@ -79,7 +132,12 @@ struct ImageSummary {
 };
 
 [[nodiscard]] Result<CaptureReport> capture(const CaptureOptions& options, Progress& progress);
+// Plans a capture of `source` (a disk, a partition, a file) and sizes it; writes nothing.
+[[nodiscard]] Result<CaptureEstimate> estimate_capture(const std::string& source);
 [[nodiscard]] Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress, Prompt& prompt);
+// Checks the structure and every chunk. A failure to record the verified mark
+// is not a failure of the verification: it is in the report and a note.
+[[nodiscard]] Result<VerifyReport> verify(const VerifyOptions& options, Progress& progress);
 [[nodiscard]] Result<VerifyReport> verify(const std::string& image, unsigned threads, Progress& progress);
 [[nodiscard]] Result<ImageSummary> describe_image(const std::string& image);
 

@@ -5,6 +5,7 @@
 #include "format/volumes.hpp"
 #include "imager/image_discovery.hpp"
 #include "imager/image_ops.hpp"
+#include "ops/verified_mark.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -49,6 +50,7 @@ enum class FileKind { not_image, first_volume, continuation };
 // symlink swapped in after the directory was read must not hang or lead elsewhere.
 FileKind classify(const std::string& path, const std::string& name) {
     if (ends_with(name, ".partial")) return FileKind::not_image;
+    if (name.starts_with('.') && ends_with(name, ".verified")) return FileKind::not_image;  // a verified mark
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
     if (fd < 0) return ends_with(name, ".lbi") ? FileKind::first_volume : FileKind::not_image;
     struct stat st {};
@@ -166,6 +168,9 @@ ImageEntry describe_entry(const std::string& path) {
         return entry;
     }
     entry.readable = true;
+    // Only a mark naming this image as it is now counts (docs/FORMAT.md, "Verified mark").
+    if (auto identity = ops::image_identity(path, summary->uuid, summary->volumes))
+        entry.verified = ops::read_verified_mark(path, *identity);
     return entry;
 }
 

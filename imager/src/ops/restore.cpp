@@ -133,7 +133,17 @@ Status write_streams(const ops::RestorePlan& plan, const std::vector<ops::Placem
         (job.record.kind == format::RecordKind::zeros ? report.zero_bytes : report.data_bytes) += job.record.length;
         done += job.record.length;
         tally.done[at] += job.record.length;
-        progress.update({"restore", done, total});
+        ProgressUpdate update;
+        update.step = "restore";
+        update.done = done;
+        update.total = total;
+        // A whole disk's parts get their own bar in the wizard and the CLI's JSON.
+        if (plan.source_layout) {
+            update.item = place.what;
+            update.item_done = tally.done[at];
+            update.item_total = tally.total[at];
+        }
+        progress.update(update);
         return {};
     });
 }

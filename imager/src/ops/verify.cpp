@@ -5,6 +5,7 @@
 #include "ops/ordered_pipeline.hpp"
 #include "ops/ops_common.hpp"
 #include "ops/record_reader.hpp"
+#include "ops/verified_mark.hpp"
 
 namespace imager {
 
@@ -48,32 +49,74 @@ std::uint64_t total_length(const std::vector<format::IndexRecord>& records) {
 
 }  // namespace ops
 
-Result<VerifyReport> verify(const std::string& path, unsigned threads, Progress& progress) {
+namespace {
+
+// The mark after a verification that found every chunk whole (or the reason
+// it could not be recorded, which does not make the image any less whole).
+void record_mark(const format::ImageReader& image, VerifyReport& report, Progress& progress) {
+    auto identity = ops::image_identity(image.path(), format::uuid_text(image.header().image_uuid),
+                                        image.volume_count());
+    Status written = identity ? ops::write_verified_mark(image.path(), *identity)
+                              : Status(std::unexpected(identity.error()));
+    if (written) {
+        report.marked = true;
+        return;
+    }
+    report.mark_problem = written.error().message();
+    const std::string& hint = written.error().hint;
+    progress.note("the verified mark was not recorded: " + report.mark_problem + (hint.empty() ? "" : " (" + hint + ")"));
+}
+
+}  // namespace
+
+Result<VerifyReport> verify(const VerifyOptions& options, Progress& progress) {
     const auto started = std::chrono::steady_clock::now();
-    auto image = format::ImageReader::open(path);
-    if (!image) return std::unexpected(image.error());
+    auto image = format::ImageReader::open(options.image);
+    if (!image) {
+        // A mark must not outlive the image's health (a damaged header or a lost volume).
+        if (options.record_mark && image.error().code == Errc::damaged_image) ops::remove_verified_mark(options.image);
+        return std::unexpected(image.error());
+    }
     VerifyReport report;
     const std::uint64_t total = ops::total_length((*image)->records());
     std::uint64_t done = 0;
-    const unsigned workers = worker_count(threads);
+    const unsigned workers = worker_count(options.threads);
     // Stored and data buffers of every job in flight.
     format::BufferPool pool((*image)->header().chunk_size, 2 * in_flight_limit(workers) + workers);
     ops::RecordReader records(**image, pool);
     ops::OrderedPipeline<ops::RecordJob, ops::RecordJob> pipeline(workers, in_flight_limit(workers));
-    Status status = pipeline.run([&] { return records.next(); },
-                                 [&](ops::RecordJob& job) { return records.unpack(job); },
-                                 [&](ops::RecordJob& job) -> Status {
-        if (job.record.kind != format::RecordKind::zeros) {
-            ++report.chunks;
-            report.data_bytes += job.record.length;
-        }
-        done += job.record.length;
-        progress.update({"verify", done, total});
-        return {};
-    });
-    if (!status) return std::unexpected(status.error());
+    const auto cancelled = [] { return make_error(Errc::cancelled, "verification cancelled; nothing was changed"); };
+    Status status = pipeline.run(
+        [&]() -> Result<std::optional<ops::RecordJob>> {
+            if (options.stop.stop_requested()) return std::unexpected(cancelled());  // between chunks
+            return records.next();
+        },
+        [&](ops::RecordJob& job) { return records.unpack(job); },
+        [&](ops::RecordJob& job) -> Status {
+            if (options.stop.stop_requested()) return std::unexpected(cancelled());
+            if (job.record.kind != format::RecordKind::zeros) {
+                ++report.chunks;
+                report.data_bytes += job.record.length;
+            }
+            done += job.record.length;
+            progress.update({"verify", done, total});
+            return {};
+        });
+    if (!status) {
+        if (options.record_mark && status.error().code == Errc::damaged_image)
+            ops::remove_verified_mark(options.image);
+        return std::unexpected(status.error());
+    }
+    if (options.record_mark) record_mark(**image, report, progress);
     report.seconds = seconds_since(started);
     return report;
+}
+
+Result<VerifyReport> verify(const std::string& path, unsigned threads, Progress& progress) {
+    VerifyOptions options;
+    options.image = path;
+    options.threads = threads;
+    return verify(options, progress);
 }
 
 Result<ImageSummary> describe_image(const std::string& path) {

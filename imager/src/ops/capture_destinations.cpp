@@ -1,0 +1,156 @@
+// WritableMounter: the capture's destinations mounted read-write through loop
+// devices at each partition's offset; see imager/capture_destinations.hpp.
+#include "imager/capture_destinations.hpp"
+
+#include "imager/image_discovery.hpp"
+#include "io/external_tool.hpp"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+namespace imager {
+
+namespace {
+
+// The kernel's names for a filesystem libblkid names `type`, in the order to try.
+std::vector<std::string> kernel_names(const std::string& type) {
+    if (type == "ntfs") return {"ntfs3"};  // the FUSE-less driver that writes; the old "ntfs" cannot
+    if (type == "ext2" || type == "ext3") return {type, "ext4"};
+    return {type};
+}
+
+// Filesystems on block devices the running kernel can mount, less the ones
+// that are read-only by design.
+std::vector<std::string> writable_kernel_types(const std::string& proc) {
+    static const std::vector<std::string> read_only = {"iso9660", "squashfs", "erofs", "udf", "cramfs"};
+    std::vector<std::string> types;
+    std::ifstream in(proc + "/filesystems");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("nodev", 0) == 0) continue;
+        const auto start = line.find_first_not_of(" \t");
+        if (start == std::string::npos) continue;
+        std::string type = line.substr(start);
+        if (std::ranges::find(read_only, type) == read_only.end()) types.push_back(type);
+    }
+    // libblkid's names for what the kernel calls otherwise.
+    if (std::ranges::find(types, "ntfs3") != types.end()) types.emplace_back("ntfs");
+    if (std::ranges::find(types, "ext4") != types.end()) {
+        types.emplace_back("ext2");
+        types.emplace_back("ext3");
+    }
+    return types;
+}
+
+struct Place {
+    std::uint64_t offset = 0;
+    std::uint64_t size = 0;
+    std::string label;
+};
+
+Place place_of(const devices::Device& d, int partition) {
+    if (partition == 0) return {0, d.size, d.filesystem ? d.filesystem->label : ""};
+    for (const auto& p : d.partitions)
+        if (p.number == partition) return {p.start, p.size, p.filesystem ? p.filesystem->label : ""};
+    return {};
+}
+
+bool fill_space(WritableFilesystem& fs, std::string& problem) {
+    struct statvfs st {};
+    if (::statvfs(fs.mountpoint.c_str(), &st) != 0) {
+        problem = fs.name + " (" + fs.type + "): cannot read its free space (" + std::strerror(errno) + ")";
+        return false;
+    }
+    if ((st.f_flag & ST_RDONLY) != 0) {
+        problem = fs.name + " (" + fs.type + "): mounted read-only at " + fs.mountpoint;
+        return false;
+    }
+    fs.free_bytes = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+    fs.size_bytes = static_cast<std::uint64_t>(st.f_blocks) * st.f_frsize;
+    return true;
+}
+
+}  // namespace
+
+WritableMounter::WritableMounter(std::string base, devices::SystemPaths paths)
+    : base_(std::move(base)), paths_(std::move(paths)) {}
+
+WritableMounter::~WritableMounter() { unmount_all(); }
+
+std::vector<WritableFilesystem> WritableMounter::mount_all(const std::vector<devices::Device>& disks,
+                                                           const std::string& exclude_disk,
+                                                           std::vector<std::string>& problems) {
+    std::vector<devices::Device> others;
+    for (const auto& d : disks) {
+        if (d.path == exclude_disk) continue;
+        if (d.read_only) {
+            if (d.filesystem || !d.partitions.empty()) problems.push_back(d.name + ": the disk is read-only");
+            continue;
+        }
+        others.push_back(d);
+    }
+    std::vector<WritableFilesystem> ready;
+    for (const auto& m : discovery::mount_candidates(others, writable_kernel_types(paths_.proc), base_)) {
+        const auto& disk = *std::ranges::find(others, m.disk, &devices::Device::path);
+        const Place place = place_of(disk, m.partition);
+        WritableFilesystem fs{m.disk, m.partition,
+                              m.partition == 0 ? disk.name : discovery::partition_name(disk.name, m.partition),
+                              m.type, place.label, m.mountpoint, m.mounted_here, 0, 0};
+        std::string problem;
+        if (!m.mounted_here) {  // someone else's mount: used only when it is read-write
+            if (fill_space(fs, problem)) ready.push_back(std::move(fs));
+            else problems.push_back(problem);
+            continue;
+        }
+        if (::mkdir(base_.c_str(), 0755) != 0 && errno != EEXIST) {
+            problems.push_back("cannot create " + base_ + ": " + std::strerror(errno));
+            return ready;
+        }
+        if (::mkdir(fs.mountpoint.c_str(), 0755) != 0 && errno != EEXIST) {
+            problems.push_back(fs.name + ": cannot create " + fs.mountpoint + ": " + std::strerror(errno));
+            continue;
+        }
+        // The mount keeps the loop; once it goes, autoclear detaches it.
+        auto loop = io::LoopDevice::attach(m.disk, place.offset, place.size, io::LoopAccess::read_write);
+        if (!loop) {
+            (void)::rmdir(fs.mountpoint.c_str());
+            problems.push_back(fs.name + " (" + fs.type + "): " + loop.error().message());
+            continue;
+        }
+        int err = 0;
+        bool mounted = false;
+        for (const auto& type : kernel_names(m.type)) {
+            mounted = ::mount(loop->path().c_str(), fs.mountpoint.c_str(), type.c_str(), MS_NODEV | MS_NOSUID | MS_NOEXEC,
+                              nullptr) == 0;
+            if (mounted) break;
+            err = errno;
+        }
+        if (!mounted) {
+            (void)::rmdir(fs.mountpoint.c_str());
+            problems.push_back(fs.name + " (" + fs.type + "): the kernel cannot mount it read-write (" +
+                               std::strerror(err) + ")");
+            continue;
+        }
+        mounted_.push_back(fs.mountpoint);
+        if (fill_space(fs, problem)) ready.push_back(std::move(fs));
+        else problems.push_back(problem);
+    }
+    return ready;
+}
+
+void WritableMounter::unmount_all() {
+    // Lazily if busy: the wizard is leaving, a shell left in the folder must not keep the disk.
+    for (auto it = mounted_.rbegin(); it != mounted_.rend(); ++it) {
+        if (::umount2(it->c_str(), 0) != 0) (void)::umount2(it->c_str(), MNT_DETACH);
+        (void)::rmdir(it->c_str());
+    }
+    mounted_.clear();
+}
+
+}  // namespace imager

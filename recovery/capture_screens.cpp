@@ -1,0 +1,377 @@
+// The Capture screens: one function per step of CaptureFlow, drawn with the
+// screen kit (ui_kit.hpp). The flow decides; these draw it and turn keys into
+// its calls. The real core (CaptureCoreAdapter) mounts the destinations and
+// runs the capture on a worker whose events are delivered between key polls.
+#include "capture_screens.hpp"
+
+#include "capture_core_adapter.hpp"
+#include "capture_flow.hpp"
+#include "terminal.hpp"
+#include "ui_kit.hpp"
+
+#include <curses.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace recovery {
+
+namespace {
+
+using imager::devices::human_size;
+
+constexpr const char* kListHint = "Up/Down: move  Enter: choose  Esc: back";
+
+std::string clock_text(double seconds) {
+    const auto s = static_cast<long>(seconds < 0 ? 0 : seconds);
+    char buf[32];
+    if (s >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    else std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+    return buf;
+}
+
+std::string rate_text(double bytes_per_second) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f MB/s", bytes_per_second / 1e6);
+    return buf;
+}
+
+std::string disk_row(const SourceChoice& c) {
+    const auto& d = c.disk;
+    std::string row = d.path + "  " + human_size(d.size) + "  " + imager::devices::transport_name(d.transport);
+    if (!d.table_type.empty()) row += "  " + d.table_type;
+    if (!d.model.empty()) row += "  " + d.model;
+    if (!c.why_not.empty()) row += "  (cannot be captured)";
+    return row;
+}
+
+std::string part_line(const imager::devices::Partition& p) {
+    std::string line = "  " + std::to_string(p.number) + "  " + (p.filesystem ? p.filesystem->type : std::string("-"));
+    if (p.filesystem && !p.filesystem->label.empty()) line += "  " + p.filesystem->label;
+    return line + "  " + human_size(p.size);
+}
+
+std::string destination_row(const DestinationChoice& c, bool picked) {
+    const auto& d = c.destination;
+    std::string row = d.name + "  " + d.filesystem + (d.label.empty() ? "" : "  " + d.label) + "  " +
+                      human_size(d.free_bytes) + " free of " + human_size(d.size_bytes);
+    if (picked) row += "  [picked]";
+    else if (!c.why_not.empty()) row += "  (no room)";
+    return row;
+}
+
+class CaptureScreens {
+public:
+    CaptureScreens(Terminal& terminal, CaptureCoreAdapter& core, CaptureFlow& flow)
+        : t_(terminal), core_(core), flow_(flow) {}
+
+    ScreenExit run() {
+        for (;;) {
+            std::optional<ScreenExit> exit;
+            switch (flow_.step()) {
+                case CaptureStep::choose_source: exit = choose_source(); break;
+                case CaptureStep::choose_destination: exit = choose_destination(); break;
+                case CaptureStep::name_and_note: exit = name_and_note(); break;
+                case CaptureStep::level: exit = level(); break;
+                case CaptureStep::summary: exit = summary(); break;
+                case CaptureStep::running:
+                case CaptureStep::cancel_confirm: exit = running(); break;
+                case CaptureStep::dialog: exit = dialog(); break;
+                case CaptureStep::result: exit = result(); break;
+                case CaptureStep::closed: return ScreenExit::back;
+            }
+            if (exit) return *exit;
+        }
+    }
+
+private:
+    std::optional<ScreenExit> choose_source() {
+        ListMenu list;
+        std::vector<ListItem> items;
+        for (const auto& s : flow_.sources()) items.push_back({disk_row(s), Style::disk, true});
+        if (items.empty())
+            items.push_back({flow_.disks_problem().empty() ? "No disks found." : flow_.disks_problem(), Style::note, false});
+        list.set_items(items);
+        for (;;) {
+            draw_frame(t_, "Capture: choose the disk to capture", kListHint);
+            draw_text(t_, kContentTop, 0, "Which disk should the image be taken of?", Style::heading);
+            const int detail_rows = 7;
+            list.set_height(content_height(t_.rows()) - 2 - detail_rows);
+            draw_list(t_, list, kContentTop + 1);
+            int y = kContentTop + 2 + list.height();
+            if (const auto at = list.cursor(); at && *at < flow_.sources().size()) {
+                const auto& s = flow_.sources()[*at];
+                for (std::size_t i = 0; i < s.disk.partitions.size() && i < 3; ++i)
+                    draw_text(t_, y++, 0, part_line(s.disk.partitions[i]), Style::partition);
+                if (!s.why_not.empty()) y += draw_wrapped(t_, y, 0, "Cannot be captured: " + s.why_not, t_.cols(), 2, Style::warning);
+                else if (!s.warning.empty()) y += draw_wrapped(t_, y, 0, s.warning, t_.cols(), 2, Style::warning);
+            }
+            refresh_screen();
+            const Input in = wait_for_input(t_);
+            if (in.kind == InputKind::signal) return ScreenExit::signal;
+            if (in.kind != InputKind::key) continue;
+            switch (list.handle_key(in.key)) {
+                case ListKey::cancelled: flow_.back(); return std::nullopt;
+                case ListKey::chosen:
+                    if (const auto at = list.cursor(); at && *at < flow_.sources().size()) {
+                        show_message(t_, "Capture", "Reading " + flow_.sources()[*at].disk.name +
+                                                         " and looking for somewhere to write the image...");
+                        flow_.choose_source(flow_.sources()[*at].disk.path);
+                        return std::nullopt;
+                    }
+                    break;
+                default: break;
+            }
+        }
+    }
+
+    std::optional<ScreenExit> choose_destination() {
+        ListMenu list;
+        std::vector<ListItem> items;
+        for (std::size_t i = 0; i < flow_.destinations().size(); ++i)
+            items.push_back({destination_row(flow_.destinations()[i], flow_.suggested_destination() == i), Style::partition, true});
+        list.set_items(items, flow_.suggested_destination().value_or(0));
+        const auto& e = flow_.estimate();
+        for (;;) {
+            draw_frame(t_, "Capture " + flow_.source().name + ": where to write the image", kListHint);
+            int y = kContentTop;
+            y += draw_wrapped(t_, y, 0, "The image will be about " + human_size(e.estimated_image_bytes) + " (at most " +
+                                            human_size(e.max_image_bytes) + ").", t_.cols(), 1);
+            y += draw_wrapped(t_, y, 0, "Picked: " + flow_.suggestion_reason(), t_.cols(), 2, Style::heading);
+            const int problems = static_cast<int>(std::min<std::size_t>(flow_.destination_problems().size(), 3));
+            list.set_height(content_height(t_.rows()) - (y - kContentTop) - 1 - (problems > 0 ? problems + 1 : 0));
+            draw_list(t_, list, y + 1);
+            y += 2 + list.height();
+            if (problems > 0) {
+                draw_text(t_, y++, 0, "Not usable:", Style::note);
+                for (int i = 0; i < problems; ++i) draw_text(t_, y++, 2, flow_.destination_problems()[static_cast<std::size_t>(i)], Style::note);
+            }
+            refresh_screen();
+            const Input in = wait_for_input(t_);
+            if (in.kind == InputKind::signal) return ScreenExit::signal;
+            if (in.kind != InputKind::key) continue;
+            switch (list.handle_key(in.key)) {
+                case ListKey::cancelled: flow_.back(); return std::nullopt;
+                case ListKey::chosen:
+                    if (const auto at = list.cursor()) flow_.choose_destination(*at);
+                    return std::nullopt;
+                default: break;
+            }
+        }
+    }
+
+    std::optional<ScreenExit> name_and_note() {
+        TextField name(64, flow_.name());
+        TextField note(200, flow_.note());
+        bool on_note = false;
+        for (;;) {
+            draw_frame(t_, "Capture " + flow_.source().name + ": name and note",
+                       "Tab: next field  Enter: continue  Esc: back");
+            int y = kContentTop + 1;
+            draw_text(t_, y, 0, "Name:", on_note ? Style::plain : Style::heading);
+            draw_text_field(t_, name, y, 7, t_.cols() - 8);
+            y += 2;
+            draw_text(t_, y, 0, "Note:", on_note ? Style::heading : Style::plain);
+            draw_text_field(t_, note, y, 7, t_.cols() - 8);
+            y += 2;
+            y += draw_wrapped(t_, y, 0, "Saved as " + flow_.destination().mountpoint + "/lifeboat/" + name.text() + ".lbi on " +
+                                            flow_.destination().name + ".", t_.cols(), 3);
+            draw_wrapped(t_, y + 1, 0, "The note is stored in the image: what state the computer was in, why it was taken.",
+                         t_.cols(), 2, Style::note);
+            if (!flow_.name_problem().empty())
+                draw_wrapped(t_, y + 4, 0, flow_.name_problem(), t_.cols(), 2, Style::warning);
+            refresh_screen();
+            const Input in = wait_for_input(t_);
+            if (in.kind == InputKind::signal) return ScreenExit::signal;
+            if (in.kind != InputKind::key) continue;
+            if (in.key == kKeyTab || in.key == KEY_DOWN || in.key == KEY_UP) {
+                on_note = !on_note;
+                continue;
+            }
+            switch ((on_note ? note : name).handle_key(in.key)) {
+                case FieldKey::cancelled: flow_.back(); return std::nullopt;
+                case FieldKey::submitted:
+                    if (flow_.set_name_and_note(name.text(), note.text()) || flow_.step() != CaptureStep::name_and_note)
+                        return std::nullopt;
+                    on_note = false;
+                    break;
+                default: break;
+            }
+        }
+    }
+
+    std::optional<ScreenExit> level() {
+        TextField field(2, std::to_string(flow_.level()));
+        std::string problem;
+        for (;;) {
+            draw_frame(t_, "Capture " + flow_.source().name + ": compression level", "Enter: continue  Esc: back");
+            int y = kContentTop + 1;
+            draw_text(t_, y, 0, "Level (1-19):");
+            draw_text_field(t_, field, y, 14, 4);
+            y += 2;
+            y += draw_wrapped(t_, y, 0,
+                              "1 is fastest, 19 makes the smallest image but takes far longer. 3 suits most disks; "
+                              "9 or more when the destination is short of space.",
+                              t_.cols(), 4, Style::note);
+            if (!problem.empty()) draw_wrapped(t_, y + 1, 0, problem, t_.cols(), 2, Style::warning);
+            refresh_screen();
+            const Input in = wait_for_input(t_);
+            if (in.kind == InputKind::signal) return ScreenExit::signal;
+            if (in.kind != InputKind::key) continue;
+            switch (field.handle_key(in.key)) {
+                case FieldKey::cancelled: flow_.back(); return std::nullopt;
+                case FieldKey::submitted: {
+                    int value = 0;
+                    for (const char c : field.text()) value = (c >= '0' && c <= '9') ? value * 10 + (c - '0') : -100;
+                    if (field.text().empty()) value = 0;
+                    if (flow_.set_level(value)) return std::nullopt;
+                    problem = flow_.level_problem();
+                    break;
+                }
+                default: break;
+            }
+        }
+    }
+
+    std::optional<ScreenExit> summary() {
+        for (;;) {
+            draw_frame(t_, "Capture " + flow_.source().name + ": ready", "Enter: start the capture  Esc: back");
+            int y = kContentTop + 1;
+            const int last = kContentTop + content_height(t_.rows()) - 1;
+            for (const auto& line : flow_.summary_lines()) {
+                if (y > last) break;
+                // Lines that fit keep their column alignment; wrapping would fold the spaces.
+                if (static_cast<int>(line.size()) <= t_.cols()) draw_text(t_, y++, 0, line);
+                else y += draw_wrapped(t_, y, 0, line, t_.cols(), last - y + 1);
+            }
+            refresh_screen();
+            const Input in = wait_for_input(t_);
+            if (in.kind == InputKind::signal) return ScreenExit::signal;
+            if (in.kind != InputKind::key) continue;
+            if (in.key == kKeyEsc) {
+                flow_.back();
+                return std::nullopt;
+            }
+            if (is_enter_key(in.key)) {
+                flow_.start();
+                return std::nullopt;
+            }
+        }
+    }
+
+    void draw_progress() {
+        const auto& p = flow_.progress();
+        draw_frame(t_, "Capturing " + flow_.source().name + " to " + flow_.destination().name,
+                   p.cancelling ? "Stopping..." : "Esc: cancel");
+        const int w = t_.cols();
+        int y = kContentTop + 1;
+        const std::string step = p.step.empty() ? "starting" : p.step == "verify" ? "2 of 2: checking the image"
+                                                                                   : "1 of 2: capturing";
+        draw_text(t_, y++, 0, "Step " + step, Style::heading);
+        draw_text(t_, y++, 0, "Overall: " + human_size(p.done) + " of " + human_size(p.total));
+        draw_progress_bar(t_, y++, 0, w, p.fraction());
+        y++;
+        if (!p.item.empty()) {
+            draw_text(t_, y++, 0, "Now: " + p.item + ", " + human_size(p.item_done) + " of " + human_size(p.item_total));
+            draw_progress_bar(t_, y++, 0, w, p.item_fraction());
+            y++;
+        }
+        std::string times = "Elapsed " + clock_text(p.elapsed_seconds);
+        if (p.bytes_per_second > 0) times += "   " + rate_text(p.bytes_per_second);
+        if (p.remaining_seconds) times += "   about " + clock_text(*p.remaining_seconds) + " left";
+        draw_text(t_, y++, 0, times);
+        draw_text(t_, y++, 0, "To: " + flow_.image_path(), Style::note);
+        const int last = kContentTop + content_height(t_.rows()) - 1;
+        for (auto it = p.notes.rbegin(); it != p.notes.rend() && y <= last; ++it)
+            y += draw_wrapped(t_, y, 0, "Note: " + *it, w, last - y + 1, Style::note);
+        refresh_screen();
+    }
+
+    std::optional<ScreenExit> running() {
+        const auto deliver = [&] { return core_.deliver_events() > 0; };
+        while (flow_.step() == CaptureStep::running || flow_.step() == CaptureStep::cancel_confirm) {
+            if (flow_.step() == CaptureStep::cancel_confirm) {
+                const auto stop = ask_yes_no(t_, "Stop the capture?", flow_.cancel_question(), "Stop", "Keep going",
+                                             [&] { draw_progress(); });
+                if (!stop) return ScreenExit::signal;  // the adapter stops and removes the partial image
+                if (*stop) flow_.confirm_cancel();
+                else flow_.keep_going();
+                continue;
+            }
+            draw_progress();
+            const Input in = wait_for_input(t_, deliver);
+            if (in.kind == InputKind::signal) return ScreenExit::signal;
+            if (in.kind == InputKind::key && (in.key == kKeyEsc || in.key == 'c' || in.key == 'C')) flow_.request_cancel();
+        }
+        return std::nullopt;
+    }
+
+    std::optional<ScreenExit> dialog() {
+        const auto* d = flow_.dialog();
+        DialogModel model(d->title, d->reason + "\n\n" + d->what_to_do, {"OK"});
+        if (!run_dialog(t_, model)) return ScreenExit::signal;
+        flow_.dismiss_dialog();
+        return std::nullopt;
+    }
+
+    std::optional<ScreenExit> result() {
+        const auto* o = flow_.outcome();
+        std::vector<std::string> lines;
+        std::string title;
+        if (o->success) {
+            title = "Capture finished";
+            char ratio[32];
+            std::snprintf(ratio, sizeof ratio, "%.1f:1", o->ratio);
+            lines.push_back("The image is saved: " + o->image_path);
+            lines.push_back("Size: " + human_size(o->report.image_bytes) + " from " + human_size(o->report.used_bytes) +
+                            " used (" + ratio + ")");
+            lines.push_back(o->report.verified ? "Verified: every chunk was read back and is whole."
+                                               : "Not verified.");
+        } else {
+            title = o->error.code == imager::Errc::cancelled ? "Capture cancelled" : "Capture failed";
+            lines.push_back(o->error.message());
+        }
+        if (!o->what_to_do.empty()) lines.push_back(o->what_to_do);
+        lines.push_back("Log: " + (o->log_path.empty() ? std::string("(not written)") : o->log_path));
+        ListMenu buttons({{"Back to the start screen", Style::plain, true},
+                          {"Reboot", Style::plain, true},
+                          {"Power off", Style::plain, true}});
+        for (;;) {
+            draw_frame(t_, title, "Up/Down: move  Enter: choose");
+            int y = kContentTop + 1;
+            for (const auto& line : lines) y += draw_wrapped(t_, y, 0, line, t_.cols(), 4) + 1;
+            buttons.set_height(3);
+            draw_list(t_, buttons, y);
+            refresh_screen();
+            const Input in = wait_for_input(t_);
+            if (in.kind == InputKind::signal) return ScreenExit::signal;
+            if (in.kind != InputKind::key) continue;
+            const auto key = buttons.handle_key(in.key);
+            if (key == ListKey::cancelled) return ScreenExit::back;
+            if (key != ListKey::chosen) continue;
+            const auto at = buttons.cursor().value_or(0);
+            return at == 1 ? ScreenExit::reboot : at == 2 ? ScreenExit::power_off : ScreenExit::back;
+        }
+    }
+
+    Terminal& t_;
+    CaptureCoreAdapter& core_;
+    CaptureFlow& flow_;
+};
+
+}  // namespace
+
+ScreenExit run_capture_screens(Terminal& terminal) {
+    show_message(terminal, "Capture a system image", "Looking for disks...");
+    CaptureCoreAdapter core;
+    CaptureFlow flow(core);
+    flow.open();
+    const ScreenExit exit = CaptureScreens(terminal, core, flow).run();
+    if (core.running()) show_message(terminal, "Capture", "Stopping the capture and removing the partial image...");
+    return exit;  // the adapter stops a running capture and unmounts the destinations
+}
+
+}  // namespace recovery

@@ -1,0 +1,480 @@
+// The Restore screens over RestoreFlow and the real core; see restore_screens.hpp.
+#include "restore_screens.hpp"
+
+#include "image_picker.hpp"
+#include "imager/devices.hpp"
+#include "restore_core_adapter.hpp"
+#include "terminal.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+
+namespace recovery {
+
+using imager::devices::human_size;
+using imager::discovery::ImageContents;
+using imager::discovery::ImagePart;
+
+namespace {
+
+constexpr std::size_t kNotesShown = 3;
+constexpr int kFieldWidth = 24;
+
+std::string part_name(const ImagePart& part) {
+    if (part.role == "partition") return "partition " + std::to_string(part.partition);
+    return part.role == "filesystem" ? "filesystem" : "whole device";
+}
+
+// "partition 2  ext4 "root"  87.0 MiB", with the used bytes when asked.
+std::string part_text(const ImagePart& part, bool with_used = true) {
+    std::string line = part_name(part) + "  " + (part.filesystem.empty() ? "raw" : part.filesystem);
+    if (!part.label.empty()) line += " \"" + part.label + "\"";
+    line += "  " + human_size(part.size);
+    if (with_used && part.used_bytes > 0 && !part.filesystem.empty()) line += " (" + human_size(part.used_bytes) + " used)";
+    return printable(line);
+}
+
+std::string file_name(const std::string& path) {
+    const auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string table_name(const std::string& table) {
+    if (table == "gpt") return "GPT";
+    if (table == "msdos" || table == "dos") return "MBR (msdos)";
+    return table;
+}
+
+// Two texts side by side, each in half the width.
+std::string columns(const std::string& left_text, const std::string& right_text, int width) {
+    const auto half = static_cast<std::size_t>(std::max(width / 2, 10));
+    std::string line = left_text.substr(0, half - 1);
+    line.resize(half, ' ');
+    return line + right_text;
+}
+
+}  // namespace
+
+std::string clock_text(double seconds) {
+    const long total = seconds > 0 && std::isfinite(seconds) ? std::lround(seconds) : 0;
+    char text[32];
+    if (total >= 3600) std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60, total % 60);
+    else std::snprintf(text, sizeof text, "%ld:%02ld", total / 60, total % 60);
+    return text;
+}
+
+std::string progress_numbers(const ProgressView& p) {
+    std::string line = "Speed ";
+    line += p.bytes_per_second > 0 ? human_size(static_cast<std::uint64_t>(p.bytes_per_second)) + "/s" : "-";
+    line += "   Elapsed " + clock_text(p.elapsed_seconds);
+    line += "   Remaining " + (p.remaining_seconds ? "about " + clock_text(*p.remaining_seconds) : std::string("-"));
+    return line;
+}
+
+std::vector<ListItem> contents_lines(const ImageContents& c) {
+    std::vector<ListItem> lines;
+    auto add = [&](std::string text, Style style = Style::plain) { lines.push_back({printable(text), style, false}); };
+    const auto& e = c.entry;
+    add("Image: " + e.path, Style::heading);
+    add("Taken " + (e.created.empty() ? std::string("at an unknown date") : e.created.substr(0, 10) + " " +
+                                                                           e.created.substr(11, 5) + " UTC") +
+        (e.host.empty() ? "" : " on " + e.host));
+    if (!e.source_model.empty() || !e.source_serial.empty())
+        add("From the disk " + e.source_model + (e.source_serial.empty() ? "" : " (serial " + e.source_serial + ")") +
+            (e.source_size ? ", " + human_size(e.source_size) : ""));
+    add("Note: " + (e.note.empty() ? std::string("(none)") : e.note));
+    add(std::string("Verified: ") + (e.verified.empty() ? "not yet (Verify an image checks it)"
+                                                        : "every chunk whole on " + short_date(e.verified) + " UTC"));
+    add("Size of the image file" + std::string(e.volumes > 1 ? "s" : "") + ": " + human_size(e.size_on_disk));
+    add("");
+    if (c.table.empty()) add("Layout: a single " + std::string(c.parts.empty() ? "stream" : part_name(c.parts.front())), Style::heading);
+    else add("Layout: " + table_name(c.table) + " partition table, " + std::to_string(c.logical_sector_size) + "-byte sectors",
+             Style::heading);
+    for (const auto& part : c.parts) add("  " + part_text(part));
+    add("");
+    add("A target disk needs at least " + human_size(c.needed_size) + ".");
+    return lines;
+}
+
+std::string target_line(const TargetChoice& t, bool suggested) {
+    const auto& d = t.disk;
+    std::string line = d.name;
+    line.resize(std::max<std::size_t>(line.size(), 10), ' ');
+    std::string size = human_size(d.size);
+    line += std::string(std::max<std::size_t>(10 - size.size(), 0), ' ') + size + "  " + (d.model.empty() ? "-" : d.model);
+    std::vector<std::string> marks;
+    if (suggested) marks.push_back("suggested");
+    if (t.same_serial) marks.push_back("the image's own disk");
+    if (t.holds_image) marks.push_back("holds the image");
+    if (!t.big_enough) marks.push_back("too small");
+    if (d.in_use()) marks.push_back("in use");
+    if (d.read_only) marks.push_back("read-only");
+    for (std::size_t i = 0; i < marks.size(); ++i) line += (i == 0 ? "  [" : ", ") + marks[i] + (i + 1 == marks.size() ? "]" : "");
+    return printable(line);
+}
+
+std::vector<ListItem> plan_lines(const RestoreFlow& flow, int width) {
+    std::vector<ListItem> lines;
+    auto add = [&](std::string text, Style style = Style::plain) { lines.push_back({printable(text), style, false}); };
+    const ImageContents& c = flow.contents();
+    const auto& target = flow.target();
+    add(columns("The image holds", target.name + " will hold", width), Style::heading);
+    const std::string table = c.table.empty() ? "no partition table" : table_name(c.table) + " partition table";
+    add(columns(table, table + ", " + human_size(target.size), width));
+    for (const auto& part : c.parts) add(columns("  " + part_text(part, false), "  " + part_text(part, false), width));
+    if (target.size > c.needed_size)
+        add(columns("", "  unused: " + human_size(target.size - c.needed_size) + " at the end", width));
+    add("");
+    add("Everything on " + target.name + " (" + human_size(target.size) + (target.model.empty() ? "" : ", " + target.model) +
+            ") will be erased:",
+        Style::warning);
+    if (target.partitions.empty()) {
+        if (target.filesystem)
+            add("  a " + target.filesystem->type + " filesystem" +
+                (target.filesystem->label.empty() ? "" : " \"" + target.filesystem->label + "\"") + " on the whole disk",
+                Style::warning);
+        else add("  " + (target.table_type.empty() ? std::string("no partitions or filesystems were found on it")
+                                                   : "an empty " + target.table_type + " partition table"),
+                 Style::warning);
+    }
+    for (const auto& p : target.partitions) {
+        std::string what = "  partition " + std::to_string(p.number) + "  " + human_size(p.size);
+        if (p.filesystem) what += "  " + p.filesystem->type + (p.filesystem->label.empty() ? "" : " \"" + p.filesystem->label + "\"");
+        add(what, Style::warning);
+    }
+    add("");
+    add("What Lifeboat will do:", Style::heading);
+    for (const auto& line : wrap_text(flow.plan_text(), std::max(width - 2, 10))) add("  " + line);
+    return lines;
+}
+
+namespace {
+
+class RestoreScreens {
+public:
+    RestoreScreens(Terminal& terminal, RestoreFlow& flow, RestoreCoreAdapter& core)
+        : terminal_(terminal), flow_(flow), core_(core) {}
+    ScreenExit run();
+
+private:
+    // Each returns a ScreenExit when the screens end, else nullopt (the flow moved on).
+    std::optional<ScreenExit> choose_image();
+    std::optional<ScreenExit> text_step(const std::string& title, std::vector<ListItem> lines, const std::string& hint,
+                                        const std::function<void()>& on_enter);
+    std::optional<ScreenExit> choose_target();
+    std::optional<ScreenExit> confirm();
+    std::optional<ScreenExit> running();
+    std::optional<ScreenExit> dialog();
+    std::optional<ScreenExit> result();
+    void draw_progress();
+    void draw_result(const DialogModel& buttons);
+    bool deliver() { return core_.deliver_events() > 0; }
+    [[nodiscard]] std::string image_name() const { return file_name(flow_.contents().entry.path); }
+    // The contents with the verified mark the catalog found (reading the contents does not look for it).
+    [[nodiscard]] ImageContents contents_with_mark() const {
+        ImageContents c = flow_.contents();
+        for (const auto& machine : flow_.catalog().machines)
+            for (const auto& entry : machine.images)
+                if (entry.path == c.entry.path && c.entry.verified.empty()) c.entry.verified = entry.verified;
+        return c;
+    }
+
+    Terminal& terminal_;
+    RestoreFlow& flow_;
+    RestoreCoreAdapter& core_;
+    bool searched_ = false;
+};
+
+ScreenExit RestoreScreens::run() {
+    for (;;) {
+        std::optional<ScreenExit> exit;
+        switch (flow_.step()) {
+            case RestoreStep::choose_image: exit = choose_image(); break;
+            case RestoreStep::image_contents:
+                exit = text_step("Restore: what " + image_name() + " holds", contents_lines(contents_with_mark()),
+                                 "Enter: choose the disk to restore to  Up/Down: scroll  Esc: back",
+                                 [&] { flow_.show_targets(); });
+                break;
+            case RestoreStep::choose_target: exit = choose_target(); break;
+            case RestoreStep::show_plan:
+                exit = text_step("Restore: the plan for " + flow_.target().name,
+                                 plan_lines(flow_, terminal_.cols()),
+                                 "Enter: continue  Up/Down/PgUp/PgDn: scroll  Esc: choose another disk",
+                                 [&] { flow_.accept_plan(); });
+                break;
+            case RestoreStep::confirm: exit = confirm(); break;
+            case RestoreStep::running:
+            case RestoreStep::cancel_confirm: exit = running(); break;
+            case RestoreStep::dialog: exit = dialog(); break;
+            case RestoreStep::result: exit = result(); break;
+            case RestoreStep::closed: return ScreenExit::back;
+        }
+        if (exit) return *exit;
+    }
+}
+
+std::optional<ScreenExit> RestoreScreens::choose_image() {
+    if (!searched_) {
+        show_message(terminal_, "Restore a system image",
+                     "Looking for images...\n\nLifeboat is opening the filesystems on every disk (read-only) "
+                     "and looking for images. This can take a few seconds.");
+        flow_.open();
+        searched_ = true;
+    }
+    const auto path = pick_image(terminal_, flow_.catalog(), "Restore: choose an image");
+    if (terminal_.pending_signal() != 0) return ScreenExit::signal;
+    if (!path) {
+        flow_.back();
+        return std::nullopt;
+    }
+    show_message(terminal_, "Restore a system image", "Reading " + *path + "...");
+    flow_.choose_image(*path);
+    return std::nullopt;
+}
+
+// A screen of text lines the person scrolls and leaves with Enter or Esc.
+std::optional<ScreenExit> RestoreScreens::text_step(const std::string& title, std::vector<ListItem> lines,
+                                                    const std::string& hint, const std::function<void()>& on_enter) {
+    ListMenu list(std::move(lines));
+    auto draw = [&] {
+        draw_frame(terminal_, title, hint);
+        list.set_height(content_height(terminal_.rows()));
+        draw_list(terminal_, list, kContentTop);
+        if (const auto where = list.position_text(); !where.empty())
+            draw_text(terminal_, terminal_.rows() - 1, terminal_.cols() - static_cast<int>(where.size()) - 1, where, Style::status);
+        refresh_screen();
+    };
+    draw();
+    for (;;) {
+        const Input input = wait_for_input(terminal_);
+        if (input.kind == InputKind::signal) return ScreenExit::signal;
+        if (input.kind != InputKind::key) {
+            draw();
+            continue;
+        }
+        if (is_enter_key(input.key)) {
+            show_message(terminal_, title, "Please wait...");
+            on_enter();
+            return std::nullopt;
+        }
+        if (input.key == kKeyEsc) {
+            flow_.back();
+            return std::nullopt;
+        }
+        if (list.handle_key(input.key) == ListKey::moved) draw();
+    }
+}
+
+std::optional<ScreenExit> RestoreScreens::choose_target() {
+    const auto& targets = flow_.targets();
+    std::vector<ListItem> items;
+    for (std::size_t i = 0; i < targets.size(); ++i)
+        items.push_back({target_line(targets[i], flow_.suggested_target() == i), Style::plain, true});
+    if (items.empty()) items.push_back({"No disks were found.", Style::note, false});
+    ListMenu list;
+    list.set_items(std::move(items), flow_.suggested_target().value_or(0));
+    const std::string needed = "The image needs " + human_size(flow_.contents().needed_size) + ".";
+    auto draw = [&] {
+        draw_frame(terminal_, "Restore: choose the disk to restore to (it will be erased)",
+                   "Up/Down: move  Enter: see the plan (nothing is written yet)  Esc: back");
+        const int reason_rows = 4;
+        list.set_height(content_height(terminal_.rows()) - reason_rows);
+        draw_list(terminal_, list, kContentTop);
+        const int y = terminal_.rows() - 1 - reason_rows + 1;
+        draw_text(terminal_, y, 0, needed, Style::plain);
+        const std::string reason = flow_.suggested_target()
+                                       ? "Suggested: " + targets[*flow_.suggested_target()].disk.name + ". " +
+                                             flow_.suggestion_reason()
+                                       : flow_.suggestion_reason();
+        draw_wrapped(terminal_, y + 1, 0, reason, terminal_.cols(), reason_rows - 1, Style::note);
+        refresh_screen();
+    };
+    draw();
+    for (;;) {
+        const Input input = wait_for_input(terminal_);
+        if (input.kind == InputKind::signal) return ScreenExit::signal;
+        if (input.kind != InputKind::key) {
+            draw();
+            continue;
+        }
+        switch (list.handle_key(input.key)) {
+            case ListKey::cancelled: flow_.back(); return std::nullopt;
+            case ListKey::chosen:
+                show_message(terminal_, "Restore", "Checking " + targets[*list.cursor()].disk.name +
+                                                       " and planning the restore (nothing is written yet)...");
+                flow_.choose_target(targets[*list.cursor()].disk.path);
+                return std::nullopt;
+            case ListKey::moved: draw(); break;
+            case ListKey::ignored: break;
+        }
+    }
+}
+
+std::optional<ScreenExit> RestoreScreens::confirm() {
+    TextField field(32);
+    const auto& target = flow_.target();
+    auto draw = [&] {
+        draw_frame(terminal_, "Restore: confirm", "Type the name, then Enter  Esc: back (nothing is written)");
+        const int width = terminal_.cols() - 4;
+        int y = kContentTop + 1;
+        y += draw_wrapped(terminal_, y, 2,
+                          "Everything on " + target.name + " (" + human_size(target.size) +
+                              (target.model.empty() ? "" : ", " + target.model) + ") will be erased and replaced by " +
+                              image_name() + ".",
+                          width, 4, Style::warning);
+        ++y;
+        y += draw_wrapped(terminal_, y, 2, "To go ahead, type the disk's name: " + flow_.confirmation_word(), width, 2);
+        ++y;
+        draw_text(terminal_, y, 2, "Disk name:", Style::plain);
+        draw_text_field(terminal_, field, y, 13, kFieldWidth);
+        y += 2;
+        if (!flow_.confirm_problem().empty()) draw_wrapped(terminal_, y, 2, flow_.confirm_problem(), width, 4, Style::warning);
+        refresh_screen();
+    };
+    draw();
+    for (;;) {
+        const Input input = wait_for_input(terminal_);
+        if (input.kind == InputKind::signal) return ScreenExit::signal;
+        if (input.kind != InputKind::key) {
+            draw();
+            continue;
+        }
+        switch (field.handle_key(input.key)) {
+            case FieldKey::cancelled: flow_.back(); return std::nullopt;
+            case FieldKey::submitted:
+                if (flow_.type_confirmation(field.text())) return std::nullopt;
+                field.set_text({});
+                draw();
+                break;
+            case FieldKey::changed: draw(); break;
+            case FieldKey::ignored: break;
+        }
+    }
+}
+
+void RestoreScreens::draw_progress() {
+    const ProgressView& p = flow_.progress();
+    draw_frame(terminal_, "Restore: writing " + image_name() + " to " + flow_.target().name,
+               p.cancelling ? "Stopping: waiting for the restore to reach a safe point..."
+                            : "Esc: cancel (asks first)");
+    const int width = terminal_.cols() - 4;
+    const int bar = std::max(width - 10, 10);
+    int y = kContentTop + 1;
+    draw_text(terminal_, y++, 2, "Step: " + (p.step.empty() ? std::string("starting") : p.step), Style::heading);
+    ++y;
+    draw_text(terminal_, y, 2, "Overall");
+    draw_progress_bar(terminal_, y++, 12, bar, p.fraction());
+    draw_text(terminal_, y++, 12, human_size(p.done) + " of " + human_size(p.total));
+    ++y;
+    if (!p.item.empty()) {
+        draw_text(terminal_, y, 2, "Part");
+        draw_progress_bar(terminal_, y++, 12, bar, p.item_fraction());
+        draw_text(terminal_, y++, 12, p.item + ": " + human_size(p.item_done) + " of " + human_size(p.item_total));
+        ++y;
+    }
+    draw_text(terminal_, y++, 2, progress_numbers(p));
+    ++y;
+    if (p.cancelling)
+        y += draw_wrapped(terminal_, y, 2, "Cancelling: the restore stops after the part it is writing.", width, 2,
+                          Style::warning);
+    const std::size_t first = p.notes.size() > kNotesShown ? p.notes.size() - kNotesShown : 0;
+    for (std::size_t i = first; i < p.notes.size() && y < terminal_.rows() - 1; ++i)
+        y += draw_wrapped(terminal_, y, 2, "Note: " + p.notes[i], width, terminal_.rows() - 1 - y, Style::note);
+}
+
+std::optional<ScreenExit> RestoreScreens::running() {
+    const auto background = [&] { return deliver(); };
+    for (;;) {
+        if (flow_.step() == RestoreStep::cancel_confirm) {
+            DialogModel question("Stop the restore?", flow_.cancel_question(), {"Stop the restore", "Keep going"}, 1, 1);
+            const auto answer = run_dialog(terminal_, question, [&] { draw_progress(); }, background);
+            if (!answer) return ScreenExit::signal;
+            if (*answer == 0) flow_.confirm_cancel();
+            else flow_.keep_going();
+        }
+        if (flow_.step() != RestoreStep::running) return std::nullopt;
+        draw_progress();
+        refresh_screen();
+        const Input input = wait_for_input(terminal_, background);
+        if (input.kind == InputKind::signal) return ScreenExit::signal;
+        if (input.kind == InputKind::key && input.key == kKeyEsc) flow_.request_cancel();
+    }
+}
+
+std::optional<ScreenExit> RestoreScreens::dialog() {
+    const Dialog* d = flow_.dialog();
+    std::string text = d->reason;
+    if (!d->what_to_do.empty()) text += "\n\nWhat to do: " + d->what_to_do;
+    DialogModel box(d->title, text, {"OK"});
+    if (!run_dialog(terminal_, box)) return ScreenExit::signal;
+    flow_.dismiss_dialog();
+    return std::nullopt;
+}
+
+void RestoreScreens::draw_result(const DialogModel& buttons) {
+    const RestoreOutcome* o = flow_.outcome();
+    const bool cancelled = !o->success && o->error.code == imager::Errc::cancelled;
+    draw_frame(terminal_, o->success ? "Restore finished" : cancelled ? "Restore cancelled" : "Restore failed",
+               "Left/Right/Tab: choose  Enter: do it");
+    const int width = terminal_.cols() - 4;
+    const int last = terminal_.rows() - 4;
+    int y = kContentTop + 1;
+    auto para = [&](const std::string& text, Style style = Style::plain) {
+        if (y < last) y += draw_wrapped(terminal_, y, 2, text, width, last - y, style) + 1;
+    };
+    if (o->success) {
+        para("The restore finished: " + human_size(o->report.data_bytes) + " of data and " +
+             human_size(o->report.zero_bytes) + " of zeros written in " + clock_text(o->report.seconds) + ".");
+        para("Every chunk's checksum was checked as it was read from the image: the data written is the data captured.");
+        para(o->disk_condition);
+        para("Remove the rescue disk and reboot to start the restored system.");
+    } else {
+        para((cancelled ? "The restore was stopped. " : "The restore failed: ") + o->error.message(), Style::warning);
+        para("Condition of " + flow_.target().name + ": " + o->disk_condition, Style::warning);
+        if (!o->what_to_do.empty()) para("What to do: " + o->what_to_do);
+    }
+    para(o->log_path.empty() ? "No log could be written." : "Log: " + o->log_path + " (readable from Shell)");
+    draw_text(terminal_, terminal_.rows() - 3, 2, buttons.buttons_line(), Style::plain);
+}
+
+std::optional<ScreenExit> RestoreScreens::result() {
+    DialogModel buttons("", "", {"Back", "Reboot", "Power off"}, 0, 0);
+    auto draw = [&] {
+        draw_result(buttons);
+        refresh_screen();
+    };
+    draw();
+    for (;;) {
+        const Input input = wait_for_input(terminal_);
+        if (input.kind == InputKind::signal) return ScreenExit::signal;
+        if (input.kind != InputKind::key) {
+            draw();
+            continue;
+        }
+        switch (buttons.handle_key(input.key)) {
+            case DialogKey::chosen:
+                if (buttons.selected() == 1) return ScreenExit::reboot;
+                if (buttons.selected() == 2) return ScreenExit::power_off;
+                flow_.back();
+                return std::nullopt;
+            case DialogKey::moved: draw(); break;
+            case DialogKey::ignored: break;
+        }
+    }
+}
+
+}  // namespace
+
+ScreenExit run_restore_screens(Terminal& terminal) {
+    auto core = make_restore_core();
+    RestoreFlow flow(*core);
+    RestoreScreens screens(terminal, flow, *core);
+    const ScreenExit exit = screens.run();
+    if (exit != ScreenExit::signal)
+        show_message(terminal, "Restore", "Unmounting the filesystems Lifeboat opened...");
+    return exit;  // the core's destructor waits for a running restore and unmounts
+}
+
+}  // namespace recovery

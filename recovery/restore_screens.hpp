@@ -1,0 +1,40 @@
+// The Restore screens: every step of RestoreFlow drawn with the screen kit
+// over the real core (make_restore_core), the core's events delivered from
+// the key loop. "Looking for images..." -> the image picker -> the image's
+// contents -> the target (suggested, with why) -> the plan (image layout
+// beside the target's resulting layout, what will be erased, the core's plan)
+// -> typing the target's name -> progress (overall and per-partition bars,
+// speed, elapsed, remaining, the step; Esc asks before cancelling) -> the
+// result (success or the error and what to do, the disk's condition, the log)
+// with Back / Reboot / Power off. Refusals are dialogs. Called by wizard.cpp.
+// The screens' text is built by the functions below, unit-tested in
+// tests/unit/wizard_restore_screens_test.cpp (plan_lines through the flow).
+#pragma once
+
+#include "restore_flow.hpp"
+#include "screen_exit.hpp"
+#include "ui_kit.hpp"
+
+#include <string>
+#include <vector>
+
+namespace recovery {
+
+class Terminal;
+
+[[nodiscard]] ScreenExit run_restore_screens(Terminal& terminal);
+
+// The image's contents, one line each: what it is, the layout, each part.
+[[nodiscard]] std::vector<ListItem> contents_lines(const imager::discovery::ImageContents& contents);
+// One disk as a target: name, size, model, and marks (suggested, too small,
+// holds the image, the disk the image was taken from).
+[[nodiscard]] std::string target_line(const TargetChoice& choice, bool suggested);
+// The plan: image layout beside the target's resulting layout (two columns
+// of width/2), what will be erased on the target, then the core's plan text.
+[[nodiscard]] std::vector<ListItem> plan_lines(const RestoreFlow& flow, int width);
+// "12:05", "1:02:03".
+[[nodiscard]] std::string clock_text(double seconds);
+// The progress screen's text lines below the bars: "Speed 45.3 MiB/s  Elapsed 0:12  Remaining about 0:20".
+[[nodiscard]] std::string progress_numbers(const ProgressView& progress);
+
+}  // namespace recovery

@@ -1,0 +1,2 @@
+#pragma once
+namespace recovery { enum class ScreenExit { back, reboot, power_off, signal }; }

@@ -1,0 +1,210 @@
+#!/bin/bash
+# The wizard's Restore, end to end, in an 80x24 tmux pane with TERM=linux and
+# every terminfo database hidden (the static binary's own entries draw).
+# Disks: a "store" loop disk (GPT, one ext4) holding in its lifeboat/ folder a
+# whole-disk image captured beforehand with the CLI from a GPT source disk (a
+# FAT16 ESP filled with mtools, an ext4 with real files and 64 MiB of random
+# bytes), and a blank target loop disk (direct I/O, so a restore takes long
+# enough for a cancel to land).
+# Run 1: Restore -> the image is listed by itself, under /run/lifeboat ->
+# its contents -> the target, found by its loop name among every disk of the
+# machine -> the plan (what will be erased) -> a wrong name is refused, the
+# right one starts -> the result says finished and names the log. On the
+# host: sgdisk -v clean and the same table as the source, e2fsck -fn and
+# fsck.fat -n of each partition at its offset, each partition's bytes equal
+# to the source's. Run 2: the store disk itself as target is refused (the
+# dialog says it holds the image; its bytes are unchanged), then a restore
+# onto the target is cancelled: the question says what the disk will hold,
+# the result says what it holds. The terminal is sane after each run.
+# Also: the CLI's --progress=json names each partition with its own bytes.
+# Usage: wizard_restore.sh /path/to/lifeboat    (exit 77 = skipped)
+source "$(dirname "$0")/lib/common.sh"
+lb_init wizard_restore "$@"
+source "$(dirname "$0")/lib/tmux.sh"
+source "$(dirname "$0")/lib/disk.sh"
+need_tools sgdisk sfdisk mkfs.ext4 mke2fs e2fsck mkfs.vfat mcopy fsck.fat losetup jq cmp python3 sha256sum
+need_loop
+tmux_init
+TMUX_WAIT_SECONDS=30
+
+MiB=1048576
+src=$WORK/source.img store=$WORK/store.img target=$WORK/target.img
+image_name=wizrestore-$$.lbi
+
+# ------------------------------------------------------------ the source --
+truncate -s 112M "$src"
+sgdisk -n 1:2048:18431 -t 1:ef00 -c 1:ESP -n 2:18432:0 -t 2:8300 -c 2:root "$src" >/dev/null || die "sgdisk source"
+p1_start=2048 p1_bytes=$((16384 * 512)) p2_start=18432
+p2_end=$(sgdisk -i 2 "$src" | awk '/Last sector/ {print $3}')
+p2_bytes=$(((p2_end - p2_start + 1) * 512))
+truncate -s "$p1_bytes" "$WORK/esp.fs"
+mkfs.vfat -F 16 -s 2 -n LBESP -h "$p1_start" "$WORK/esp.fs" >/dev/null || die "mkfs.vfat"
+mkdir -p "$WORK/esp/EFI/BOOT" && cp /etc/os-release "$WORK/esp/EFI/BOOT/notes.txt" &&
+    head -c 300000 /dev/urandom >"$WORK/esp/EFI/BOOT/BOOTX64.EFI"
+mcopy -s -i "$WORK/esp.fs" "$WORK/esp/EFI" ::/ || die "mcopy into the ESP"
+dd if="$WORK/esp.fs" of="$src" bs=1M seek=$((p1_start * 512)) oflag=seek_bytes conv=notrunc status=none || die "dd ESP"
+make_data "$WORK/data"
+head -c $((64 * MiB)) /dev/urandom >"$WORK/data/random.bin"  # does not compress: the restore takes a while
+truncate -s "$p2_bytes" "$WORK/root.fs"
+mke2fs -q -F -t ext4 -L LBROOT -d "$WORK/data" "$WORK/root.fs" || die "mke2fs root"
+dd if="$WORK/root.fs" of="$src" bs=1M seek=$((p2_start * 512)) oflag=seek_bytes conv=notrunc status=none || die "dd root"
+rm -rf "$WORK/esp.fs" "$WORK/root.fs" "$WORK/esp"
+
+# ------------------------------------- the image, on the store disk --
+mkdir -p "$WORK/storefs/lifeboat"
+"$LB" capture --progress none --note "wizard restore test" "$src" "$WORK/storefs/lifeboat/$image_name" ||
+    die "the CLI capture of the source"
+truncate -s 160M "$store"
+sgdisk -n 1:2048:0 -t 1:8300 "$store" >/dev/null || die "sgdisk store"
+store_end=$(sgdisk -i 1 "$store" | awk '/Last sector/ {print $3}')
+truncate -s $(((store_end - 2048 + 1) * 512)) "$WORK/store.fs"
+mke2fs -q -F -t ext4 -L LBSTORE -d "$WORK/storefs" "$WORK/store.fs" || die "mke2fs store"
+dd if="$WORK/store.fs" of="$store" bs=1M seek=$((2048 * 512)) oflag=seek_bytes conv=notrunc status=none || die "dd store"
+rm -rf "$WORK/store.fs" "$WORK/storefs"
+truncate -s 112M "$target"
+
+attach storeloop "$store"
+attach targetloop "$target" --direct-io=on
+# shellcheck disable=SC2154  # set by attach
+storename=${storeloop#/dev/} targetname=${targetloop#/dev/}
+store_sha=$(sha "$storeloop")
+
+# choose_row REGEX: moves the cursor to the top, then down until the line
+# under it matches "> REGEX"; the wizard lists every disk of the machine.
+choose_row() {
+    local i
+    tmux_send Home
+    sleep 0.15
+    for ((i = 0; i < 80; i++)); do
+        tmux_pane | grep -qE -- "^> $1" && return 0
+        tmux_send Down
+        sleep 0.15
+    done
+    tmux_show
+    die "no row /$1/ could be reached"
+}
+
+# pane_says REGEX: the pane's text, its lines joined (wrapped text), matches.
+pane_says() { tmux_pane | sed 's/^ *//' | tr '\n' ' ' | tr -s ' ' | grep -qE -- "$1"; }
+
+# Start screen -> Restore -> the picker with our image -> its contents -> the target list.
+to_targets() {
+    tmux_wait '^> 1\. Restore a system image' "the start screen's actions"
+    tmux_send Enter
+    tmux_wait 'Restore: choose an image' "the image picker" 60
+    choose_row " .*$image_name"
+    tmux_wait "^File: /run/lifeboat/${storename}p1/lifeboat/$image_name\$" "the image's path under /run/lifeboat"
+    tmux_send Enter
+    tmux_wait "Restore: what $image_name holds" "the contents"
+}
+
+# ---------------------------------------------------------------- run 1 --
+tmux_start restore
+tmux_hidden linux
+tmux_type "TERM=linux $LB; echo exit-1=\$?"
+to_targets
+check "contents: a GPT" quiet tmux_try '^  Layout: GPT partition table, 512-byte sectors' 2
+check "contents: the ESP" quiet tmux_try '^    partition 1  vfat "LBESP"  8\.0 MiB' 2
+check "contents: the ext4 root" quiet tmux_try '^    partition 2  ext4 "LBROOT"  10[0-9]\.[0-9] MiB' 2
+check "contents: the note" quiet tmux_try '^  Note: wizard restore test$' 2
+tmux_send Enter
+tmux_wait 'Restore: choose the disk to restore to' "the target list"
+check "the store disk is marked as holding the image" quiet tmux_try "^[> ] $storename .*holds the image" 2
+check "the suggestion says why" quiet tmux_try '^Suggested: [a-z0-9]+\. ' 2
+choose_row "$targetname "
+tmux_send Enter
+tmux_wait "Restore: the plan for $targetname" "the plan"
+check "the plan: image layout beside the target's" quiet tmux_try "^  The image holds +$targetname will hold" 2
+check "the plan: what will be erased" quiet tmux_try "^  Everything on $targetname \(112\.0 MiB.*will be erased" 2
+check "the plan: the blank target holds nothing" quiet tmux_try 'no partitions or filesystems were found on it' 2
+tmux_send Enter
+tmux_wait "type the disk's name: $targetname" "the confirmation"
+tmux_send -l nope
+tmux_send Enter
+tmux_wait "\"nope\" is not $targetname" "the wrong name's problem"
+check "a wrong name writes nothing" [ "$(sha "$targetloop")" = "$(sha "$target")" ] # both views of the same blank file
+check "the target is still blank" [ -z "$(tr -d '\0' <"$target" | head -c 1)" ]
+tmux_send -l "$targetname"
+tmux_send Enter
+tmux_wait 'Restore finished' "the result" 90
+check "the result says what the disk holds" pane_says "$targetname now holds the system from /run/lifeboat/${storename}p1/lifeboat/$image_name"
+check "the result names the log" quiet tmux_try '^  Log: /run/lifeboat/lifeboat\.log' 2
+check "the result offers Back, Reboot, Power off" quiet tmux_try '>\[ Back \]<  +\[ Reboot \]  +\[ Power off \]' 2
+tmux_send Enter
+tmux_wait '^> 1\. Restore a system image' "the start screen again" 60
+tmux_send q
+tmux_sane 1 0
+ok "run 1: the terminal is sane after quitting"
+
+# ------------------------------------------------- the restore, on the host --
+gpt_at_end "$target" "the restored table"
+same_table "$src" "$target" "the restored table"
+check "partition 1 (FAT) byte for byte" cmp -s -n "$p1_bytes" -i $((p1_start * 512)):$((p1_start * 512)) "$src" "$target"
+check "partition 2 (ext4) byte for byte" cmp -s -n "$p2_bytes" -i $((p2_start * 512)):$((p2_start * 512)) "$src" "$target"
+dd if="$target" of="$WORK/esp.check" bs=1M skip=$((p1_start * 512)) count="$p1_bytes" iflag=skip_bytes,count_bytes status=none
+check "fsck.fat -n on the restored ESP" fs_check fat16 "$WORK/esp.check"
+rm -f "$WORK/esp.check"
+attach rootro "$target" -r -o $((p2_start * 512)) --sizelimit "$p2_bytes"
+# shellcheck disable=SC2154
+check "e2fsck -fn on the restored root" fs_check ext4 "$rootro"
+detach "$rootro"
+check "the store disk is unchanged" [ "$(sha "$storeloop")" = "$store_sha" ]
+
+# ---------------------------------------------------------------- run 2 --
+tmux_type "clear; TERM=linux $LB; echo exit-2=\$?"
+to_targets
+tmux_send Enter
+tmux_wait 'Restore: choose the disk to restore to' "the target list"
+choose_row "$storename "
+tmux_send Enter
+tmux_wait "The image is stored on $storename" "the refusal dialog"
+check "the refusal says what to do" quiet tmux_try 'What to do: ' 2
+tmux_send Enter
+tmux_wait 'Restore: choose the disk to restore to' "the target list after the refusal"
+check "the refusal wrote nothing to the store disk" [ "$(sha "$storeloop")" = "$store_sha" ]
+restored_sha=$(sha "$target")
+choose_row "$targetname "
+tmux_send Enter
+tmux_wait "Restore: the plan for $targetname" "the plan"
+check "the plan lists the partitions that will be erased" quiet tmux_try '^    partition 2  10[0-9]\.[0-9] MiB  ext4 "LBROOT"' 2
+tmux_send Enter
+tmux_wait "type the disk's name: $targetname" "the confirmation"
+tmux_send -l "$targetname"
+tmux_send Enter Escape  # Esc at once: the restore has just begun
+tmux_wait 'Stop the restore\?' "the cancel question" 10
+check "the question says what the disk will hold" pane_says "Writing to $targetname has begun|$targetname is partly overwritten"
+tmux_send Left Enter
+tmux_wait 'Restore (cancelled|finished)' "the result" 90
+check "the cancel landed before the restore ended" quiet tmux_try 'Restore cancelled' 1
+check "the result says the restore was stopped" pane_says "The restore was stopped\. restore of .* onto $targetloop cancelled"
+check "the result says the disk's condition" quiet tmux_try "^  Condition of $targetname: " 2
+if pane_says 'nothing was written'; then
+    check "nothing was written, as it says" [ "$(sha "$target")" = "$restored_sha" ]
+else
+    check "what it holds, in words" pane_says 'after writing [0-9.]+ [KMG]?i?B of [0-9.]+ [KMG]?i?B'
+    check "the condition: partly overwritten" pane_says "$targetname is partly overwritten"
+fi
+tmux_send Enter
+tmux_wait '^> 1\. Restore a system image' "the start screen again" 60
+tmux_send q
+tmux_sane 2 0
+ok "run 2: the terminal is sane after quitting"
+check "the store disk is unchanged after everything" [ "$(sha "$storeloop")" = "$store_sha" ]
+
+# ------------------------------------- per-partition progress in the CLI --
+truncate -s 112M "$WORK/cli.img"
+attach storero "$store" -r -o $((2048 * 512))
+mkdir -p "$WORK/mnt"
+# shellcheck disable=SC2154
+mounted "$WORK/mnt" mount -o ro,noload "$storero" "$WORK/mnt" || die "mount the store"
+lb restore --yes --progress json "$WORK/mnt/lifeboat/$image_name" "$WORK/cli.img"
+check "the CLI restores the image" [ "$RC" = 0 ]
+check "json progress: partition 1 ends with all its bytes" \
+    quiet jq -se 'map(select(.item? and (.item | startswith("partition 1")))) | last | .item_done == .item_total and .item_total > 0' "$OUT"
+check "json progress: partition 2 ends with all its bytes" \
+    quiet jq -se 'map(select(.item? and (.item | startswith("partition 2")))) | last | .item_done == .item_total and .item_total > 60000000' "$OUT"
+check "json progress: each item's bytes never exceed its total" \
+    quiet jq -se 'map(select(.item?)) | all(.item_done <= .item_total)' "$OUT"
+unmount "$WORK/mnt"
+detach "$storero"
+lb_finish
