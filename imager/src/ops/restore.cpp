@@ -9,6 +9,7 @@
 #include "imager/image_ops.hpp"
 #include "io/block_source.hpp"
 #include "io/external_tool.hpp"
+#include "io/writeback.hpp"
 #include "ops/ops_common.hpp"
 #include "ops/ordered_pipeline.hpp"
 #include "ops/record_reader.hpp"
@@ -49,41 +50,24 @@ Status write_record(io::BlockSink& sink, const ops::Placement& place, const ops:
     return sink.write_at(at, job.bytes.span().first(static_cast<std::size_t>(length)));
 }
 
-// Starts the writeback of what restore wrote as it goes, so that the disk writes
-// while the next chunks are decompressed instead of all at the final sync (the
-// kernel would otherwise hold up to 10% of the RAM dirty before it began).
-// Advice only: on any failure it does nothing, and the final sync still waits for all.
-class Writeback {
+// Restore starts the writeback of what it wrote as it goes (io/writeback.hpp),
+// so the disk writes while the next chunks are decompressed instead of all at
+// the final sync; through an fd of its own, since the sink keeps its fd private.
+class TargetWriteback {
 public:
-    explicit Writeback(const std::string& target) : fd_(::open(target.c_str(), O_RDONLY | O_CLOEXEC)) {}
-    ~Writeback() {
-        kick();
+    explicit TargetWriteback(const std::string& target)
+        : fd_(::open(target.c_str(), O_RDONLY | O_CLOEXEC)), writeback_(fd_) {}
+    ~TargetWriteback() {
+        writeback_.kick();
         if (fd_ >= 0) ::close(fd_);
     }
-    Writeback(const Writeback&) = delete;
-    Writeback& operator=(const Writeback&) = delete;
-
-    void written(std::uint64_t offset, std::uint64_t length) {
-        if (offset != begin_ + length_) {
-            kick();
-            begin_ = offset;
-        }
-        length_ += length;
-        if (length_ >= kBatch) kick();
-    }
+    TargetWriteback(const TargetWriteback&) = delete;
+    TargetWriteback& operator=(const TargetWriteback&) = delete;
+    void written(std::uint64_t offset, std::uint64_t length) { writeback_.written(offset, length); }
 
 private:
-    static constexpr std::uint64_t kBatch = 16u << 20;
-    void kick() {
-        if (fd_ >= 0 && length_ > 0)
-            (void)::sync_file_range(fd_, static_cast<off_t>(begin_), static_cast<off_t>(length_),
-                                    SYNC_FILE_RANGE_WRITE);
-        begin_ += length_;
-        length_ = 0;
-    }
     int fd_;
-    std::uint64_t begin_ = 0;
-    std::uint64_t length_ = 0;
+    io::Writeback writeback_;
 };
 
 // Bytes of each placement's records: all of them, and those written so far.
@@ -120,7 +104,7 @@ Status write_streams(const ops::RestorePlan& plan, const std::vector<ops::Placem
     format::BufferPool pool(image.header().chunk_size, 2 * in_flight_limit(workers) + workers);
     ops::RecordReader records(image, pool, placed);
     ops::OrderedPipeline<ops::RecordJob, ops::RecordJob> pipeline(workers, in_flight_limit(workers));
-    Writeback writeback(target);
+    TargetWriteback writeback(target);
     return pipeline.run([&] { return records.next(); }, [&](ops::RecordJob& job) { return records.unpack(job); },
                         [&](ops::RecordJob& job) -> Status {
         if (stop.stop_requested()) return std::unexpected(stop_requested());  // between chunks
