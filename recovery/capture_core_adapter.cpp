@@ -17,7 +17,6 @@ namespace {
 
 using imager::devices::human_size;
 
-std::string error_text(const imager::Error& e) { return e.message() + (e.hint.empty() ? "" : "\n(" + e.hint + ")"); }
 
 bool exists(const std::string& path) {
     struct stat st {};

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
 
 namespace recovery {
 
@@ -13,10 +12,6 @@ namespace {
 
 using imager::Errc;
 using imager::devices::human_size;
-
-double steady_seconds() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 std::string trim(std::string_view s) {
     const auto first = s.find_first_not_of(" \t\r\n");
@@ -99,6 +94,8 @@ void CaptureFlow::open() {
     }
     const std::string boot = core_.boot_device();
     for (auto& d : *disks) {
+        // A loop over a disk (the wizard's own mounts) is that disk's bytes again, never a source.
+        if (d.backed_by_device) continue;
         SourceChoice c{std::move(d), {}, {}};
         if (!boot.empty() && (c.disk.path == boot || c.disk.name == boot))
             c.why_not = "Lifeboat started from this disk; capture the computer's own disks.";
@@ -263,41 +260,20 @@ void CaptureFlow::start() {
     o.level = level_;
     o.note = note_;
     o.verify = true;
-    progress_ = {};
-    started_at_ = step_started_at_ = clock_();
+    progress_.start(clock_());
     step_ = CaptureStep::running;
     core_.start(o, *this);
 }
 
-void CaptureFlow::on_progress(const imager::ProgressUpdate& u) {
-    const double now = clock_();
-    if (u.step != progress_.step && !progress_.step.empty()) {  // the first step began at start()
-        step_started_at_ = now;
-        progress_.bytes_per_second = 0;
-        progress_.remaining_seconds.reset();
-    }
-    progress_.step = std::string(u.step);
-    progress_.done = u.done;
-    progress_.total = u.total;
-    progress_.item = std::string(u.item);
-    progress_.item_done = u.item_done;
-    progress_.item_total = u.item_total;
-    progress_.elapsed_seconds = now - started_at_;
-    const double in_step = now - step_started_at_;
-    if (in_step >= 1.0 && u.done > 0) {
-        progress_.bytes_per_second = static_cast<double>(u.done) / in_step;
-        progress_.remaining_seconds = static_cast<double>(u.total > u.done ? u.total - u.done : 0) /
-                                      progress_.bytes_per_second;
-    }
-}
+void CaptureFlow::on_progress(const imager::ProgressUpdate& u) { progress_.update(u, clock_()); }
 
-void CaptureFlow::on_note(std::string_view message) { progress_.notes.emplace_back(message); }
+void CaptureFlow::on_note(std::string_view message) { progress_.note(message); }
 
 void CaptureFlow::on_finished(const imager::Result<imager::CaptureReport>& result) {
     outcome_ = {};
     outcome_.image_path = image_path();
     outcome_.log_path = core_.log_path();
-    progress_.elapsed_seconds = clock_() - started_at_;
+    progress_.finish(clock_());
     if (result) {
         outcome_.success = true;
         outcome_.report = *result;

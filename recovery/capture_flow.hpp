@@ -13,6 +13,7 @@
 #pragma once
 
 #include "capture_core.hpp"
+#include "progress_view.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -52,24 +53,6 @@ struct DestinationChoice {
     CaptureDestination destination;
     bool has_room = false;  // free space >= the most the image can take
     std::string why_not;    // "" when it can be chosen
-};
-
-struct CaptureProgressView {
-    std::string step;  // "capture", then "verify"
-    std::uint64_t done = 0;
-    std::uint64_t total = 0;
-    std::string item;  // "partition 2 (ext4)"; "" for a single stream
-    std::uint64_t item_done = 0;
-    std::uint64_t item_total = 0;
-    double elapsed_seconds = 0;                // since start()
-    double bytes_per_second = 0;               // this step's; 0 until there is a rate
-    std::optional<double> remaining_seconds;   // of this step, once there is a rate
-    std::vector<std::string> notes;            // the core's notes, oldest first
-    bool cancelling = false;                   // cancel asked; waiting for the core
-    [[nodiscard]] double fraction() const { return total == 0 ? 0.0 : static_cast<double>(done) / static_cast<double>(total); }
-    [[nodiscard]] double item_fraction() const {
-        return item_total == 0 ? 0.0 : static_cast<double>(item_done) / static_cast<double>(item_total);
-    }
 };
 
 struct CaptureOutcome {
@@ -130,7 +113,7 @@ public:
     void on_progress(const imager::ProgressUpdate& update) override;
     void on_note(std::string_view message) override;
     void on_finished(const imager::Result<imager::CaptureReport>& result) override;
-    [[nodiscard]] const CaptureProgressView& progress() const { return progress_; }
+    [[nodiscard]] const ProgressView& progress() const { return progress_; }
 
     void request_cancel();  // running -> cancel_confirm
     [[nodiscard]] std::string cancel_question() const;
@@ -167,9 +150,7 @@ private:
     std::string name_problem_;
     int level_ = kDefaultLevel;
     std::string level_problem_;
-    CaptureProgressView progress_;
-    double started_at_ = 0;
-    double step_started_at_ = 0;
+    ProgressView progress_;
     CaptureDialog dialog_;
     CaptureOutcome outcome_;
 };

@@ -6,6 +6,8 @@
 
 #include "capture_core_adapter.hpp"
 #include "capture_flow.hpp"
+#include "flow_screens.hpp"
+#include "progress_view.hpp"
 #include "terminal.hpp"
 #include "ui_kit.hpp"
 
@@ -24,20 +26,7 @@ namespace {
 using imager::devices::human_size;
 
 constexpr const char* kListHint = "Up/Down: move  Enter: choose  Esc: back";
-
-std::string clock_text(double seconds) {
-    const auto s = static_cast<long>(seconds < 0 ? 0 : seconds);
-    char buf[32];
-    if (s >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
-    else std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
-    return buf;
-}
-
-std::string rate_text(double bytes_per_second) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f MB/s", bytes_per_second / 1e6);
-    return buf;
-}
+constexpr std::size_t kNotesShown = 3;
 
 std::string disk_row(const SourceChoice& c) {
     const auto& d = c.disk;
@@ -279,40 +268,19 @@ private:
             draw_progress_bar(t_, y++, 0, w, p.item_fraction());
             y++;
         }
-        std::string times = "Elapsed " + clock_text(p.elapsed_seconds);
-        if (p.bytes_per_second > 0) times += "   " + rate_text(p.bytes_per_second);
-        if (p.remaining_seconds) times += "   about " + clock_text(*p.remaining_seconds) + " left";
-        draw_text(t_, y++, 0, times);
+        draw_text(t_, y++, 0, progress_numbers(p));
         draw_text(t_, y++, 0, "To: " + flow_.image_path(), Style::note);
-        const int last = kContentTop + content_height(t_.rows()) - 1;
-        for (auto it = p.notes.rbegin(); it != p.notes.rend() && y <= last; ++it)
-            y += draw_wrapped(t_, y, 0, "Note: " + *it, w, last - y + 1, Style::note);
-        refresh_screen();
+        draw_notes(t_, y, 0, w, p.notes, kNotesShown);
     }
 
     std::optional<ScreenExit> running() {
-        const auto deliver = [&] { return core_.deliver_events() > 0; };
-        while (flow_.step() == CaptureStep::running || flow_.step() == CaptureStep::cancel_confirm) {
-            if (flow_.step() == CaptureStep::cancel_confirm) {
-                const auto stop = ask_yes_no(t_, "Stop the capture?", flow_.cancel_question(), "Stop", "Keep going",
-                                             [&] { draw_progress(); });
-                if (!stop) return ScreenExit::signal;  // the adapter stops and removes the partial image
-                if (*stop) flow_.confirm_cancel();
-                else flow_.keep_going();
-                continue;
-            }
-            draw_progress();
-            const Input in = wait_for_input(t_, deliver);
-            if (in.kind == InputKind::signal) return ScreenExit::signal;
-            if (in.kind == InputKind::key && (in.key == kKeyEsc || in.key == 'c' || in.key == 'C')) flow_.request_cancel();
-        }
-        return std::nullopt;
+        return run_progress_screen(t_, flow_, {"Stop the capture?", "Stop"}, [&] { draw_progress(); },
+                                   [&] { return core_.deliver_events() > 0; });
     }
 
     std::optional<ScreenExit> dialog() {
         const auto* d = flow_.dialog();
-        DialogModel model(d->title, d->reason + "\n\n" + d->what_to_do, {"OK"});
-        if (!run_dialog(t_, model)) return ScreenExit::signal;
+        if (!show_flow_dialog(t_, d->title, d->reason, d->what_to_do)) return ScreenExit::signal;
         flow_.dismiss_dialog();
         return std::nullopt;
     }
@@ -336,25 +304,15 @@ private:
         }
         if (!o->what_to_do.empty()) lines.push_back(o->what_to_do);
         lines.push_back("Log: " + (o->log_path.empty() ? std::string("(not written)") : o->log_path));
-        ListMenu buttons({{"Back to the start screen", Style::plain, true},
-                          {"Reboot", Style::plain, true},
-                          {"Power off", Style::plain, true}});
-        for (;;) {
-            draw_frame(t_, title, "Up/Down: move  Enter: choose");
+        DialogModel buttons = result_buttons();
+        return result_exit(wait_for_button(t_, buttons, [&] {
+            draw_frame(t_, title, "Left/Right/Tab: choose  Enter: do it");
+            const int last = t_.rows() - 4;
             int y = kContentTop + 1;
-            for (const auto& line : lines) y += draw_wrapped(t_, y, 0, line, t_.cols(), 4) + 1;
-            buttons.set_height(3);
-            draw_list(t_, buttons, y);
-            refresh_screen();
-            const Input in = wait_for_input(t_);
-            if (in.kind == InputKind::signal) return ScreenExit::signal;
-            if (in.kind != InputKind::key) continue;
-            const auto key = buttons.handle_key(in.key);
-            if (key == ListKey::cancelled) return ScreenExit::back;
-            if (key != ListKey::chosen) continue;
-            const auto at = buttons.cursor().value_or(0);
-            return at == 1 ? ScreenExit::reboot : at == 2 ? ScreenExit::power_off : ScreenExit::back;
-        }
+            for (const auto& line : lines)
+                if (y < last) y += draw_wrapped(t_, y, 0, line, t_.cols(), std::min(4, last - y)) + 1;
+            draw_text(t_, t_.rows() - 3, 0, buttons.buttons_line(), Style::plain);
+        }));
     }
 
     Terminal& t_;

@@ -23,11 +23,6 @@ namespace {
 // A folder with more entries than this is shown cut: browsing must not stall.
 constexpr std::size_t kMaxBrowserEntries = 5000;
 
-std::string file_name(const std::string& path) {
-    const auto slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 std::string parent_of(const std::string& directory) {
     const auto slash = directory.rfind('/');
     if (slash == std::string::npos || slash == 0) return "/";

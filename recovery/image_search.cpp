@@ -18,10 +18,6 @@ bool under(const std::string& path, const std::string& folder) {
     return path.size() > folder.size() && path.starts_with(folder) && path[folder.size()] == '/';
 }
 
-std::string error_text(const imager::Error& e) {
-    return e.message() + (e.hint.empty() ? "" : "\n(" + e.hint + ")");
-}
-
 }  // namespace
 
 ImageSearch::ImageSearch(ImageSearchConfig config, WizardLog& log) : config_(std::move(config)), log_(log) {}

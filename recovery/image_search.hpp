@@ -25,6 +25,18 @@ struct ImageSearchConfig {
     std::vector<std::string> extra_roots;  // searched besides the mounted filesystems
 };
 
+// The search part of a core's config (RestoreCoreConfig, VerifyCoreConfig,
+// which have the same fields); the mounter is moved out of it.
+template <class CoreConfig>
+[[nodiscard]] ImageSearchConfig search_config(CoreConfig& c) {
+    ImageSearchConfig s;
+    s.mount_base = c.mount_base;
+    s.mounter = std::move(c.mounter);
+    s.paths = c.paths;
+    s.extra_roots = c.extra_roots;
+    return s;
+}
+
 class ImageSearch {
 public:
     ImageSearch(ImageSearchConfig config, WizardLog& log);

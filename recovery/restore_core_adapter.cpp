@@ -21,10 +21,6 @@ public:
     bool confirm(std::string_view, std::string_view) override { return false; }
 };
 
-std::string error_text(const imager::Error& e) {
-    return e.message() + (e.hint.empty() ? "" : "\n(" + e.hint + ")");
-}
-
 std::string disk_line(const imager::devices::Device& d) {
     std::string line = d.path + ": " + human_size(d.size);
     if (!d.model.empty()) line += ", " + d.model;
@@ -32,15 +28,6 @@ std::string disk_line(const imager::devices::Device& d) {
     if (d.read_only) line += ", read-only";
     if (d.in_use()) line += ", in use";
     return line;
-}
-
-ImageSearchConfig search_config(RestoreCoreConfig& c) {
-    ImageSearchConfig s;
-    s.mount_base = c.mount_base;
-    s.mounter = std::move(c.mounter);
-    s.paths = c.paths;
-    s.extra_roots = c.extra_roots;
-    return s;
 }
 
 }  // namespace

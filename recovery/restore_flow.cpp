@@ -4,7 +4,6 @@
 #include "restore_flow.hpp"
 
 #include <algorithm>
-#include <chrono>
 
 namespace recovery {
 
@@ -12,10 +11,6 @@ namespace {
 
 using imager::Errc;
 using imager::devices::human_size;
-
-double steady_seconds() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 bool under(const std::string& path, const std::string& mountpoint) {
     if (mountpoint.empty()) return false;
@@ -190,6 +185,8 @@ void RestoreFlow::load_targets() {
         return;
     }
     for (auto& d : *disks) {
+        // A loop over a disk (the wizard's own mounts) is that disk's bytes again, never a target.
+        if (d.backed_by_device) continue;
         TargetChoice t;
         t.big_enough = d.size >= contents_.needed_size;
         t.same_serial = !d.serial.empty() && d.serial == contents_.entry.source_serial;
@@ -249,9 +246,8 @@ bool RestoreFlow::type_confirmation(std::string_view typed) {
         return false;
     }
     confirm_problem_.clear();
-    progress_ = {};
+    progress_.start(clock_());
     written_ = 0;
-    started_at_ = clock_();
     step_ = RestoreStep::running;
     core_.start(options(false), *this);
     return true;
@@ -259,25 +255,13 @@ bool RestoreFlow::type_confirmation(std::string_view typed) {
 
 void RestoreFlow::on_progress(const imager::ProgressUpdate& update) {
     if (step_ != RestoreStep::running && step_ != RestoreStep::cancel_confirm) return;
-    progress_.step = std::string(update.step);
-    progress_.done = update.done;
-    progress_.total = update.total;
-    progress_.item = std::string(update.item);
-    progress_.item_done = update.item_done;
-    progress_.item_total = update.item_total;
+    progress_.update(update, clock_());
     if (update.step == "restore") written_ = std::max(written_, update.done);
-    progress_.elapsed_seconds = clock_() - started_at_;
-    // A rate over less than a second jumps about too much to be worth showing.
-    if (progress_.elapsed_seconds >= 1.0 && update.done > 0) {
-        progress_.bytes_per_second = static_cast<double>(update.done) / progress_.elapsed_seconds;
-        const auto left = update.total > update.done ? update.total - update.done : 0;
-        progress_.remaining_seconds = static_cast<double>(left) / progress_.bytes_per_second;
-    }
 }
 
 void RestoreFlow::on_note(std::string_view message) {
     if (step_ == RestoreStep::running || step_ == RestoreStep::cancel_confirm)
-        progress_.notes.emplace_back(message);
+        progress_.note(message);
 }
 
 std::string RestoreFlow::condition_after_failure(const imager::Error& e) const {

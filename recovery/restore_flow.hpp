@@ -9,6 +9,7 @@
 // Not thread-safe: the screen passes the core's events on from its own thread.
 #pragma once
 
+#include "progress_view.hpp"
 #include "restore_core.hpp"
 
 #include <cstdint>
@@ -45,26 +46,6 @@ struct TargetChoice {
     bool big_enough = false;   // at least the image's needed size
     bool same_serial = false;  // the disk the image was taken from
     bool holds_image = false;  // the image is read from it: never suggested
-};
-
-struct ProgressView {
-    std::string step;  // as the core names it: "restore"
-    std::uint64_t done = 0;
-    std::uint64_t total = 0;
-    double elapsed_seconds = 0;
-    double bytes_per_second = 0;               // 0 until there is a rate
-    std::optional<double> remaining_seconds;  // once there is a rate
-    std::vector<std::string> notes;            // the core's notes, oldest first
-    bool cancelling = false;                   // cancel asked; waiting for the core to stop
-    // The part of a whole-disk image being written ("partition 2 (ext4)",
-    // "boot area / gap"), its bytes done and its size; "" for one stream.
-    std::string item;
-    std::uint64_t item_done = 0;
-    std::uint64_t item_total = 0;
-    [[nodiscard]] double fraction() const { return total == 0 ? 0.0 : static_cast<double>(done) / static_cast<double>(total); }
-    [[nodiscard]] double item_fraction() const {
-        return item_total == 0 ? 0.0 : static_cast<double>(item_done) / static_cast<double>(item_total);
-    }
 };
 
 struct RestoreOutcome {
@@ -144,7 +125,6 @@ private:
     std::string plan_text_;
     std::string confirm_problem_;
     ProgressView progress_;
-    double started_at_ = 0;
     std::uint64_t written_ = 0;  // the most bytes the core said it wrote
     Dialog dialog_;
     RestoreOutcome outcome_;

@@ -1,6 +1,7 @@
 // The Restore screens over RestoreFlow and the real core; see restore_screens.hpp.
 #include "restore_screens.hpp"
 
+#include "flow_screens.hpp"
 #include "image_picker.hpp"
 #include "imager/devices.hpp"
 #include "restore_core_adapter.hpp"
@@ -36,11 +37,6 @@ std::string part_text(const ImagePart& part, bool with_used = true) {
     return printable(line);
 }
 
-std::string file_name(const std::string& path) {
-    const auto slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 std::string table_name(const std::string& table) {
     if (table == "gpt") return "GPT";
     if (table == "msdos" || table == "dos") return "MBR (msdos)";
@@ -56,22 +52,6 @@ std::string columns(const std::string& left_text, const std::string& right_text,
 }
 
 }  // namespace
-
-std::string clock_text(double seconds) {
-    const long total = seconds > 0 && std::isfinite(seconds) ? std::lround(seconds) : 0;
-    char text[32];
-    if (total >= 3600) std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60, total % 60);
-    else std::snprintf(text, sizeof text, "%ld:%02ld", total / 60, total % 60);
-    return text;
-}
-
-std::string progress_numbers(const ProgressView& p) {
-    std::string line = "Speed ";
-    line += p.bytes_per_second > 0 ? human_size(static_cast<std::uint64_t>(p.bytes_per_second)) + "/s" : "-";
-    line += "   Elapsed " + clock_text(p.elapsed_seconds);
-    line += "   Remaining " + (p.remaining_seconds ? "about " + clock_text(*p.remaining_seconds) : std::string("-"));
-    return line;
-}
 
 std::vector<ListItem> contents_lines(const ImageContents& c) {
     std::vector<ListItem> lines;
@@ -172,14 +152,6 @@ private:
     void draw_result(const DialogModel& buttons);
     bool deliver() { return core_.deliver_events() > 0; }
     [[nodiscard]] std::string image_name() const { return file_name(flow_.contents().entry.path); }
-    // The contents with the verified mark the catalog found (reading the contents does not look for it).
-    [[nodiscard]] ImageContents contents_with_mark() const {
-        ImageContents c = flow_.contents();
-        for (const auto& machine : flow_.catalog().machines)
-            for (const auto& entry : machine.images)
-                if (entry.path == c.entry.path && c.entry.verified.empty()) c.entry.verified = entry.verified;
-        return c;
-    }
 
     Terminal& terminal_;
     RestoreFlow& flow_;
@@ -193,7 +165,7 @@ ScreenExit RestoreScreens::run() {
         switch (flow_.step()) {
             case RestoreStep::choose_image: exit = choose_image(); break;
             case RestoreStep::image_contents:
-                exit = text_step("Restore: what " + image_name() + " holds", contents_lines(contents_with_mark()),
+                exit = text_step("Restore: what " + image_name() + " holds", contents_lines(flow_.contents()),
                                  "Enter: choose the disk to restore to  Up/Down: scroll  Esc: back",
                                  [&] { flow_.show_targets(); });
                 break;
@@ -379,36 +351,17 @@ void RestoreScreens::draw_progress() {
     if (p.cancelling)
         y += draw_wrapped(terminal_, y, 2, "Cancelling: the restore stops after the part it is writing.", width, 2,
                           Style::warning);
-    const std::size_t first = p.notes.size() > kNotesShown ? p.notes.size() - kNotesShown : 0;
-    for (std::size_t i = first; i < p.notes.size() && y < terminal_.rows() - 1; ++i)
-        y += draw_wrapped(terminal_, y, 2, "Note: " + p.notes[i], width, terminal_.rows() - 1 - y, Style::note);
+    draw_notes(terminal_, y, 2, width, p.notes, kNotesShown);
 }
 
 std::optional<ScreenExit> RestoreScreens::running() {
-    const auto background = [&] { return deliver(); };
-    for (;;) {
-        if (flow_.step() == RestoreStep::cancel_confirm) {
-            DialogModel question("Stop the restore?", flow_.cancel_question(), {"Stop the restore", "Keep going"}, 1, 1);
-            const auto answer = run_dialog(terminal_, question, [&] { draw_progress(); }, background);
-            if (!answer) return ScreenExit::signal;
-            if (*answer == 0) flow_.confirm_cancel();
-            else flow_.keep_going();
-        }
-        if (flow_.step() != RestoreStep::running) return std::nullopt;
-        draw_progress();
-        refresh_screen();
-        const Input input = wait_for_input(terminal_, background);
-        if (input.kind == InputKind::signal) return ScreenExit::signal;
-        if (input.kind == InputKind::key && input.key == kKeyEsc) flow_.request_cancel();
-    }
+    return run_progress_screen(terminal_, flow_, {"Stop the restore?", "Stop the restore"}, [&] { draw_progress(); },
+                               [&] { return deliver(); });
 }
 
 std::optional<ScreenExit> RestoreScreens::dialog() {
     const Dialog* d = flow_.dialog();
-    std::string text = d->reason;
-    if (!d->what_to_do.empty()) text += "\n\nWhat to do: " + d->what_to_do;
-    DialogModel box(d->title, text, {"OK"});
-    if (!run_dialog(terminal_, box)) return ScreenExit::signal;
+    if (!show_flow_dialog(terminal_, d->title, d->reason, d->what_to_do)) return ScreenExit::signal;
     flow_.dismiss_dialog();
     return std::nullopt;
 }
@@ -440,29 +393,11 @@ void RestoreScreens::draw_result(const DialogModel& buttons) {
 }
 
 std::optional<ScreenExit> RestoreScreens::result() {
-    DialogModel buttons("", "", {"Back", "Reboot", "Power off"}, 0, 0);
-    auto draw = [&] {
-        draw_result(buttons);
-        refresh_screen();
-    };
-    draw();
-    for (;;) {
-        const Input input = wait_for_input(terminal_);
-        if (input.kind == InputKind::signal) return ScreenExit::signal;
-        if (input.kind != InputKind::key) {
-            draw();
-            continue;
-        }
-        switch (buttons.handle_key(input.key)) {
-            case DialogKey::chosen:
-                if (buttons.selected() == 1) return ScreenExit::reboot;
-                if (buttons.selected() == 2) return ScreenExit::power_off;
-                flow_.back();
-                return std::nullopt;
-            case DialogKey::moved: draw(); break;
-            case DialogKey::ignored: break;
-        }
-    }
+    DialogModel buttons = result_buttons();
+    const ScreenExit exit = result_exit(wait_for_button(terminal_, buttons, [&] { draw_result(buttons); }));
+    if (exit != ScreenExit::back) return exit;
+    flow_.back();
+    return std::nullopt;
 }
 
 }  // namespace

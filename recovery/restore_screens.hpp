@@ -32,9 +32,5 @@ class Terminal;
 // The plan: image layout beside the target's resulting layout (two columns
 // of width/2), what will be erased on the target, then the core's plan text.
 [[nodiscard]] std::vector<ListItem> plan_lines(const RestoreFlow& flow, int width);
-// "12:05", "1:02:03".
-[[nodiscard]] std::string clock_text(double seconds);
-// The progress screen's text lines below the bars: "Speed 45.3 MiB/s  Elapsed 0:12  Remaining about 0:20".
-[[nodiscard]] std::string progress_numbers(const ProgressView& progress);
 
 }  // namespace recovery

@@ -23,6 +23,11 @@ bool is_enter_key(int key) { return key == '\n' || key == '\r' || key == KEY_ENT
 
 bool is_backspace_key(int key) { return key == KEY_BACKSPACE || key == 127 || key == 8; }
 
+std::string file_name(std::string_view path) {
+    const auto slash = path.rfind('/');
+    return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
 std::string printable(std::string_view text) {
     std::string out;
     out.reserve(text.size());
@@ -467,9 +472,9 @@ bool show_notice(Terminal& terminal, std::string title, std::string text, const 
 }
 
 std::optional<bool> ask_yes_no(Terminal& terminal, std::string title, std::string text, std::string yes, std::string no,
-                               const std::function<void()>& draw_behind) {
+                               const std::function<void()>& draw_behind, const std::function<bool()>& background) {
     DialogModel dialog(std::move(title), std::move(text), {std::move(yes), std::move(no)}, 1, 1);
-    const auto chosen = run_dialog(terminal, dialog, draw_behind);
+    const auto chosen = run_dialog(terminal, dialog, draw_behind, background);
     if (!chosen) return std::nullopt;
     return *chosen == 0;
 }

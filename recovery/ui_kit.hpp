@@ -54,6 +54,9 @@ struct Row {
     bool selected = false;
 };
 
+// The last part of a path: "pc.lbi" of "/run/lifeboat/sdb1/pc.lbi".
+[[nodiscard]] std::string file_name(std::string_view path);
+
 // Text from disks and manifests shown safely: bytes outside printable ASCII become '?'.
 [[nodiscard]] std::string printable(std::string_view text);
 // Cut to at most width characters and without trailing spaces.
@@ -227,6 +230,7 @@ bool show_notice(Terminal& terminal, std::string title, std::string text,
 // A Yes/No question (No is the default and Esc); nullopt when a signal is pending.
 [[nodiscard]] std::optional<bool> ask_yes_no(Terminal& terminal, std::string title, std::string text,
                                              std::string yes = "Yes", std::string no = "No",
-                                             const std::function<void()>& draw_behind = {});
+                                             const std::function<void()>& draw_behind = {},
+                                             const std::function<bool()>& background = {});
 
 }  // namespace recovery

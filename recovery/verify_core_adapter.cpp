@@ -12,19 +12,6 @@ namespace {
 
 using imager::devices::human_size;
 
-ImageSearchConfig search_config(VerifyCoreConfig& c) {
-    ImageSearchConfig s;
-    s.mount_base = c.mount_base;
-    s.mounter = std::move(c.mounter);
-    s.paths = c.paths;
-    s.extra_roots = c.extra_roots;
-    return s;
-}
-
-std::string error_text(const imager::Error& e) {
-    return e.message() + (e.hint.empty() ? "" : "\n(" + e.hint + ")");
-}
-
 }  // namespace
 
 VerifyCoreAdapter::VerifyCoreAdapter(VerifyCoreConfig config)

@@ -4,18 +4,12 @@
 
 #include "imager/devices.hpp"
 
-#include <chrono>
-
 namespace recovery {
 
 namespace {
 
 using imager::Errc;
 using imager::devices::human_size;
-
-double steady_seconds() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 std::string chunk_count(std::uint64_t chunks) {
     return std::to_string(chunks) + (chunks == 1 ? " chunk" : " chunks");
@@ -95,29 +89,18 @@ void VerifyFlow::open() {
 void VerifyFlow::choose_image(const std::string& path) {
     if (step_ != VerifyStep::choose_image) return;
     image_ = path;
-    progress_ = {};
-    progress_.step = "verify";
-    started_at_ = clock_();
+    progress_.start(clock_(), "verify");
     step_ = VerifyStep::running;
     core_.start(path, *this);
 }
 
 void VerifyFlow::on_progress(const imager::ProgressUpdate& update) {
     if (step_ != VerifyStep::running && step_ != VerifyStep::cancel_confirm) return;
-    progress_.step = std::string(update.step);
-    progress_.done = update.done;
-    progress_.total = update.total;
-    progress_.elapsed_seconds = clock_() - started_at_;
-    // A rate over less than a second jumps about too much to be worth showing.
-    if (progress_.elapsed_seconds >= 1.0 && update.done > 0) {
-        progress_.bytes_per_second = static_cast<double>(update.done) / progress_.elapsed_seconds;
-        const auto left = update.total > update.done ? update.total - update.done : 0;
-        progress_.remaining_seconds = static_cast<double>(left) / progress_.bytes_per_second;
-    }
+    progress_.update(update, clock_());
 }
 
 void VerifyFlow::on_note(std::string_view message) {
-    if (step_ == VerifyStep::running || step_ == VerifyStep::cancel_confirm) progress_.notes.emplace_back(message);
+    if (step_ == VerifyStep::running || step_ == VerifyStep::cancel_confirm) progress_.note(message);
 }
 
 void VerifyFlow::on_finished(const imager::Result<imager::VerifyReport>& result) {

@@ -11,7 +11,7 @@
 // Not thread-safe: the screen passes the core's events on from its own thread.
 #pragma once
 
-#include "restore_flow.hpp"  // ProgressView, shared with Restore
+#include "progress_view.hpp"
 #include "verify_core.hpp"
 
 #include <functional>
@@ -79,7 +79,6 @@ private:
     imager::discovery::ImageCatalog catalog_;
     std::string image_;
     ProgressView progress_;
-    double started_at_ = 0;
     VerifyOutcome outcome_;
 };
 

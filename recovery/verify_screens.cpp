@@ -6,9 +6,10 @@
 // the log) -> the list again, or back to the start screen.
 #include "verify_screens.hpp"
 
+#include "flow_screens.hpp"
 #include "image_picker.hpp"
 #include "imager/devices.hpp"
-#include "restore_screens.hpp"  // progress_numbers(), shared with Restore's progress screen
+#include "progress_view.hpp"
 #include "terminal.hpp"
 #include "ui_kit.hpp"
 #include "verify_core_adapter.hpp"
@@ -25,11 +26,6 @@ namespace {
 using imager::devices::human_size;
 
 constexpr std::size_t kNotesShown = 3;
-
-std::string file_name(const std::string& path) {
-    const auto slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 class VerifyScreens {
 public:
@@ -104,30 +100,12 @@ void VerifyScreens::draw_progress() {
     ++y;
     if (p.cancelling)
         y += draw_wrapped(terminal_, y, 2, "Stopping: nothing has been changed.", width, 2, Style::warning);
-    const std::size_t first = p.notes.size() > kNotesShown ? p.notes.size() - kNotesShown : 0;
-    for (std::size_t i = first; i < p.notes.size() && y < terminal_.rows() - 1; ++i)
-        y += draw_wrapped(terminal_, y, 2, "Note: " + printable(p.notes[i]), width, terminal_.rows() - 1 - y,
-                          Style::note);
+    draw_notes(terminal_, y, 2, width, p.notes, kNotesShown);
 }
 
 std::optional<ScreenExit> VerifyScreens::running() {
-    const auto background = [&] { return deliver(); };
-    for (;;) {
-        if (flow_.step() == VerifyStep::cancel_confirm) {
-            DialogModel question("Stop verifying?", VerifyFlow::cancel_question(), {"Stop verifying", "Keep going"},
-                                 1, 1);
-            const auto answer = run_dialog(terminal_, question, [&] { draw_progress(); }, background);
-            if (!answer) return ScreenExit::signal;
-            if (*answer == 0) flow_.confirm_cancel();
-            else flow_.keep_going();
-        }
-        if (flow_.step() != VerifyStep::running) return std::nullopt;
-        draw_progress();
-        refresh_screen();
-        const Input input = wait_for_input(terminal_, background);
-        if (input.kind == InputKind::signal) return ScreenExit::signal;
-        if (input.kind == InputKind::key && input.key == kKeyEsc) flow_.request_cancel();
-    }
+    return run_progress_screen(terminal_, flow_, {"Stop verifying?", "Stop verifying"}, [&] { draw_progress(); },
+                               [&] { return deliver(); });
 }
 
 void VerifyScreens::draw_result(const DialogModel& buttons) {
@@ -151,28 +129,11 @@ void VerifyScreens::draw_result(const DialogModel& buttons) {
 
 std::optional<ScreenExit> VerifyScreens::result() {
     DialogModel buttons("", "", {"Verify another image", "Back to the start"}, 0, 0);
-    auto draw = [&] {
-        draw_result(buttons);
-        refresh_screen();
-    };
-    draw();
-    for (;;) {
-        const Input input = wait_for_input(terminal_);
-        if (input.kind == InputKind::signal) return ScreenExit::signal;
-        if (input.kind != InputKind::key) {
-            draw();
-            continue;
-        }
-        switch (buttons.handle_key(input.key)) {
-            case DialogKey::chosen:
-                if (buttons.selected() == 1) return ScreenExit::back;
-                // The list again, searched afresh: a mark may have been recorded.
-                look_for_images();
-                return std::nullopt;
-            case DialogKey::moved: draw(); break;
-            case DialogKey::ignored: break;
-        }
-    }
+    const auto chosen = wait_for_button(terminal_, buttons, [&] { draw_result(buttons); });
+    if (!chosen) return ScreenExit::signal;
+    if (*chosen == 1) return ScreenExit::back;
+    look_for_images();  // the list again, searched afresh: a mark may have been recorded
+    return std::nullopt;
 }
 
 }  // namespace

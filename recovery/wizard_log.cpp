@@ -58,4 +58,8 @@ void WizardLog::write(std::string_view text) {
     }
 }
 
+std::string error_text(const imager::Error& e) {
+    return e.message() + (e.hint.empty() ? "" : "\n(" + e.hint + ")");
+}
+
 }  // namespace recovery

@@ -7,6 +7,8 @@
 // Thread-safe: the restore's worker thread writes to it too.
 #pragma once
 
+#include "imager/result.hpp"
+
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -36,5 +38,8 @@ private:
     int fd_ = -1;
     std::mutex mutex_;
 };
+
+// An error as the log writes it: the message, then "(hint)" on its own line.
+[[nodiscard]] std::string error_text(const imager::Error& e);
 
 }  // namespace recovery

@@ -101,6 +101,25 @@ TEST_CASE("verified mark: verify writes it; discovery shows its date; the finder
     CHECK(files == 2);
 }
 
+TEST_CASE("verified mark: read_contents() fills it as describe_entry() does", "[verified-mark]") {
+    fs_test::TempDir t;
+    const std::string image = make_image(t, t / "store");
+    auto before = dsc::read_contents(image);
+    REQUIRE(before.has_value());
+    CHECK(before->entry.verified.empty());  // no mark yet
+
+    REQUIRE(verify(image).has_value());
+    auto after = dsc::read_contents(image);
+    REQUIRE(after.has_value());
+    CHECK_FALSE(after->entry.verified.empty());
+    CHECK(after->entry.verified == dsc::describe_entry(image).verified);
+
+    // A mark that no longer names the image as it is now does not count here either.
+    std::ofstream(image, std::ios::binary | std::ios::app) << 'x';
+    auto grown = dsc::read_contents(image);
+    if (grown) CHECK(grown->entry.verified.empty());
+}
+
 TEST_CASE("verified mark: a stale, foreign, garbled or misdated mark is ignored", "[verified-mark]") {
     fs_test::TempDir t;
     const std::string image = make_image(t, t / "store");

@@ -5,6 +5,7 @@
 #include "../../recovery/capture_core_adapter.hpp"
 #include "fs_test_support.hpp"
 #include "image_test_support.hpp"
+#include "wizard_test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -54,13 +55,6 @@ void run_to_end(recovery::CaptureCoreAdapter& core, Recorder& events) {
     CHECK_FALSE(core.running());
 }
 
-std::string slurp_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 }  // namespace
 
 TEST_CASE("capture core: a capture on the worker writes <dest>/lifeboat/<name>.lbi, verified, logged",
@@ -106,7 +100,7 @@ TEST_CASE("capture core: a capture on the worker writes <dest>/lifeboat/<name>.l
     REQUIRE(described.has_value());
     CHECK(described->manifest_json.find("from the adapter test") != std::string::npos);
 
-    const std::string log = slurp_text(core.log_path());
+    const std::string log = wizard_test::read_all(core.log_path());
     CHECK(log.find("capture started: " + disk + " to " + o.image) != std::string::npos);
     CHECK(log.find("estimate of " + disk) != std::string::npos);
     CHECK(log.find("capture finished: " + o.image) != std::string::npos);
@@ -144,7 +138,7 @@ TEST_CASE("capture core: cancel stops the capture and leaves no file; a second s
     CHECK(events.error->code == imager::Errc::cancelled);
     CHECK_FALSE(core.image_exists(o.image));
     CHECK(std::filesystem::is_empty(t / "dest/lifeboat"));  // no .partial left
-    CHECK(slurp_text(t / "lifeboat.log").find("cancel: the person asked to stop the capture") != std::string::npos);
+    CHECK(wizard_test::read_all(t / "lifeboat.log").find("cancel: the person asked to stop the capture") != std::string::npos);
 }
 
 TEST_CASE("capture core: a folder that cannot be made ends the capture with what to do", "[wizard][capture]") {

@@ -2,6 +2,7 @@
 // for the disks, and every step, the destination choice and each refusal is
 // driven through the model the screens draw.
 #include "../../recovery/capture_flow.hpp"
+#include "wizard_test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -11,6 +12,7 @@ namespace {
 
 using recovery::CaptureDestination;
 using recovery::CaptureFlow;
+using wizard_test::FakeClock;
 using recovery::CaptureStep;
 using recovery::DestinationChoice;
 
@@ -98,13 +100,6 @@ public:
     int listed = 0;
     int starts = 0;
     int cancels = 0;
-};
-
-struct FakeClock {
-    double now = 100;
-    CaptureFlow::Clock clock() {
-        return [this] { return now; };
-    }
 };
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
@@ -337,7 +332,7 @@ TEST_CASE("capture flow: Esc walks back one step at a time", "[wizard][capture]"
 TEST_CASE("capture flow: start, progress per partition with rate and ETA, verify, success", "[wizard][capture]") {
     FakeCore core;
     FakeClock clock;
-    CaptureFlow flow(core, clock.clock());
+    CaptureFlow flow(core, clock.fn());
     to_summary(flow);
     flow.start();
     REQUIRE(core.starts == 1);
@@ -438,4 +433,24 @@ TEST_CASE("capture flow: a failure shows the core's hint, or the wizard's for it
     REQUIRE(unchecked.outcome());
     CHECK(unchecked.outcome()->success);
     CHECK(has(unchecked.outcome()->what_to_do, "Verify it"));
+}
+
+TEST_CASE("capture flow: a loop over a disk (the wizard's own mounts) is no source; a loop over a file is",
+          "[wizard][capture]") {
+    FakeCore core;
+    auto over_disk = disk("loop3", 16 * GiB);
+    over_disk.transport = imager::devices::Transport::loop;
+    over_disk.backing_file = "/dev/sdb";
+    over_disk.backed_by_device = true;
+    over_disk.read_only = true;
+    auto over_file = disk("loop4", 8 * GiB);
+    over_file.transport = imager::devices::Transport::loop;
+    over_file.backing_file = "/srv/disk.img";
+    core.disks.push_back(over_disk);
+    core.disks.push_back(over_file);
+    CaptureFlow flow(core);
+    flow.open();
+    std::vector<std::string> names;
+    for (const auto& c : flow.sources()) names.push_back(c.disk.name);
+    CHECK(names == std::vector<std::string>{"sda", "sdb", "sdc", "sdd", "loop4"});
 }

@@ -5,6 +5,7 @@
 #include "../../recovery/restore_core_adapter.hpp"
 #include "fs_test_support.hpp"
 #include "image_test_support.hpp"
+#include "wizard_test_support.hpp"
 #include "imager/image_ops.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,21 +19,9 @@ namespace {
 
 constexpr std::uint64_t MiB = 1u << 20;
 namespace dsc = imager::discovery;
-
-// Hands over plain folders as if they were mounted filesystems.
-class FolderMounter final : public dsc::FilesystemMounter {
-public:
-    std::vector<dsc::MountedFilesystem> folders;
-    int mounts = 0;
-    int unmounts = 0;
-    std::vector<dsc::MountedFilesystem> mount_all(const std::vector<imager::devices::Device>&,
-                                                  std::vector<std::string>& failures) override {
-        ++mounts;
-        failures.push_back("/dev/fake9 partition 1 (ntfs): the kernel does not know ntfs");
-        return folders;
-    }
-    void unmount_all() override { ++unmounts; }
-};
+using wizard_test::drain;
+using wizard_test::FolderMounter;
+using wizard_test::read_all;
 
 // What the flow would receive, kept for the checks.
 class Recorder final : public recovery::RestoreEvents {
@@ -55,13 +44,6 @@ public:
     }
 };
 
-std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 std::string capture_raw(const fs_test::TempDir& t, const std::string& image, std::uint64_t size, bool zeros) {
     const std::string source = t / "source.bin";
     fs_test::write_random_file(source, static_cast<std::size_t>(size), 41);
@@ -78,15 +60,6 @@ std::string capture_raw(const fs_test::TempDir& t, const std::string& image, std
     return source;
 }
 
-// The UI thread's loop: deliver until the restore has finished (or a minute passed).
-void drain(recovery::RestoreCoreAdapter& core) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-    while (core.running() && std::chrono::steady_clock::now() < until) {
-        (void)core.wait_for_events(std::chrono::milliseconds(100));
-        core.deliver_events();
-    }
-}
-
 struct Setup {
     fs_test::TempDir t;
     std::string store = t / "store";
@@ -101,6 +74,7 @@ struct Setup {
         recovery::RestoreCoreConfig c;
         c.log_path = log;
         auto m = std::make_unique<FolderMounter>();
+        m->failures.push_back("/dev/fake9 partition 1 (ntfs): the kernel does not know ntfs");
         m->folders.push_back({"/dev/fake1", 1, "ext4", store, true});
         // A filesystem the wizard mounted on the target: unmounted before the plan.
         m->folders.push_back({target, 0, "ext4", t / "other", true});

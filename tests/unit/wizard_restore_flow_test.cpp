@@ -3,6 +3,7 @@
 // confirmation -> progress -> result; refusals as dialogs; a cancel.
 #include "../../recovery/restore_flow.hpp"
 #include "../../recovery/restore_screens.hpp"
+#include "wizard_test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -12,21 +13,9 @@
 
 namespace {
 
-// A progress update as the core sends it; item fields only for whole-disk images.
-imager::ProgressUpdate update_of(std::string_view step, std::uint64_t done, std::uint64_t total,
-                                 std::string_view item = {}, std::uint64_t item_done = 0, std::uint64_t item_total = 0) {
-    imager::ProgressUpdate u;
-    u.step = step;
-    u.done = done;
-    u.total = total;
-    u.item = item;
-    u.item_done = item_done;
-    u.item_total = item_total;
-    return u;
-}
-
-
 using recovery::RestoreFlow;
+using wizard_test::FakeClock;
+using wizard_test::update_of;
 using recovery::RestoreStep;
 namespace dsc = imager::discovery;
 namespace dev = imager::devices;
@@ -111,14 +100,6 @@ FakeCore standard_core() {
     core.disks[2].partitions[0].mountpoints = {"/run/lifeboat/sdc1"};
     return core;
 }
-
-// A fake clock the test moves on.
-struct FakeClock {
-    double now = 100;
-    RestoreFlow::Clock fn() {
-        return [this] { return now; };
-    }
-};
 
 // Drives the flow up to the plan shown for `target`.
 void to_plan(RestoreFlow& flow, const std::string& target) {
@@ -412,4 +393,27 @@ TEST_CASE("restore flow: the plan screen's lines, image beside target and what i
     CHECK(lines[5] == "Everything on sdb (120.0 GiB, Disk sdb) will be erased:");
     CHECK(lines[6] == "  partition 3  20.0 GiB  ntfs \"DATA\"");
     CHECK(std::find(lines.begin(), lines.end(), "  plan: partition 1 -> /dev/sdb") != lines.end());
+}
+
+TEST_CASE("restore flow: a loop over a disk (the wizard's own mounts) is no target; a loop over a file is",
+          "[wizard][restore]") {
+    FakeCore core = standard_core();
+    dev::Device over_disk = disk("loop3", 64 * GiB, "");
+    over_disk.transport = dev::Transport::loop;
+    over_disk.backing_file = "/dev/sdc";
+    over_disk.backed_by_device = true;
+    over_disk.read_only = true;
+    dev::Device over_file = disk("loop4", 200 * GiB, "");
+    over_file.transport = dev::Transport::loop;
+    over_file.backing_file = "/srv/disk.img";
+    core.disks.push_back(over_disk);
+    core.disks.push_back(over_file);
+    RestoreFlow flow(core);
+    flow.open();
+    flow.choose_image("/run/lifeboat/sdc1/lifeboat/office.lbi");
+    flow.show_targets();
+    REQUIRE(flow.step() == RestoreStep::choose_target);
+    std::vector<std::string> names;
+    for (const auto& t : flow.targets()) names.push_back(t.disk.name);
+    CHECK(names == std::vector<std::string>{"sda", "sdb", "sdc", "loop4"});
 }

@@ -5,6 +5,7 @@
 #include "../../recovery/verify_core_adapter.hpp"
 #include "fs_test_support.hpp"
 #include "image_test_support.hpp"
+#include "wizard_test_support.hpp"
 #include "imager/image_ops.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,17 +19,9 @@
 namespace {
 
 namespace dsc = imager::discovery;
-
-class FolderMounter final : public dsc::FilesystemMounter {
-public:
-    std::vector<dsc::MountedFilesystem> folders;
-    int unmounts = 0;
-    std::vector<dsc::MountedFilesystem> mount_all(const std::vector<imager::devices::Device>&,
-                                                  std::vector<std::string>&) override {
-        return folders;
-    }
-    void unmount_all() override { ++unmounts; }
-};
+using wizard_test::drain;
+using wizard_test::FolderMounter;
+using wizard_test::read_all;
 
 class Recorder final : public recovery::VerifyEvents {
 public:
@@ -47,21 +40,6 @@ public:
         result = r;
     }
 };
-
-std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void drain(recovery::VerifyCoreAdapter& core) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-    while (core.running() && std::chrono::steady_clock::now() < until) {
-        (void)core.wait_for_events(std::chrono::milliseconds(100));
-        core.deliver_events();
-    }
-}
 
 struct Setup {
     fs_test::TempDir t;

@@ -3,6 +3,7 @@
 // named) / stopped / failed, each with what to do and the log's path; a
 // cancel asks first; the list is searched again after a result.
 #include "../../recovery/verify_flow.hpp"
+#include "wizard_test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -54,19 +55,11 @@ FakeCore core_with_two_images() {
     return core;
 }
 
-// A clock the test moves by hand.
-struct ManualClock {
-    double now = 100.0;
-    VerifyFlow::Clock fn() {
-        return [this] { return now; };
-    }
-};
-
 }  // namespace
 
 TEST_CASE("verify flow: choose -> progress -> whole, with the count, the mark and the log", "[wizard][verify]") {
     auto core = core_with_two_images();
-    ManualClock clock;
+    wizard_test::FakeClock clock;
     VerifyFlow flow(core, clock.fn());
     flow.open();
     CHECK(core.searches == 1);

@@ -53,6 +53,9 @@ struct Device {
     bool removable = false;
     bool read_only = false;
     std::string backing_file;  // loop devices: the file (or device) behind it
+    // Loop devices: the backing file is a block device (a loop at a partition's
+    // offset on a disk, as the wizard makes to mount): not a disk of its own.
+    bool backed_by_device = false;
 
     std::string table_type;  // "gpt", "dos", or "" when there is no table
     std::string table_id;    // disk GUID (gpt) or "0x1234abcd" signature (dos)

@@ -45,7 +45,11 @@ Device from_sysfs(const sysfs::BlockDevice& b, const std::string& path) {
     d.transport = b.transport;
     d.removable = b.removable;
     d.read_only = b.read_only;
-    if (b.is_loop) d.backing_file = b.loop.backing_file;
+    if (b.is_loop) {
+        d.backing_file = b.loop.backing_file;
+        const auto backing = identify(strip_deleted(b.loop.backing_file));
+        d.backed_by_device = backing && backing->block;
+    }
     return d;
 }
 

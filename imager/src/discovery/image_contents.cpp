@@ -3,6 +3,7 @@
 // field is type-checked: a manifest is data from a disk we did not write.
 #include "imager/image_discovery.hpp"
 #include "imager/image_ops.hpp"
+#include "ops/verified_mark.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -96,6 +97,9 @@ Result<ImageContents> read_contents(const std::string& image) {
     contents->entry.readable = true;
     contents->entry.size_on_disk = summary->image_bytes;
     contents->entry.volumes = summary->volumes;
+    // As describe_entry(): only a mark naming this image as it is now counts.
+    if (auto identity = ops::image_identity(image, summary->uuid, summary->volumes))
+        contents->entry.verified = ops::read_verified_mark(image, *identity);
     return contents;
 }
 
