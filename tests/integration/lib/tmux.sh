@@ -40,7 +40,7 @@ for d in /usr/share/terminfo /lib/terminfo /etc/terminfo; do
 done
 RC
     # The servers go first: their wizard may hold loop devices and mounts.
-    trap 'tmux_cleanup; lb_cleanup' EXIT
+    trap 'tmux_cleanup; tmux_speed_up; lb_cleanup' EXIT
 }
 
 # One server per name (reusing a socket races with the old server's exit),
@@ -126,4 +126,31 @@ tmux_wizard_pid() {
     local shell
     shell=$(tmux -S "$TMUX_SOCK" display-message -p -t lbt '#{pane_pid}')
     pgrep -P "$shell" -x lifeboat
+}
+
+# A cancel must land while the wizard's restore or capture still runs, whatever
+# the machine's speed: tmux_slow_down gives the pane's shell (and so the wizard
+# it starts next) 5% of one CPU through a cpu cgroup quota (v1 cpu.cfs_quota_us
+# or v2 cpu.max), which stretches the work to seconds while keys are still
+# answered. Fails when there is no cpu cgroup. tmux_speed_up moves everything
+# back and removes the group (also on exit).
+TMUX_SLOW_GROUP=''
+tmux_slow_down() {
+    local v1=/sys/fs/cgroup/cpu v2=/sys/fs/cgroup name=lifeboat-test-$$
+    if [ -f "$v1/cpu.cfs_quota_us" ] && mkdir "$v1/$name" 2>/dev/null; then
+        TMUX_SLOW_GROUP=$v1/$name
+        echo 100000 >"$TMUX_SLOW_GROUP/cpu.cfs_period_us" && echo 5000 >"$TMUX_SLOW_GROUP/cpu.cfs_quota_us"
+    elif grep -qw cpu "$v2/cgroup.controllers" 2>/dev/null && mkdir "$v2/$name" 2>/dev/null; then
+        TMUX_SLOW_GROUP=$v2/$name
+        echo "5000 100000" >"$TMUX_SLOW_GROUP/cpu.max"
+    else
+        return 1
+    fi
+    tmux -S "$TMUX_SOCK" display-message -p -t lbt '#{pane_pid}' >"$TMUX_SLOW_GROUP/cgroup.procs"
+}
+tmux_speed_up() {
+    [ -n "$TMUX_SLOW_GROUP" ] || return 0
+    local pid
+    while read -r pid; do echo "$pid" >"$(dirname "$TMUX_SLOW_GROUP")/cgroup.procs"; done <"$TMUX_SLOW_GROUP/cgroup.procs"
+    rmdir "$TMUX_SLOW_GROUP" 2>/dev/null && TMUX_SLOW_GROUP=''
 }
