@@ -351,9 +351,11 @@ TEST_CASE("usage: list_devices() on a fake machine", "[devices][usage]") {
     CHECK(loop5.backing_file == m.disk_img.string());
     CHECK(loop5.mountpoints == std::vector<std::string>{"/mnt/part two"});
     CHECK(loop5.swap_active);  // loop6's swap covers loop5's bytes
+    CHECK_FALSE(loop5.backed_by_device);  // over a regular file
     const auto& loop7 = (*devices)[2];
     CHECK(loop7.mountpoints == std::vector<std::string>{"/mnt/btrfs"});
     CHECK(loop7.backing_file == m.sdz_node.string());
+    CHECK(loop7.backed_by_device);  // over sdz's node: the wizard offers it for nothing
     const auto& sdz = (*devices)[4];
     CHECK(sdz.mountpoints == std::vector<std::string>{"/mnt/sdz1", "/mnt/btrfs"});
     CHECK_FALSE(sdz.swap_active);
