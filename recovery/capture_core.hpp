@@ -1,6 +1,7 @@
 // What the Capture flow needs from the core, as one small interface: the
 // wizard's real one (capture_core_adapter.hpp) lists disks, mounts other
-// disks' filesystems read-write and runs imager::capture on a worker thread;
+// disks' filesystems read-only to list them, mounts only the chosen one
+// read-write when the capture starts, and runs imager::capture on a worker thread;
 // unit tests use a fake and drive every step without disks, root or a terminal.
 #pragma once
 
@@ -15,14 +16,15 @@
 
 namespace recovery {
 
-// A filesystem an image can be written to, mounted read-write.
+// A filesystem an image can be written to: mounted read-only while it is
+// listed (or someone else's read-write mount), made writable by make_writable().
 struct CaptureDestination {
     std::string disk;        // /dev/sdc
     int partition = 0;       // 0: the filesystem fills the whole disk
     std::string name;        // sdc1, or sdc for a whole disk
     std::string filesystem;  // "ext4", "vfat", ...
     std::string label;
-    std::string mountpoint;  // where it is mounted read-write
+    std::string mountpoint;  // where it is mounted (the same once made writable)
     std::uint64_t free_bytes = 0;
     std::uint64_t size_bytes = 0;
 };
@@ -45,11 +47,17 @@ public:
     [[nodiscard]] virtual std::string boot_device() const = 0;
     // What a capture of `source` stores and about how big the image will be; writes nothing.
     virtual imager::Result<imager::CaptureEstimate> estimate(const std::string& source) = 0;
-    // Every filesystem on the disks other than `source_disk` that is mounted
-    // read-write (mounting it when needed), with its free space. Nothing of
+    // Every filesystem on the disks other than `source_disk` that could take
+    // the image, mounted READ-ONLY to read its free space (or where someone
+    // else mounted it read-write); nothing is written. Nothing of
     // `source_disk` is ever mounted. What could not be used goes to `problems`.
     virtual std::vector<CaptureDestination> find_destinations(const std::string& source_disk,
                                                              std::vector<std::string>& problems) = 0;
+    // The one destination the capture writes to, made writable right before
+    // start(): remounted read-write at the same mount point. Nothing else is
+    // ever mounted read-write. An error says why and what to do; the capture
+    // must not start then.
+    virtual imager::Status make_writable(const CaptureDestination& destination) = 0;
     // True when `path` or `path`.partial exists.
     virtual bool image_exists(const std::string& path) = 0;
     [[nodiscard]] virtual std::string host_name() const = 0;

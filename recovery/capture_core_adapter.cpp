@@ -1,4 +1,5 @@
-// The wizard's CaptureCore over imager: disks, writable destinations, the
+// The wizard's CaptureCore over imager: disks, destinations (listed from
+// read-only mounts, the chosen one made writable at the start), the
 // estimate, a capture on the shared worker thread, and the log of all of it.
 #include "capture_core_adapter.hpp"
 
@@ -87,7 +88,7 @@ imager::Result<imager::CaptureEstimate> CaptureCoreAdapter::estimate(const std::
 
 std::vector<CaptureDestination> CaptureCoreAdapter::find_destinations(const std::string& source_disk,
                                                                      std::vector<std::string>& problems) {
-    log_.write("destinations: mounting the filesystems of every disk but " + source_disk + " read-write");
+    log_.write("destinations: mounting the filesystems of every disk but " + source_disk + " read-only");
     mounter_.unmount_all();  // mounted afresh: the disks may have changed
     auto disks = imager::devices::list_devices(config_.paths);
     if (!disks) {
@@ -97,12 +98,24 @@ std::vector<CaptureDestination> CaptureCoreAdapter::find_destinations(const std:
     }
     std::vector<CaptureDestination> found;
     for (auto& w : mounter_.mount_all(*disks, source_disk, problems)) {
-        log_.write(std::string(w.mounted_here ? "mounted read-write: " : "already mounted read-write: ") + w.name +
-                   " (" + w.type + ") at " + w.mountpoint + ", " + human_size(w.free_bytes) + " free");
+        log_.write(std::string(w.mounted_here ? "mounted read-only: " : "someone else's read-write mount, used where it is: ") +
+                   w.name + " (" + w.type + ") at " + w.mountpoint + ", " + human_size(w.free_bytes) + " free");
         found.push_back({w.disk, w.partition, w.name, w.type, w.label, w.mountpoint, w.free_bytes, w.size_bytes});
     }
     for (const auto& p : problems) log_.write("not a destination: " + p);
     return found;
+}
+
+imager::Status CaptureCoreAdapter::make_writable(const CaptureDestination& d) {
+    const std::string what = d.name + " (" + d.filesystem + ") at " + d.mountpoint;
+    auto made = mounter_.make_writable(d.mountpoint);
+    if (!made) {
+        log_.write("destination " + what + " cannot be written: " + error_text(made.error()));
+        return std::unexpected(made.error());
+    }
+    log_.write(*made ? "mounted read-write: " + what + ", the capture's destination (nothing else is)"
+                     : "destination " + what + ": written where it is already mounted read-write");
+    return {};
 }
 
 bool CaptureCoreAdapter::image_exists(const std::string& path) { return exists(path) || exists(path + ".partial"); }

@@ -1,12 +1,14 @@
 // The real CaptureCore: the wizard's Capture flow over the core's API.
 // Lists the disks; finds destinations by mounting every filesystem on the
-// other disks read-write (imager::WritableMounter, through loop devices at
-// each partition's offset; never anything of the source disk), with statvfs
-// for the free space; runs imager::capture on a worker thread (CoreWorker,
+// other disks read-only (imager::WritableMounter, through read-only loop
+// devices at each partition's offset; never anything of the source disk),
+// with statvfs for the free space; make_writable() remounts only the chosen
+// one read-write (through a read-write loop) when the capture starts; runs imager::capture on a worker thread (CoreWorker,
 // shared with the Restore and Verify cores) whose events the UI thread takes
 // with deliver_events(); cancel() asks the core to stop between chunks
 // (CaptureOptions::stop), which removes the partial image. Everything goes to
-// the log (WizardLog): disks, mounts and what could not be used, the
+// the log (WizardLog): disks, mounts (read-only, and the one read-write) and
+// what could not be used, the
 // estimate, the start, each step and tenth, notes, the cancel and the result.
 // What it mounted is unmounted when it goes (after the worker is joined).
 // Called by the Capture screens (capture_screens.cpp).
@@ -49,6 +51,7 @@ public:
     imager::Result<imager::CaptureEstimate> estimate(const std::string& source) override;
     std::vector<CaptureDestination> find_destinations(const std::string& source_disk,
                                                      std::vector<std::string>& problems) override;
+    imager::Status make_writable(const CaptureDestination& destination) override;
     bool image_exists(const std::string& path) override;
     [[nodiscard]] std::string host_name() const override;
     [[nodiscard]] std::string today() const override;

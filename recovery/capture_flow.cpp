@@ -254,6 +254,16 @@ std::vector<std::string> CaptureFlow::summary_lines() const {
 
 void CaptureFlow::start() {
     if (step_ != CaptureStep::summary) return;
+    // Listed from a read-only mount: only now, and only this one, is made writable.
+    if (auto writable = core_.make_writable(destination_); !writable) {
+        const auto& e = writable.error();
+        show_dialog({"Cannot write to " + destination_.name,
+                     destination_title(destination_) + " could not be mounted for writing: " + e.message() +
+                         ". Nothing was written.",
+                     e.hint.empty() ? "Choose another destination; the log has the details." : e.hint,
+                     CaptureStep::choose_destination});
+        return;
+    }
     imager::CaptureOptions o;
     o.source = source_.path;
     o.image = image_path();

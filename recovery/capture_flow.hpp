@@ -2,9 +2,11 @@
 // source disk -> the destination (one is picked automatically: the most free
 // space on another disk, with room for the image) -> name and note ->
 // compression level -> summary with the estimate -> progress (capture, then
-// verify) -> result. Refusals (no destination with room, a name that exists,
-// a destination on the source disk) become a dialog saying why and what to
-// do; a cancel asks first and says the partial image will be removed.
+// verify) -> result. Destinations are listed from read-only mounts; start()
+// has the core make the chosen one (and only it) writable first. Refusals (no
+// destination with room, a name that exists, a destination on the source
+// disk, a destination that cannot be mounted read-write) become a dialog
+// saying why and what to do; a cancel asks first and says the partial image will be removed.
 // Screens draw this state and turn keys into these calls; unit tests drive it
 // with a fake CaptureCore (tests/unit/wizard_capture_flow_test.cpp).
 // Invariants: dialog() is set only in step dialog, outcome() only in step
@@ -108,6 +110,8 @@ public:
 
     // The summary's lines: source, destination and free space, estimate, level.
     [[nodiscard]] std::vector<std::string> summary_lines() const;
+    // Has the core make the destination writable, then starts the capture;
+    // when it cannot be made writable, a dialog (back to the destinations).
     void start();
 
     void on_progress(const imager::ProgressUpdate& update) override;

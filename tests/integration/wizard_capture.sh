@@ -12,7 +12,11 @@
 # onto a blank file gives both partitions byte for byte, e2fsck -fn and
 # fsck.fat -n clean. Run 2: the same at level 19, cancelled during the
 # capture: no image and no .partial left. The terminal is sane after each.
-# The wizard mounts every filesystem of every other disk read-write: the test
+# Both runs: the destination not chosen (the smaller disk) has the same bytes
+# afterwards (sha256 of its whole backing file: a read-write mount would have
+# written its superblock), and the log says the wizard mounted read-write the
+# chosen one and no other (the others read-only, to list them).
+# The wizard mounts (read-only) every filesystem of every other disk: the test
 # waits until no other test's loop devices are attached (skips after 90 s).
 # Usage: wizard_capture.sh /path/to/lifeboat    (exit 77 = skipped)
 # shellcheck source=lib/common.sh
@@ -29,7 +33,7 @@ for ((i = 0; i < 90; i++)); do
     [ -z "$(losetup -a 2>/dev/null)" ] && break
     sleep 1
 done
-[ -z "$(losetup -a 2>/dev/null)" ] || skip "other loop devices are attached; the wizard would mount their filesystems read-write"
+[ -z "$(losetup -a 2>/dev/null)" ] || skip "other loop devices are attached; the wizard would mount their filesystems"
 
 MiB=1048576
 src=$WORK/source.img big=$WORK/big.img small=$WORK/small.img
@@ -67,7 +71,20 @@ attach bigloop "$big"
 attach smallloop "$small"
 # shellcheck disable=SC2154  # set by attach
 bigpart=${bigloop#/dev/}p1
+# shellcheck disable=SC2154  # set by attach
+smallpart=${smallloop#/dev/}p1
 src_sha=$(sha256sum <"$src")
+small_sha=$(sha256sum <"$small")
+
+# check_mounts LOG RUN: the wizard mounted read-write the chosen destination and
+# nothing else; the smaller one was only mounted read-only, its bytes unchanged.
+check_mounts() {
+    check "$2: the log: the only filesystem mounted read-write is the chosen $bigpart" \
+        quiet sh -c "[ \"\$(grep -c 'mounted read-write: ' '$1')\" = 1 ] && grep -q 'mounted read-write: $bigpart (ext4)' '$1'"
+    check "$2: the log: the smaller destination was mounted read-only to list it" \
+        grep -q "mounted read-only: $smallpart (ext4)" "$1"
+    check "$2: the smaller destination (not chosen) has the same bytes" [ "$(sha256sum <"$small")" = "$small_sha" ]
+}
 
 # ---------------------------------------------------------------- run 1 --
 log=/run/lifeboat/lifeboat.log
@@ -128,8 +145,9 @@ check "the source disk is unchanged" [ "$(sha256sum <"$src")" = "$src_sha" ]
 tail -n +"$log_from" "$log" >"$WORK/run1.log"
 check "the log: the big destination was mounted read-write" grep -q "mounted read-write: $bigpart (ext4)" "$WORK/run1.log"
 check "the log: nothing of the source disk was mounted" \
-    quiet sh -c "! grep -E 'mounted read-write: ${srcloop#/dev/}p' '$WORK/run1.log'"
+    quiet sh -c "! grep -E 'mounted read-(write|only): ${srcloop#/dev/}p' '$WORK/run1.log'"
 check "the log: the capture finished, verified" grep -qE "capture finished: .*/wizcap\.lbi, .*, verified$" "$WORK/run1.log"
+check_mounts "$WORK/run1.log" "run 1"
 
 # ------------------------------------------------------ the image, on the host --
 mkdir -p "$WORK/mnt"
@@ -160,6 +178,7 @@ unmount "$WORK/mnt"
 detach "$destro"
 
 # ---------------------------------------------------------------- run 2 --
+log_from=$(($(wc -l <"$log" 2>/dev/null || echo 0) + 1))
 tmux_type "TERM=linux $LB; echo exit-2=\$?"
 tmux_wait '^Lifeboat .*' "the start screen"
 tmux_send 2
@@ -190,6 +209,9 @@ tmux_wait '^Lifeboat .*' "the start screen again"
 tmux_send q
 tmux_sane 2 0
 ok "run 2: the terminal is sane after quitting"
+tail -n +"$log_from" "$log" >"$WORK/run2.log"
+check_mounts "$WORK/run2.log" "run 2"
+check "run 2: the source disk is unchanged" [ "$(sha256sum <"$src")" = "$src_sha" ]
 
 attach destro "$big" -r -o $((2048 * 512))
 mounted "$WORK/mnt" mount -o ro,noload "$destro" "$WORK/mnt" || die "mount the destination"

@@ -159,3 +159,33 @@ TEST_CASE("capture core: a folder that cannot be made ends the capture with what
     CHECK(events.error->message().find("create the folder") != std::string::npos);
     CHECK(events.error->hint.find("choose another") != std::string::npos);
 }
+
+TEST_CASE("capture core: make_writable leaves someone else's read-write mount as it is and logs it; a missing one "
+          "is refused with what to do",
+          "[wizard][capture]") {
+    fs_test::TempDir t;
+    std::filesystem::create_directories(t / "elsewhere");
+    recovery::CaptureCoreConfig config;
+    config.log_path = t / "lifeboat.log";
+    config.mount_base = t / "mnt";
+    recovery::CaptureCoreAdapter core(std::move(config));
+    recovery::CaptureDestination d;
+    d.disk = "/dev/sdz";
+    d.partition = 1;
+    d.name = "sdz1";
+    d.filesystem = "ext4";
+    d.mountpoint = t / "elsewhere";  // not mounted by the wizard: a folder on a writable filesystem
+    REQUIRE(core.make_writable(d).has_value());
+    const std::string log = wizard_test::read_all(t / "lifeboat.log");
+    CHECK(log.find("destination sdz1 (ext4) at " + d.mountpoint + ": written where it is already mounted read-write") !=
+          std::string::npos);
+    CHECK(log.find("mounted read-write: ") == std::string::npos);  // nothing was mounted
+
+    d.mountpoint = t / "gone";
+    auto r = core.make_writable(d);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == imager::Errc::not_found);
+    CHECK_FALSE(r.error().hint.empty());
+    CHECK(wizard_test::read_all(t / "lifeboat.log").find("destination sdz1 (ext4) at " + d.mountpoint +
+                                                         " cannot be written") != std::string::npos);
+}

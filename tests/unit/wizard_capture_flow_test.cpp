@@ -73,6 +73,11 @@ public:
         problems = find_problems;
         return destinations;
     }
+    imager::Status make_writable(const CaptureDestination& d) override {
+        made_writable.push_back(d.name);
+        if (writable_error) return std::unexpected(*writable_error);
+        return {};
+    }
     bool image_exists(const std::string& path) override { return existing.contains(path); }
     std::string host_name() const override { return host; }
     std::string today() const override { return "2026-11-25"; }
@@ -91,6 +96,8 @@ public:
     std::optional<imager::Error> estimate_error;
     std::vector<CaptureDestination> destinations;
     std::vector<std::string> find_problems;
+    std::optional<imager::Error> writable_error;
+    std::vector<std::string> made_writable;  // names, in the order asked
     std::set<std::string> existing;
     std::string host = "pc";
     std::string estimated;
@@ -311,6 +318,50 @@ TEST_CASE("capture flow: the level is 1 to 19, default 3; the summary shows the 
     CHECK(has(text, "Destination: sdc1 (ext4, BACKUP), 40.0 GiB free"));
     CHECK(has(text, "Level:       9"));
     CHECK(core.starts == 0);  // nothing written before start()
+    CHECK(core.made_writable.empty());  // nor made writable
+}
+
+TEST_CASE("capture flow: nothing is made writable while listing; a destination that cannot be is a dialog",
+          "[wizard][capture]") {
+    FakeCore core;
+    core.writable_error = imager::make_error(imager::Errc::io, "mount sdc1 (ext4) read-write at /run/lifeboat/capture/sdc1: "
+                                                               "Structure needs cleaning",
+                                             "The kernel would not write to it: check it, or choose another destination.");
+    CaptureFlow flow(core);
+    to_summary(flow);
+    CHECK(core.made_writable.empty());  // the list, the name check and the summary write nothing
+    flow.start();
+    CHECK(core.made_writable == std::vector<std::string>{"sdc1"});
+    CHECK(core.starts == 0);  // the capture does not start
+    CHECK_FALSE(core.started);
+    REQUIRE(flow.dialog());
+    CHECK(flow.dialog()->title == "Cannot write to sdc1");
+    CHECK(has(flow.dialog()->reason, "sdc1 (ext4, BACKUP) could not be mounted for writing"));
+    CHECK(has(flow.dialog()->reason, "Structure needs cleaning"));
+    CHECK(has(flow.dialog()->reason, "Nothing was written."));
+    CHECK(has(flow.dialog()->what_to_do, "choose another destination"));
+    flow.dismiss_dialog();
+    REQUIRE(flow.step() == CaptureStep::choose_destination);
+
+    // Without a hint from the core, the wizard's own; another destination then starts.
+    core.writable_error = imager::make_error(imager::Errc::io, "mount sdd1: Input/output error");
+    flow.choose_destination(1);
+    REQUIRE(flow.set_name_and_note("pc", ""));
+    REQUIRE(flow.set_level(3));
+    flow.start();
+    REQUIRE(flow.dialog());
+    CHECK(flow.dialog()->what_to_do == "Choose another destination; the log has the details.");
+    flow.dismiss_dialog();
+    core.writable_error.reset();
+    flow.choose_destination(1);
+    REQUIRE(flow.set_name_and_note("pc", ""));
+    REQUIRE(flow.set_level(3));
+    flow.start();
+    CHECK(flow.step() == CaptureStep::running);
+    CHECK(core.starts == 1);
+    CHECK(core.made_writable == std::vector<std::string>{"sdc1", "sdd1", "sdd1"});
+    REQUIRE(core.started);
+    CHECK(core.started->image == "/run/lifeboat/capture/sdd1/lifeboat/pc.lbi");
 }
 
 TEST_CASE("capture flow: Esc walks back one step at a time", "[wizard][capture]") {
@@ -336,6 +387,7 @@ TEST_CASE("capture flow: start, progress per partition with rate and ETA, verify
     to_summary(flow);
     flow.start();
     REQUIRE(core.starts == 1);
+    CHECK(core.made_writable == std::vector<std::string>{"sdc1"});  // the chosen one, and only it
     REQUIRE(core.started);
     CHECK(core.started->source == "/dev/sda");
     CHECK(core.started->image == "/run/lifeboat/capture/sdc1/lifeboat/pc-2026-11-25.lbi");

@@ -123,6 +123,16 @@ public:
 [[nodiscard]] std::unique_ptr<FilesystemMounter> make_system_mounter(std::string base = "/run/lifeboat",
                                                                      devices::SystemPaths paths = {});
 
+// Mounts the filesystem `type` (libblkid's name) that lies at `offset`, `size`
+// bytes long, on `disk` read-only on `mountpoint` (created when missing,
+// removed again on failure), with nodev,nosuid,noexec, through a read-only
+// loop device at that offset: nothing can reach the disk's bytes for writing,
+// and an ext2/3/4 whose journal needs replaying is mounted with `noload`. The
+// mount keeps the loop; its autoclear frees it at the unmount. Shared by
+// make_system_mounter() and the capture's destinations (WritableMounter).
+[[nodiscard]] Status mount_read_only(const std::string& disk, std::uint64_t offset, std::uint64_t size,
+                                     const std::string& type, const std::string& mountpoint);
+
 // What make_system_mounter() would mount (exposed for tests): the
 // partitions and whole disks with a filesystem type in `kernel_types`,
 // skipping swap, and with `mountpoint` set to base/<name>, or to the

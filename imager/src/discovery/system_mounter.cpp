@@ -95,33 +95,7 @@ private:
             }
         }
         if (::mkdir(base_.c_str(), 0755) != 0 && errno != EEXIST) return std::unexpected(sys_error("create " + base_, errno));
-        if (::mkdir(m.mountpoint.c_str(), 0755) != 0 && errno != EEXIST)
-            return std::unexpected(sys_error("create " + m.mountpoint, errno));
-        // Read-only all the way down: even a read-only ext4 mount replays its
-        // journal when the device is writable. The mount keeps the loop; once
-        // it goes, autoclear detaches it.
-        auto loop = io::LoopDevice::attach(m.disk, offset, size, io::LoopAccess::read_only);
-        if (!loop) {
-            (void)::rmdir(m.mountpoint.c_str());
-            return std::unexpected(loop.error());
-        }
-        int err = 0;
-        bool mounted = false;
-        const unsigned long flags = MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC;
-        for (const auto& type : kernel_names(m.type)) {
-            mounted = ::mount(loop->path().c_str(), m.mountpoint.c_str(), type.c_str(), flags, nullptr) == 0;
-            // A journal that needs replaying cannot be replayed on a read-only device: read without it.
-            if (!mounted && type.rfind("ext", 0) == 0)
-                mounted = ::mount(loop->path().c_str(), m.mountpoint.c_str(), type.c_str(), flags, "noload") == 0;
-            if (mounted) break;
-            err = errno;
-        }
-        if (!mounted) {
-            (void)::rmdir(m.mountpoint.c_str());
-            return std::unexpected(sys_error("mount " + m.type + " of " + m.disk + " (partition " +
-                                                 std::to_string(m.partition) + ") on " + m.mountpoint, err));
-        }
-        return {};
+        return mount_read_only(m.disk, offset, size, m.type, m.mountpoint);
     }
 
     std::string base_;
@@ -130,6 +104,37 @@ private:
 };
 
 }  // namespace
+
+Status mount_read_only(const std::string& disk, std::uint64_t offset, std::uint64_t size, const std::string& type,
+                       const std::string& mountpoint) {
+    if (::mkdir(mountpoint.c_str(), 0755) != 0 && errno != EEXIST)
+        return std::unexpected(sys_error("create " + mountpoint, errno));
+    // Read-only all the way down: even a read-only ext4 mount replays its
+    // journal when the device is writable. The mount keeps the loop; once
+    // it goes, autoclear detaches it.
+    auto loop = io::LoopDevice::attach(disk, offset, size, io::LoopAccess::read_only);
+    if (!loop) {
+        (void)::rmdir(mountpoint.c_str());
+        return std::unexpected(loop.error());
+    }
+    int err = 0;
+    bool mounted = false;
+    const unsigned long flags = MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC;
+    for (const auto& name : kernel_names(type)) {
+        mounted = ::mount(loop->path().c_str(), mountpoint.c_str(), name.c_str(), flags, nullptr) == 0;
+        // A journal that needs replaying cannot be replayed on a read-only device: read without it.
+        if (!mounted && name.rfind("ext", 0) == 0)
+            mounted = ::mount(loop->path().c_str(), mountpoint.c_str(), name.c_str(), flags, "noload") == 0;
+        if (mounted) break;
+        err = errno;
+    }
+    if (!mounted) {
+        (void)::rmdir(mountpoint.c_str());
+        return std::unexpected(sys_error("mount " + type + " of " + disk + " at offset " + std::to_string(offset) +
+                                             " read-only on " + mountpoint, err));
+    }
+    return {};
+}
 
 std::string partition_name(const std::string& disk_name, int number) {
     // The kernel adds "p" when the disk's name ends in a digit (nvme0n1p2, mmcblk0p1, loop0p1).

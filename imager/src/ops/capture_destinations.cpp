@@ -1,5 +1,6 @@
-// WritableMounter: the capture's destinations mounted read-write through loop
-// devices at each partition's offset; see imager/capture_destinations.hpp.
+// WritableMounter: the capture's destinations mounted read-only through loop
+// devices at each partition's offset, and the chosen one made read-write when
+// the capture starts; see imager/capture_destinations.hpp.
 #include "imager/capture_destinations.hpp"
 
 #include "imager/image_discovery.hpp"
@@ -18,8 +19,8 @@ namespace imager {
 
 namespace {
 
-// The kernel's names for a filesystem libblkid names `type`, in the order to try.
-std::vector<std::string> kernel_names(const std::string& type) {
+// The kernel's names for writing a filesystem libblkid names `type`, in the order to try.
+std::vector<std::string> writable_kernel_names(const std::string& type) {
     if (type == "ntfs") return {"ntfs3"};  // the FUSE-less driver that writes; the old "ntfs" cannot
     if (type == "ext2" || type == "ext3") return {type, "ext4"};
     return {type};
@@ -61,13 +62,15 @@ Place place_of(const devices::Device& d, int partition) {
     return {};
 }
 
+// The free space from statvfs. Someone else's read-only mount is refused;
+// ours are read-only on purpose until make_writable().
 bool fill_space(WritableFilesystem& fs, std::string& problem) {
     struct statvfs st {};
     if (::statvfs(fs.mountpoint.c_str(), &st) != 0) {
         problem = fs.name + " (" + fs.type + "): cannot read its free space (" + std::strerror(errno) + ")";
         return false;
     }
-    if ((st.f_flag & ST_RDONLY) != 0) {
+    if (!fs.mounted_here && (st.f_flag & ST_RDONLY) != 0) {
         problem = fs.name + " (" + fs.type + "): mounted read-only at " + fs.mountpoint;
         return false;
     }
@@ -112,43 +115,83 @@ std::vector<WritableFilesystem> WritableMounter::mount_all(const std::vector<dev
             problems.push_back("cannot create " + base_ + ": " + std::strerror(errno));
             return ready;
         }
-        if (::mkdir(fs.mountpoint.c_str(), 0755) != 0 && errno != EEXIST) {
-            problems.push_back(fs.name + ": cannot create " + fs.mountpoint + ": " + std::strerror(errno));
+        if (auto st = discovery::mount_read_only(m.disk, place.offset, place.size, m.type, fs.mountpoint); !st) {
+            problems.push_back(fs.name + " (" + fs.type + "): " + st.error().message());
             continue;
         }
-        // The mount keeps the loop; once it goes, autoclear detaches it.
-        auto loop = io::LoopDevice::attach(m.disk, place.offset, place.size, io::LoopAccess::read_write);
-        if (!loop) {
-            (void)::rmdir(fs.mountpoint.c_str());
-            problems.push_back(fs.name + " (" + fs.type + "): " + loop.error().message());
-            continue;
-        }
-        int err = 0;
-        bool mounted = false;
-        for (const auto& type : kernel_names(m.type)) {
-            mounted = ::mount(loop->path().c_str(), fs.mountpoint.c_str(), type.c_str(), MS_NODEV | MS_NOSUID | MS_NOEXEC,
-                              nullptr) == 0;
-            if (mounted) break;
-            err = errno;
-        }
-        if (!mounted) {
-            (void)::rmdir(fs.mountpoint.c_str());
-            problems.push_back(fs.name + " (" + fs.type + "): the kernel cannot mount it read-write (" +
-                               std::strerror(err) + ")");
-            continue;
-        }
-        mounted_.push_back(fs.mountpoint);
+        mounted_.push_back({fs.mountpoint, fs.name, m.disk, m.type, place.offset, place.size, false});
         if (fill_space(fs, problem)) ready.push_back(std::move(fs));
         else problems.push_back(problem);
     }
     return ready;
 }
 
+Result<bool> WritableMounter::make_writable(const std::string& mountpoint) {
+    const auto it = std::ranges::find(mounted_, mountpoint, &Mount::mountpoint);
+    if (it == mounted_.end()) {  // someone else's mount: used where it is, if it still can be written
+        struct statvfs st {};
+        if (::statvfs(mountpoint.c_str(), &st) != 0)
+            return std::unexpected(make_error(Errc::not_found, mountpoint + ": " + std::strerror(errno),
+                                              "Was the disk unplugged or unmounted? Choose the source again."));
+        if ((st.f_flag & ST_RDONLY) != 0)
+            return std::unexpected(make_error(Errc::target_refused, mountpoint + " is now mounted read-only",
+                                              "Mount it read-write from the shell, or choose another destination."));
+        return false;
+    }
+    if (it->writable) return false;
+    const std::string what = it->name + " (" + it->type + ")";
+    if (::umount2(it->mountpoint.c_str(), 0) != 0) {
+        const int err = errno;
+        return std::unexpected(make_error(
+            err == EBUSY ? Errc::target_in_use : Errc::io,
+            "unmount the read-only mount of " + what + " at " + it->mountpoint + ": " + std::strerror(err),
+            "Something uses " + it->mountpoint + " (a shell in that folder?): leave it and start again, or choose "
+            "another destination."));
+    }
+    // Put back read-only after a failure, so the list stays as it was shown;
+    // when even that fails the mount is gone and forgotten.
+    const auto restore = [this, it] {
+        if (!discovery::mount_read_only(it->disk, it->offset, it->size, it->type, it->mountpoint)) {
+            (void)::rmdir(it->mountpoint.c_str());
+            mounted_.erase(it);
+        }
+    };
+    // The mount keeps the loop; once it goes, autoclear detaches it.
+    auto loop = io::LoopDevice::attach(it->disk, it->offset, it->size, io::LoopAccess::read_write);
+    if (!loop) {
+        Error e = loop.error();
+        e.context = what + ": " + e.context;
+        if (e.hint.empty()) e.hint = "Choose another destination; the log has the details.";
+        restore();
+        return std::unexpected(e);
+    }
+    int err = 0;
+    bool mounted = false;
+    for (const auto& type : writable_kernel_names(it->type)) {
+        mounted = ::mount(loop->path().c_str(), it->mountpoint.c_str(), type.c_str(), MS_NODEV | MS_NOSUID | MS_NOEXEC,
+                          nullptr) == 0;
+        if (mounted) break;
+        err = errno;
+    }
+    if (!mounted) {
+        Error e = make_error(err == EROFS ? Errc::target_refused : Errc::io,
+                             "mount " + what + " read-write at " + it->mountpoint + ": " + std::strerror(err),
+                             "The kernel would not write to it: the filesystem may have errors or need checking "
+                             "(e2fsck, fsck.fat, ntfsfix from the shell; the kernel's messages say more in dmesg). "
+                             "Choose another destination.");
+        e.sys_errno = err;
+        restore();
+        return std::unexpected(e);
+    }
+    it->writable = true;
+    return true;
+}
+
 void WritableMounter::unmount_all() {
     // Lazily if busy: the wizard is leaving, a shell left in the folder must not keep the disk.
     for (auto it = mounted_.rbegin(); it != mounted_.rend(); ++it) {
-        if (::umount2(it->c_str(), 0) != 0) (void)::umount2(it->c_str(), MNT_DETACH);
-        (void)::rmdir(it->c_str());
+        if (::umount2(it->mountpoint.c_str(), 0) != 0) (void)::umount2(it->mountpoint.c_str(), MNT_DETACH);
+        (void)::rmdir(it->mountpoint.c_str());
     }
     mounted_.clear();
 }
