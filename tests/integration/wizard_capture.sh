@@ -96,20 +96,8 @@ tmux_wait '^Lifeboat .*' "the start screen's status line"
 tmux_send 2
 tmux_wait 'Capture: choose the disk to capture' "the source list"
 
-# choose_row REGEX: moves the cursor down (paging) until the row matching
-# "> REGEX" is under it; the wizard lists every disk of the machine.
-choose_row() {
-    local i
-    for ((i = 0; i < 60; i++)); do
-        tmux_pane | grep -qE -- "^> $1" && return 0
-        tmux_send Down
-        sleep 0.15
-    done
-    tmux_pane
-    die "no row /$1/ could be reached"
-}
 # shellcheck disable=SC2154
-choose_row "$srcloop  96\.0 MiB  loop  gpt"
+tmux_choose_row "$srcloop  96\.0 MiB  loop  gpt"
 tmux_send Enter
 tmux_wait ': where to write the image' "the destination screen"
 tmux_wait "^Picked: $bigpart \(ext4, LBBIG\): [0-9.]+ MiB free, the most of any other disk" "the reason for the pick"
@@ -183,7 +171,7 @@ tmux_type "TERM=linux $LB; echo exit-2=\$?"
 tmux_wait '^Lifeboat .*' "the start screen"
 tmux_send 2
 tmux_wait 'Capture: choose the disk to capture' "the source list"
-choose_row "$srcloop  96\.0 MiB  loop  gpt"
+tmux_choose_row "$srcloop  96\.0 MiB  loop  gpt"
 tmux_send Enter
 tmux_wait "^Picked: $bigpart " "the pick"
 tmux_send Enter

@@ -70,21 +70,6 @@ attach targetloop "$target" --direct-io=on
 storename=${storeloop#/dev/} targetname=${targetloop#/dev/}
 store_sha=$(sha "$storeloop")
 
-# choose_row REGEX: moves the cursor to the top, then down until the line
-# under it matches "> REGEX"; the wizard lists every disk of the machine.
-choose_row() {
-    local i
-    tmux_send Home
-    sleep 0.15
-    for ((i = 0; i < 80; i++)); do
-        tmux_pane | grep -qE -- "^> $1" && return 0
-        tmux_send Down
-        sleep 0.15
-    done
-    tmux_show
-    die "no row /$1/ could be reached"
-}
-
 # pane_says REGEX: the pane's text, its lines joined (wrapped text), matches.
 pane_says() { tmux_pane | sed 's/^ *//' | tr '\n' ' ' | tr -s ' ' | grep -qE -- "$1"; }
 
@@ -93,7 +78,7 @@ to_targets() {
     tmux_wait '^> 1\. Restore a system image' "the start screen's actions"
     tmux_send Enter
     tmux_wait 'Restore: choose an image' "the image picker" 60
-    choose_row " .*$image_name"
+    tmux_choose_row " .*$image_name"
     tmux_wait "^File: /run/lifeboat/${storename}p1/lifeboat/$image_name\$" "the image's path under /run/lifeboat"
     tmux_send Enter
     tmux_wait "Restore: what $image_name holds" "the contents"
@@ -112,7 +97,7 @@ tmux_send Enter
 tmux_wait 'Restore: choose the disk to restore to' "the target list"
 check "the store disk is marked as holding the image" quiet tmux_try "^[> ] $storename .*holds the image" 2
 check "the suggestion says why" quiet tmux_try '^Suggested: [a-z0-9]+\. ' 2
-choose_row "$targetname "
+tmux_choose_row "$targetname "
 tmux_send Enter
 tmux_wait "Restore: the plan for $targetname" "the plan"
 check "the plan: image layout beside the target's" quiet tmux_try "^  The image holds +$targetname will hold" 2
@@ -158,7 +143,7 @@ tmux_type "clear; TERM=linux $LB; echo exit-2=\$?"
 to_targets
 tmux_send Enter
 tmux_wait 'Restore: choose the disk to restore to' "the target list"
-choose_row "$storename "
+tmux_choose_row "$storename "
 tmux_send Enter
 tmux_wait "The image is stored on $storename" "the refusal dialog"
 check "the refusal says what to do" quiet tmux_try 'What to do: ' 2
@@ -166,7 +151,7 @@ tmux_send Enter
 tmux_wait 'Restore: choose the disk to restore to' "the target list after the refusal"
 check "the refusal wrote nothing to the store disk" [ "$(sha "$storeloop")" = "$store_sha" ]
 restored_sha=$(sha "$target")
-choose_row "$targetname "
+tmux_choose_row "$targetname "
 tmux_send Enter
 tmux_wait "Restore: the plan for $targetname" "the plan"
 check "the plan lists the partitions that will be erased" quiet tmux_try '^    partition 2  10[0-9]\.[0-9] MiB  ext4 "LBROOT"' 2

@@ -103,24 +103,11 @@ storename=${storeloop#/dev/}
 store_sha=$(sha "$storeloop")
 images_dir=/run/lifeboat/${storename}p1/lifeboat
 
-# choose_row REGEX: moves the cursor down until the line under it matches
-# "> REGEX" (the wizard lists every image of the machine).
-choose_row() {
-    local i
-    for ((i = 0; i < 80; i++)); do
-        tmux_pane | grep -qE -- "^> $1" && return 0
-        tmux_send Down
-        sleep 0.15
-    done
-    tmux_show
-    die "no row /$1/ could be reached"
-}
-
 tmux_start verify
 tmux_hidden linux
 tmux_type "TERM=linux $LB; echo exit-1=\$?"
 tmux_wait '^> 1\. Restore a system image' "the start screen's actions"
-choose_row '[0-9]\. Verify an image'
+tmux_choose_row '[0-9]\. Verify an image'
 tmux_send Enter
 tmux_wait 'Verify: choose an image to check' "the image picker" 60
 check "the good image is listed as verified (today, UTC)" \
@@ -129,7 +116,7 @@ check "the damaged image is listed, not as verified" quiet tmux_try "^[> ]   [^\
 check "the damaged image's line has no verified mark" eval "! tmux_pane | grep -E '$bad' | grep -q verified"
 
 # The good one: whole.
-choose_row " .*$good"
+tmux_choose_row " .*$good"
 tmux_wait "^File: $images_dir/$good\$" "the good image's path under /run/lifeboat"
 tmux_send Enter
 tmux_wait 'The image is whole\.' "the result of the good image" 60
@@ -144,7 +131,7 @@ check "whole: Verify another / Back to the start" quiet tmux_try '>\[ Verify ano
 # Verify another -> the damaged one.
 tmux_send Enter
 tmux_wait 'Verify: choose an image to check' "the picker again" 60
-choose_row " .*$bad"
+tmux_choose_row " .*$bad"
 tmux_send Enter
 tmux_wait 'The image is damaged\.' "the result of the damaged image" 60
 [ -n "${SHOW_PANES:-}" ] && tmux_show

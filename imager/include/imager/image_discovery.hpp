@@ -123,6 +123,10 @@ public:
 [[nodiscard]] std::unique_ptr<FilesystemMounter> make_system_mounter(std::string base = "/run/lifeboat",
                                                                      devices::SystemPaths paths = {});
 
+// The filesystems on block devices the running kernel can mount, as
+// /proc/filesystems (under `proc`) names them ("nodev" ones left out).
+[[nodiscard]] std::vector<std::string> kernel_filesystem_types(const std::string& proc);
+
 // Mounts the filesystem `type` (libblkid's name) that lies at `offset`, `size`
 // bytes long, on `disk` read-only on `mountpoint` (created when missing,
 // removed again on failure), with nodev,nosuid,noexec, through a read-only

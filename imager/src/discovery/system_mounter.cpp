@@ -34,20 +34,6 @@ bool kernel_knows(const std::string& type, const std::vector<std::string>& kerne
     return false;
 }
 
-// Filesystems on block devices the running kernel can mount ("nodev" ones left out).
-std::vector<std::string> read_kernel_types(const std::string& proc) {
-    std::vector<std::string> types;
-    std::ifstream in(proc + "/filesystems");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("nodev", 0) == 0) continue;
-        const auto start = line.find_first_not_of(" \t");
-        if (start != std::string::npos) types.push_back(line.substr(start));
-    }
-    return types;
-}
-
-
 class SystemMounter final : public FilesystemMounter {
 public:
     SystemMounter(std::string base, devices::SystemPaths paths) : base_(std::move(base)), paths_(std::move(paths)) {}
@@ -56,7 +42,7 @@ public:
     std::vector<MountedFilesystem> mount_all(const std::vector<devices::Device>& disks,
                                              std::vector<std::string>& failures) override {
         std::vector<MountedFilesystem> ready;
-        const auto types = read_kernel_types(paths_.proc);
+        const auto types = kernel_filesystem_types(paths_.proc);
         for (auto& m : mount_candidates(disks, types, base_)) {
             if (!m.mounted_here) {
                 ready.push_back(std::move(m));
@@ -104,6 +90,18 @@ private:
 };
 
 }  // namespace
+
+std::vector<std::string> kernel_filesystem_types(const std::string& proc) {
+    std::vector<std::string> types;
+    std::ifstream in(proc + "/filesystems");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("nodev", 0) == 0) continue;
+        const auto start = line.find_first_not_of(" \t");
+        if (start != std::string::npos) types.push_back(line.substr(start));
+    }
+    return types;
+}
 
 Status mount_read_only(const std::string& disk, std::uint64_t offset, std::uint64_t size, const std::string& type,
                        const std::string& mountpoint) {

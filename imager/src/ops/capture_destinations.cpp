@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 namespace imager {
 
@@ -30,16 +29,8 @@ std::vector<std::string> writable_kernel_names(const std::string& type) {
 // that are read-only by design.
 std::vector<std::string> writable_kernel_types(const std::string& proc) {
     static const std::vector<std::string> read_only = {"iso9660", "squashfs", "erofs", "udf", "cramfs"};
-    std::vector<std::string> types;
-    std::ifstream in(proc + "/filesystems");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("nodev", 0) == 0) continue;
-        const auto start = line.find_first_not_of(" \t");
-        if (start == std::string::npos) continue;
-        std::string type = line.substr(start);
-        if (std::ranges::find(read_only, type) == read_only.end()) types.push_back(type);
-    }
+    std::vector<std::string> types = discovery::kernel_filesystem_types(proc);
+    std::erase_if(types, [](const std::string& t) { return std::ranges::find(read_only, t) != read_only.end(); });
     // libblkid's names for what the kernel calls otherwise.
     if (std::ranges::find(types, "ntfs3") != types.end()) types.emplace_back("ntfs");
     if (std::ranges::find(types, "ext4") != types.end()) {

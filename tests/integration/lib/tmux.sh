@@ -128,6 +128,22 @@ tmux_wizard_pid() {
     pgrep -P "$shell" -x lifeboat
 }
 
+# tmux_choose_row REGEX: moves the cursor from the list's top down until the
+# line under it matches "> REGEX" (the wizard lists every disk and image of
+# the machine, so a test finds its own by name).
+tmux_choose_row() {
+    local i
+    tmux_send Home
+    sleep 0.15
+    for ((i = 0; i < 80; i++)); do
+        tmux_pane | grep -qE -- "^> $1" && return 0
+        tmux_send Down
+        sleep 0.15
+    done
+    tmux_show
+    die "no row /$1/ could be reached"
+}
+
 # A cancel must land while the wizard's restore or capture still runs, whatever
 # the machine's speed: tmux_slow_down gives the pane's shell (and so the wizard
 # it starts next) 5% of one CPU through a cpu cgroup quota (v1 cpu.cfs_quota_us
