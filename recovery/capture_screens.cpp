@@ -84,7 +84,7 @@ private:
         if (items.empty())
             items.push_back({flow_.disks_problem().empty() ? "No disks found." : flow_.disks_problem(), Style::note, false});
         list.set_items(items);
-        for (;;) {
+        const auto draw = [&] {
             draw_frame(t_, "Capture: choose the disk to capture", kListHint);
             draw_text(t_, kContentTop, 0, "Which disk should the image be taken of?", Style::heading);
             const int detail_rows = 7;
@@ -98,11 +98,11 @@ private:
                 if (!s.why_not.empty()) y += draw_wrapped(t_, y, 0, "Cannot be captured: " + s.why_not, t_.cols(), 2, Style::warning);
                 else if (!s.warning.empty()) y += draw_wrapped(t_, y, 0, s.warning, t_.cols(), 2, Style::warning);
             }
-            refresh_screen();
-            const Input in = wait_for_input(t_);
-            if (in.kind == InputKind::signal) return ScreenExit::signal;
-            if (in.kind != InputKind::key) continue;
-            switch (list.handle_key(in.key)) {
+        };
+        for (;;) {
+            const auto key = next_key(t_, draw);
+            if (!key) return ScreenExit::signal;
+            switch (list.handle_key(*key)) {
                 case ListKey::cancelled: flow_.back(); return std::nullopt;
                 case ListKey::chosen:
                     if (const auto at = list.cursor(); at && *at < flow_.sources().size()) {
@@ -124,7 +124,7 @@ private:
             items.push_back({destination_row(flow_.destinations()[i], flow_.suggested_destination() == i), Style::partition, true});
         list.set_items(items, flow_.suggested_destination().value_or(0));
         const auto& e = flow_.estimate();
-        for (;;) {
+        const auto draw = [&] {
             draw_frame(t_, "Capture " + flow_.source().name + ": where to write the image", kListHint);
             int y = kContentTop;
             y += draw_wrapped(t_, y, 0, "The image will be about " + human_size(e.estimated_image_bytes) + " (at most " +
@@ -138,11 +138,11 @@ private:
                 draw_text(t_, y++, 0, "Not usable:", Style::note);
                 for (int i = 0; i < problems; ++i) draw_text(t_, y++, 2, flow_.destination_problems()[static_cast<std::size_t>(i)], Style::note);
             }
-            refresh_screen();
-            const Input in = wait_for_input(t_);
-            if (in.kind == InputKind::signal) return ScreenExit::signal;
-            if (in.kind != InputKind::key) continue;
-            switch (list.handle_key(in.key)) {
+        };
+        for (;;) {
+            const auto key = next_key(t_, draw);
+            if (!key) return ScreenExit::signal;
+            switch (list.handle_key(*key)) {
                 case ListKey::cancelled: flow_.back(); return std::nullopt;
                 case ListKey::chosen:
                     if (const auto at = list.cursor()) flow_.choose_destination(*at);
@@ -156,7 +156,7 @@ private:
         TextField name(64, flow_.name());
         TextField note(200, flow_.note());
         bool on_note = false;
-        for (;;) {
+        const auto draw = [&] {
             draw_frame(t_, "Capture " + flow_.source().name + ": name and note",
                        "Tab: next field  Enter: continue  Esc: back");
             int y = kContentTop + 1;
@@ -172,15 +172,15 @@ private:
                          t_.cols(), 2, Style::note);
             if (!flow_.name_problem().empty())
                 draw_wrapped(t_, y + 4, 0, flow_.name_problem(), t_.cols(), 2, Style::warning);
-            refresh_screen();
-            const Input in = wait_for_input(t_);
-            if (in.kind == InputKind::signal) return ScreenExit::signal;
-            if (in.kind != InputKind::key) continue;
-            if (in.key == kKeyTab || in.key == KEY_DOWN || in.key == KEY_UP) {
+        };
+        for (;;) {
+            const auto key = next_key(t_, draw);
+            if (!key) return ScreenExit::signal;
+            if (*key == kKeyTab || *key == KEY_DOWN || *key == KEY_UP) {
                 on_note = !on_note;
                 continue;
             }
-            switch ((on_note ? note : name).handle_key(in.key)) {
+            switch ((on_note ? note : name).handle_key(*key)) {
                 case FieldKey::cancelled: flow_.back(); return std::nullopt;
                 case FieldKey::submitted:
                     if (flow_.set_name_and_note(name.text(), note.text()) || flow_.step() != CaptureStep::name_and_note)
@@ -195,7 +195,7 @@ private:
     std::optional<ScreenExit> level() {
         TextField field(2, std::to_string(flow_.level()));
         std::string problem;
-        for (;;) {
+        const auto draw = [&] {
             draw_frame(t_, "Capture " + flow_.source().name + ": compression level", "Enter: continue  Esc: back");
             int y = kContentTop + 1;
             draw_text(t_, y, 0, "Level (1-19):");
@@ -206,11 +206,11 @@ private:
                               "9 or more when the destination is short of space.",
                               t_.cols(), 4, Style::note);
             if (!problem.empty()) draw_wrapped(t_, y + 1, 0, problem, t_.cols(), 2, Style::warning);
-            refresh_screen();
-            const Input in = wait_for_input(t_);
-            if (in.kind == InputKind::signal) return ScreenExit::signal;
-            if (in.kind != InputKind::key) continue;
-            switch (field.handle_key(in.key)) {
+        };
+        for (;;) {
+            const auto key = next_key(t_, draw);
+            if (!key) return ScreenExit::signal;
+            switch (field.handle_key(*key)) {
                 case FieldKey::cancelled: flow_.back(); return std::nullopt;
                 case FieldKey::submitted: {
                     int value = 0;
@@ -226,7 +226,7 @@ private:
     }
 
     std::optional<ScreenExit> summary() {
-        for (;;) {
+        const auto draw = [&] {
             draw_frame(t_, "Capture " + flow_.source().name + ": ready", "Enter: start the capture  Esc: back");
             int y = kContentTop + 1;
             const int last = kContentTop + content_height(t_.rows()) - 1;
@@ -236,15 +236,15 @@ private:
                 if (static_cast<int>(line.size()) <= t_.cols()) draw_text(t_, y++, 0, line);
                 else y += draw_wrapped(t_, y, 0, line, t_.cols(), last - y + 1);
             }
-            refresh_screen();
-            const Input in = wait_for_input(t_);
-            if (in.kind == InputKind::signal) return ScreenExit::signal;
-            if (in.kind != InputKind::key) continue;
-            if (in.key == kKeyEsc) {
+        };
+        for (;;) {
+            const auto key = next_key(t_, draw);
+            if (!key) return ScreenExit::signal;
+            if (*key == kKeyEsc) {
                 flow_.back();
                 return std::nullopt;
             }
-            if (is_enter_key(in.key)) {
+            if (is_enter_key(*key)) {
                 flow_.start();
                 return std::nullopt;
             }

@@ -19,23 +19,10 @@ int draw_notes(Terminal& terminal, int y, int x, int width, const std::vector<st
 }
 
 std::optional<std::size_t> wait_for_button(Terminal& terminal, DialogModel& buttons, const std::function<void()>& draw) {
-    const auto redraw = [&] {
-        draw();
-        refresh_screen();
-    };
-    redraw();
     for (;;) {
-        const Input input = wait_for_input(terminal);
-        if (input.kind == InputKind::signal) return std::nullopt;
-        if (input.kind != InputKind::key) {
-            redraw();
-            continue;
-        }
-        switch (buttons.handle_key(input.key)) {
-            case DialogKey::chosen: return buttons.selected();
-            case DialogKey::moved: redraw(); break;
-            case DialogKey::ignored: break;
-        }
+        const auto key = next_key(terminal, draw);
+        if (!key) return std::nullopt;
+        if (buttons.handle_key(*key) == DialogKey::chosen) return buttons.selected();
     }
 }
 

@@ -166,7 +166,6 @@ void draw_picker(Terminal& terminal, ImagePickerModel& model, std::string_view t
     if (const auto where = model.list().position_text(); !where.empty())
         draw_text(terminal, terminal.rows() - 1, std::max(terminal.cols() - static_cast<int>(where.size()) - 1, 0), where,
                   Style::status);
-    refresh_screen();
 }
 
 void draw_browser(Terminal& terminal, FileBrowserModel& model, std::string_view title) {
@@ -178,28 +177,22 @@ void draw_browser(Terminal& terminal, FileBrowserModel& model, std::string_view 
               model.problem().empty() ? "Images end in .lbi; the first volume of a split image is the one to choose."
                                       : "Note: " + model.problem(),
               Style::note);
-    refresh_screen();
 }
 
 }  // namespace
 
 std::optional<std::string> browse_for_file(Terminal& terminal, std::string_view title, std::string start) {
     FileBrowserModel model(std::move(start));
-    draw_browser(terminal, model, title);
+    const auto draw = [&] { draw_browser(terminal, model, title); };
     for (;;) {
-        const Input input = wait_for_input(terminal);
-        if (input.kind == InputKind::signal) return std::nullopt;
-        if (input.kind != InputKind::key) {
-            draw_browser(terminal, model, title);
-            continue;
-        }
-        switch (model.list().handle_key(input.key)) {
+        const auto key = next_key(terminal, draw);
+        if (!key) return std::nullopt;
+        switch (model.list().handle_key(*key)) {
             case ListKey::cancelled: return std::nullopt;
             case ListKey::chosen:
                 if (auto file = model.enter()) return file;
-                draw_browser(terminal, model, title);
                 break;
-            case ListKey::moved: draw_browser(terminal, model, title); break;
+            case ListKey::moved:
             case ListKey::ignored: break;
         }
     }
@@ -207,23 +200,18 @@ std::optional<std::string> browse_for_file(Terminal& terminal, std::string_view 
 
 std::optional<std::string> pick_image(Terminal& terminal, const ImageCatalog& catalog, std::string_view title) {
     ImagePickerModel model(catalog);
-    draw_picker(terminal, model, title);
+    const auto draw = [&] { draw_picker(terminal, model, title); };
     for (;;) {
-        const Input input = wait_for_input(terminal);
-        if (input.kind == InputKind::signal) return std::nullopt;
-        if (input.kind != InputKind::key) {
-            draw_picker(terminal, model, title);
-            continue;
-        }
-        switch (model.list().handle_key(input.key)) {
+        const auto key = next_key(terminal, draw);
+        if (!key) return std::nullopt;
+        switch (model.list().handle_key(*key)) {
             case ListKey::cancelled: return std::nullopt;
             case ListKey::chosen:
                 if (!model.browse_selected()) return model.selected_path();
                 if (auto file = browse_for_file(terminal, title)) return file;
                 if (terminal.pending_signal() != 0) return std::nullopt;
-                draw_picker(terminal, model, title);
                 break;
-            case ListKey::moved: draw_picker(terminal, model, title); break;
+            case ListKey::moved:
             case ListKey::ignored: break;
         }
     }

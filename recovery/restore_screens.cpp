@@ -216,26 +216,20 @@ std::optional<ScreenExit> RestoreScreens::text_step(const std::string& title, st
         draw_list(terminal_, list, kContentTop);
         if (const auto where = list.position_text(); !where.empty())
             draw_text(terminal_, terminal_.rows() - 1, terminal_.cols() - static_cast<int>(where.size()) - 1, where, Style::status);
-        refresh_screen();
     };
-    draw();
     for (;;) {
-        const Input input = wait_for_input(terminal_);
-        if (input.kind == InputKind::signal) return ScreenExit::signal;
-        if (input.kind != InputKind::key) {
-            draw();
-            continue;
-        }
-        if (is_enter_key(input.key)) {
+        const auto key = next_key(terminal_, draw);
+        if (!key) return ScreenExit::signal;
+        if (is_enter_key(*key)) {
             show_message(terminal_, title, "Please wait...");
             on_enter();
             return std::nullopt;
         }
-        if (input.key == kKeyEsc) {
+        if (*key == kKeyEsc) {
             flow_.back();
             return std::nullopt;
         }
-        if (list.handle_key(input.key) == ListKey::moved) draw();
+        (void)list.handle_key(*key);
     }
 }
 
@@ -261,24 +255,18 @@ std::optional<ScreenExit> RestoreScreens::choose_target() {
                                              flow_.suggestion_reason()
                                        : flow_.suggestion_reason();
         draw_wrapped(terminal_, y + 1, 0, reason, terminal_.cols(), reason_rows - 1, Style::note);
-        refresh_screen();
     };
-    draw();
     for (;;) {
-        const Input input = wait_for_input(terminal_);
-        if (input.kind == InputKind::signal) return ScreenExit::signal;
-        if (input.kind != InputKind::key) {
-            draw();
-            continue;
-        }
-        switch (list.handle_key(input.key)) {
+        const auto key = next_key(terminal_, draw);
+        if (!key) return ScreenExit::signal;
+        switch (list.handle_key(*key)) {
             case ListKey::cancelled: flow_.back(); return std::nullopt;
             case ListKey::chosen:
                 show_message(terminal_, "Restore", "Checking " + targets[*list.cursor()].disk.name +
                                                        " and planning the restore (nothing is written yet)...");
                 flow_.choose_target(targets[*list.cursor()].disk.path);
                 return std::nullopt;
-            case ListKey::moved: draw(); break;
+            case ListKey::moved:
             case ListKey::ignored: break;
         }
     }
@@ -303,24 +291,17 @@ std::optional<ScreenExit> RestoreScreens::confirm() {
         draw_text_field(terminal_, field, y, 13, kFieldWidth);
         y += 2;
         if (!flow_.confirm_problem().empty()) draw_wrapped(terminal_, y, 2, flow_.confirm_problem(), width, 4, Style::warning);
-        refresh_screen();
     };
-    draw();
     for (;;) {
-        const Input input = wait_for_input(terminal_);
-        if (input.kind == InputKind::signal) return ScreenExit::signal;
-        if (input.kind != InputKind::key) {
-            draw();
-            continue;
-        }
-        switch (field.handle_key(input.key)) {
+        const auto key = next_key(terminal_, draw);
+        if (!key) return ScreenExit::signal;
+        switch (field.handle_key(*key)) {
             case FieldKey::cancelled: flow_.back(); return std::nullopt;
             case FieldKey::submitted:
                 if (flow_.type_confirmation(field.text())) return std::nullopt;
                 field.set_text({});
-                draw();
                 break;
-            case FieldKey::changed: draw(); break;
+            case FieldKey::changed:
             case FieldKey::ignored: break;
         }
     }

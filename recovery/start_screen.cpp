@@ -13,12 +13,12 @@ namespace recovery {
 
 namespace {
 
-void draw(Terminal& terminal, const StartScreenModel& model) {
+void draw(Terminal& terminal, StartScreenModel& model) {
+    model.resize(terminal.rows(), terminal.cols());
     werase(stdscr);
     const auto rows = model.rows();
     for (int y = 0; y < terminal.rows() && static_cast<std::size_t>(y) < rows.size(); ++y)
         draw_row(terminal, y, 0, rows[static_cast<std::size_t>(y)]);
-    refresh_screen();
 }
 
 }  // namespace
@@ -30,25 +30,15 @@ void show_start_message(Terminal& terminal, std::string_view message) {
 }
 
 StartChoice run_start_screen(Terminal& terminal, StartScreenModel& model) {
-    model.resize(terminal.rows(), terminal.cols());
-    draw(terminal, model);
+    const auto redraw = [&] { draw(terminal, model); };
     for (;;) {
-        const Input input = wait_for_input(terminal);
-        switch (input.kind) {
-            case InputKind::signal: return {false, terminal.pending_signal(), model.chosen_action()};
-            case InputKind::resize:
-            case InputKind::background:
-                model.resize(terminal.rows(), terminal.cols());
-                draw(terminal, model);
-                break;
-            case InputKind::key:
-                switch (model.handle_key(input.key)) {
-                    case KeyResult::quit: return {true, 0, model.chosen_action()};
-                    case KeyResult::action: return {false, 0, model.chosen_action()};
-                    case KeyResult::changed: draw(terminal, model); break;
-                    case KeyResult::ignored: break;
-                }
-                break;
+        const auto key = next_key(terminal, redraw);
+        if (!key) return {false, terminal.pending_signal(), model.chosen_action()};
+        switch (model.handle_key(*key)) {
+            case KeyResult::quit: return {true, 0, model.chosen_action()};
+            case KeyResult::action: return {false, 0, model.chosen_action()};
+            case KeyResult::changed:
+            case KeyResult::ignored: break;
         }
     }
 }

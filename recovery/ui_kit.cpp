@@ -346,6 +346,17 @@ Input wait_for_input(Terminal& terminal, const std::function<bool()>& background
     }
 }
 
+std::optional<int> next_key(Terminal& terminal, const std::function<void()>& draw,
+                            const std::function<bool()>& background) {
+    for (;;) {
+        draw();
+        refresh_screen();
+        const Input input = wait_for_input(terminal, background);
+        if (input.kind == InputKind::signal) return std::nullopt;
+        if (input.kind == InputKind::key) return input.key;
+    }
+}
+
 // ---- Drawing --------------------------------------------------------------------
 
 void draw_row(Terminal& terminal, int y, int x, const Row& row, int width) {
@@ -442,27 +453,15 @@ void show_message(Terminal& terminal, std::string_view title, std::string_view m
 
 std::optional<std::size_t> run_dialog(Terminal& terminal, DialogModel& dialog, const std::function<void()>& draw_behind,
                                       const std::function<bool()>& background) {
-    auto draw = [&] {
+    const auto draw = [&] {
         if (draw_behind) draw_behind();
         else werase(stdscr);
         draw_dialog(terminal, dialog);
-        refresh_screen();
     };
-    draw();
     for (;;) {
-        const Input input = wait_for_input(terminal, background);
-        switch (input.kind) {
-            case InputKind::signal: return std::nullopt;
-            case InputKind::resize:
-            case InputKind::background: draw(); break;
-            case InputKind::key:
-                switch (dialog.handle_key(input.key)) {
-                    case DialogKey::chosen: return dialog.selected();
-                    case DialogKey::moved: draw(); break;
-                    case DialogKey::ignored: break;
-                }
-                break;
-        }
+        const auto key = next_key(terminal, draw, background);
+        if (!key) return std::nullopt;
+        if (dialog.handle_key(*key) == DialogKey::chosen) return dialog.selected();
     }
 }
 

@@ -18,6 +18,7 @@
 //                  background work between polls (e.g. deliver_events()), so
 //                  a screen redraws on a key, a resize, new events, and returns
 //                  at once when Ctrl+C/SIGTERM/SIGHUP is pending.
+//   next_key()     the loop of a screen: draw, wait, redraw until a key.
 //
 // Legible without colour: the bars and the cursor line are reverse video
 // (theme.hpp), the cursor line is also marked "> ", the chosen button ">[ X ]<".
@@ -192,6 +193,11 @@ struct Input {
 // so the caller redraws. KEY_RESIZE is kind resize; a pending signal is kind
 // signal (the caller returns ScreenExit::signal).
 [[nodiscard]] Input wait_for_input(Terminal& terminal, const std::function<bool()>& background = {});
+// Draws with `draw` (then shows it) and waits for a key, drawing again after a
+// resize or a background change: the loop every screen would repeat. nullopt
+// when a signal is pending (the caller returns ScreenExit::signal).
+[[nodiscard]] std::optional<int> next_key(Terminal& terminal, const std::function<void()>& draw,
+                                          const std::function<bool()>& background = {});
 
 // ---- Drawing (ncurses) --------------------------------------------------------
 
