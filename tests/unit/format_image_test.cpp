@@ -1,5 +1,6 @@
 // format/: buffer pool reuse, chunk checks and how damage is named (chunk
-// numbers count data chunks only; the volume file is named for split images).
+// numbers count data chunks only; the volume file is named for split images);
+// a finished image is out of the page cache.
 #include "format/buffer_pool.hpp"
 #include "format/image_file.hpp"
 #include "fs_test_support.hpp"
@@ -7,6 +8,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <fstream>
 #include <random>
 
@@ -180,4 +189,59 @@ TEST_CASE("a damaged chunk of a split image is named by number, offset and volum
     auto text = (*r)->unpack(records[0], std::move(*first), 0, pool);
     REQUIRE(text.has_value());
     CHECK(std::equal(text->span().begin(), text->span().end(), text_bytes(1 << 20).begin()));
+}
+
+namespace {
+
+// How many of `path`'s pages are in the page cache (mincore over a mapping of it).
+std::size_t cached_pages(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    struct stat st {};
+    REQUIRE(::fstat(fd, &st) == 0);
+    const auto size = static_cast<std::size_t>(st.st_size);
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+    ::close(fd);
+    REQUIRE(map != MAP_FAILED);
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    std::vector<unsigned char> resident((size + page - 1) / page);
+    REQUIRE(::mincore(map, size, resident.data()) == 0);
+    ::munmap(map, size);
+    return static_cast<std::size_t>(std::ranges::count_if(resident, [](unsigned char c) { return (c & 1) != 0; }));
+}
+
+}  // namespace
+
+TEST_CASE("a finished image has left the page cache, so the check after capture reads the medium", "[format]") {
+    fs_test::TempDir t;
+    struct statfs where {};
+    REQUIRE(::statfs(t.path().c_str(), &where) == 0);
+    if (where.f_type == TMPFS_MAGIC) {
+        WARN("the temporary folder is tmpfs, whose pages are the files themselves: not tested");
+        return;
+    }
+    const auto noise = random_bytes(3 << 20, 9);
+    // The control: a file just written and synced is in the cache, and mincore says so.
+    const std::string control = t / "control.bin";
+    {
+        std::ofstream(control, std::ios::binary).write(reinterpret_cast<const char*>(noise.data()),
+                                                        static_cast<std::streamsize>(noise.size()));
+        const int fd = ::open(control.c_str(), O_RDONLY | O_CLOEXEC);
+        REQUIRE(::fsync(fd) == 0);
+        ::close(fd);
+    }
+    CHECK(cached_pages(control) > 0);
+
+    const std::string image = t / "c.lbi";
+    BufferPool pool(imager::format::kChunkSize, 4);
+    const std::string manifest =
+        R"({"format_version":1,"streams":[{"id":0,"kind":"raw","offset":0,"size":4194304}]})";
+    auto w = imager::format::ImageWriter::create(image, 0, false, manifest);
+    REQUIRE(w.has_value());
+    auto packed = pack(pool, noise, 0);
+    for (const auto& p : packed.pieces)
+        REQUIRE((*w)->add_chunk(p.record, packed.stored.span().subspan(p.stored_at, p.stored_size)).has_value());
+    REQUIRE((*w)->finish().has_value());
+    REQUIRE(fs_test::file_size(image) > (3u << 20));
+    CHECK(cached_pages(image) == 0);
 }

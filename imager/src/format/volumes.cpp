@@ -131,8 +131,13 @@ Status VolumeWriter::write(std::span<const std::byte> data) {
 
 Status VolumeWriter::finish() {
     if (auto s = flush(); !s) return s;
-    for (auto& v : volumes_)
+    for (auto& v : volumes_) {
         if (::fsync(v.fd) != 0) return std::unexpected(sys_error("sync " + v.partial_path, errno));
+        // The image leaves the page cache now that it is on the medium: the check
+        // after capture then reads what the medium holds (a failing or fake-capacity
+        // stick shows), and a big image does not push out everything else.
+        (void)::posix_fadvise(v.fd, 0, 0, POSIX_FADV_DONTNEED);
+    }
     // Volume 1 last: NAME appears only when every other volume is in place.
     for (auto it = volumes_.rbegin(); it != volumes_.rend(); ++it)
         if (::rename(it->partial_path.c_str(), it->final_path.c_str()) != 0)
