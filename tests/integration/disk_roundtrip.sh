@@ -1,7 +1,7 @@
 #!/bin/bash
 # Whole-disk images (issue 4): capture a GPT and an MBR disk made by sgdisk,
 # sfdisk and the real mkfs tools, restore onto junk-filled targets of the same
-# and a larger size, and judge with sgdisk -v, sfdisk --json, the filesystems'
+# and a larger size (whose last MiB past the image is zeroed, the rest kept), and judge with sgdisk -v, sfdisk --json, the filesystems'
 # own checkers, file checksums and byte comparisons of the boot areas. Then
 # --grow, --dry-run, --partition, and each refusal leaving the target's bytes
 # unchanged. Partitions are reached by offset (the host kernel parses no tables).
@@ -87,6 +87,9 @@ l=$(attach big.img)
 check "restore onto a larger loop device exits 0" "[ $? = 0 ]"
 judge_gpt "$l" "larger disk"
 check "larger disk: backup GPT at the new end" "sgdisk -p $l | grep -q 'last usable sector is 614366'"
+# The old disk's last MiB (where RAID and pool labels live) is zeros, but for the new backup GPT.
+check "larger disk: the rest of its last MiB is zeros" \
+    "tail -c $((1 << 20)) big.img | head -c $(((1 << 20) - 33 * 512)) | cmp -s - <(head -c $(((1 << 20) - 33 * 512)) /dev/zero)"
 
 # --grow with an ext4 last: drop the swap from a copy and capture again
 cp gpt.img g.img && sgdisk -d 4 g.img >/dev/null
@@ -107,8 +110,13 @@ mkfs.ext4 -q -L prim -d files -E offset=$((2048 * 512)) mbr.img 20M
 mkfs.ext4 -q -L logi -E offset=$((67584 * 512)) mbr.img 10M
 "$LB" capture --progress none mbr.img mbr.lbi 2>/dev/null
 junk mt.img 160M
+past=$(dd if=mt.img bs=1M skip=120 count=39 status=none | sha256sum)
 "$LB" restore --yes --progress none mbr.lbi mt.img 2>/dev/null
 check "MBR: restore exits 0" "[ $? = 0 ]"
+check "MBR: the larger target's last MiB, past the image, is zeros" \
+    "tail -c $((1 << 20)) mt.img | cmp -s - <(head -c $((1 << 20)) /dev/zero)"
+check "MBR: the rest past the image keeps its bytes" \
+    "[ \"\$(dd if=mt.img bs=1M skip=120 count=39 status=none | sha256sum)\" = \"$past\" ]"
 check "MBR: sfdisk -d identical" "diff <(sfdisk -d mbr.img | sed 1,3d | sed 's/mbr.img/X/') <(sfdisk -d mt.img | sed 1,3d | sed 's/mt.img/X/')"
 check "MBR: sector 0 and the whole post-MBR gap identical" "cmp -n $((2048 * 512)) mbr.img mt.img"
 check "MBR: EBR area identical" "cmp -i $((65536 * 512)) -n $((2048 * 512)) mbr.img mt.img"

@@ -1,6 +1,7 @@
 // restore(): plan (every check, no writes) -> confirm -> check again -> write
 // every placed stream, chunks checked on every core and written in order,
-// stopping at the first damaged one -> the partition table, last -> sync ->
+// stopping at the first damaged one -> zeros over the old disk's end (a larger
+// target) -> the partition table, last -> sync ->
 // the kernel re-reads the table -> --grow's filesystem resize. A stop request
 // (options.stop) is honoured before the first write, between chunks and before
 // the table; the error then says what the target holds.
@@ -306,6 +307,7 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
     } unfinished{plan->create_target ? &options.target : nullptr};
     Status status = write_streams(*plan, plan->placements, **sink, options.target, options.threads, progress, report,
                                   options.stop, tally);
+    if (status && plan->clear_length > 0) status = (*sink)->zero_range(plan->clear_offset, plan->clear_length);
     if (status) status = (*sink)->sync();
     sink->reset();  // libparted opens the target itself
     if (status && plan->target_layout && options.stop.stop_requested()) status = std::unexpected(stop_requested());

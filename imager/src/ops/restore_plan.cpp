@@ -21,6 +21,7 @@ using nlohmann::json;
 using devices::human_size;
 
 constexpr std::uint64_t kGptBackupSectors = 33;  // 32 sectors of entries + the header
+constexpr std::uint64_t kClearedEnd = 1u << 20;  // the old disk's end zeroed (RestorePlan::clear_offset)
 
 // Bytes a layout needs on a target: every partition in place, plus a GPT's backup.
 std::uint64_t bytes_needed(const disk::DiskLayout& l) {
@@ -95,6 +96,16 @@ Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, c
         if (end <= offset) continue;
         plan.placements.push_back({s.value("id", std::uint16_t{0}), offset, end - offset, stream_label(s),
                                    s.value("role", "") == "gap"});
+    }
+    // What the restore leaves of the old disk must not look like a disk: partition tables,
+    // RAID and pool labels keep copies at the end (a GPT's backup, md 0.90 and 1.0, firmware
+    // RAID, Windows' LDM database, ZFS's labels 2 and 3, all in the last MiB). libparted
+    // clears old tables' own sectors; the rest of that MiB past the image is zeroed here.
+    std::uint64_t written_end = 0;
+    for (const auto& p : plan.placements) written_end = std::max(written_end, p.target_offset + p.write_limit);
+    if (!plan.create_target && plan.target_size > written_end) {
+        plan.clear_offset = std::max(written_end, plan.target_size - std::min(plan.target_size, kClearedEnd));
+        plan.clear_length = plan.target_size - plan.clear_offset;
     }
     return plan;
 }
@@ -217,6 +228,8 @@ std::string RestorePlan::text() const {
     out << "Writes\n";
     for (const auto& p : placements)
         out << "  " << p.what << ": " << human_size(p.write_limit) << " at byte " << p.target_offset << "\n";
+    if (clear_length > 0)
+        out << "  zeros: the last " << human_size(clear_length) << " of the disk, past the image (old labels there)\n";
     if (target_layout) out << "  the partition table, last\n";
     if (target_device) {
         out << "Erases  everything on " << target;

@@ -35,6 +35,10 @@ struct RestorePlan {
     std::uint64_t needed_size = 0;
     std::optional<devices::Device> target_device;  // what the target holds now
     std::vector<Placement> placements;
+    // A whole disk onto a larger target: the target's last MiB past every
+    // placement, zeroed, for the old disk's labels kept at its end (kClearedEnd).
+    std::uint64_t clear_offset = 0;
+    std::uint64_t clear_length = 0;
     std::vector<std::string> notes;  // e.g. what --grow will and will not do
 
     [[nodiscard]] std::string text() const;
