@@ -8,8 +8,9 @@
 #      destination only): exit 5, the message says how much is needed, and no
 #      file (no .partial) is left, split or not;
 #   4. restore onto an existing target without --yes, stdin not a terminal:
-#      exit 6 and the target unchanged; onto a mounted (read-only) filesystem:
-#      exit 10; onto the image itself (or one of its volumes): exit 11; the
+#      exit 6 and the target unchanged; onto a mounted (read-only) filesystem,
+#      or a device another program holds open with O_EXCL: exit 10; onto the
+#      image itself (or one of its volumes): exit 11; the
 #      target unchanged each time;
 #   5. --progress=json: JSON lines on stdout with step/done/total, done never
 #      decreasing and the last equal to total, for capture, verify, restore;
@@ -128,6 +129,28 @@ err_has "the refusal says it is mounted" "mounted|in use"
 check "the mounted device is unchanged" [ "$(sha "$mloop")" = "$before" ]
 unmount "$WORK/m"
 detach "$mloop"
+
+# A device another program holds open exclusively, as an md array, LVM or a
+# second Lifeboat would: mountinfo and swaps do not show it, the kernel does.
+held=$WORK/held.bin
+junk "$held" $((8 * MiB))
+attach hloop "$held"
+before=$(sha "$hloop")
+python3 -c 'import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_EXCL)
+print("held", flush=True)
+time.sleep(300)' "$hloop" >"$WORK/holder.out" &
+holder=$!
+for _ in $(seq 100); do grep -q held "$WORK/holder.out" && break; sleep 0.1; done
+check "a helper holds $hloop exclusively" grep -q held "$WORK/holder.out"
+lb_expect 10 "restore onto a device another program holds exclusively is refused as in use" restore --yes "$img" "$hloop"
+err_has "the refusal says the kernel reports it in use" "in use: the kernel refuses to open it exclusively"
+check "the held device is unchanged" [ "$(sha "$hloop")" = "$before" ]
+kill "$holder"
+wait "$holder" 2>/dev/null || true
+lb_ok "restore onto the same device once it is released" restore --yes "$img" "$hloop" &&
+    check "the released device now starts with the source's bytes (cmp)" same_bytes "$src" "$hloop" "$N"
+detach "$hloop"
 
 # The image itself as the target: restore would overwrite what it is reading.
 # Random data makes the image larger than its stream, so no size check helps.

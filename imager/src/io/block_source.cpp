@@ -185,6 +185,36 @@ Result<std::unique_ptr<BlockSink>> open_sink(const std::string& path) {
     return std::unique_ptr<BlockSink>(std::move(*d));
 }
 
+ExclusiveClaim& ExclusiveClaim::operator=(ExclusiveClaim&& other) noexcept {
+    if (this != &other) {
+        release();
+        fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+}
+
+void ExclusiveClaim::release() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+}
+
+Result<ExclusiveClaim> claim_exclusive(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return std::unexpected(sys_error("stat " + path, errno));
+    if (!S_ISBLK(st.st_mode)) return ExclusiveClaim{};
+    // O_EXCL without O_CREAT on a block device: an exclusive open (open(2)).
+    const int fd = ::open(path.c_str(), O_RDONLY | O_EXCL | O_CLOEXEC);
+    if (fd >= 0) return ExclusiveClaim{fd};
+    const int err = errno;
+    if (err == EBUSY)
+        return std::unexpected(make_error(Errc::target_in_use,
+                                          path + " is in use: the kernel refuses to open it exclusively",
+                                          "something holds it: a mounted filesystem, an md RAID or LVM volume on "
+                                          "it, or another program such as a second Lifeboat; stop that first "
+                                          "(umount, mdadm --stop, vgchange -an)"));
+    return std::unexpected(sys_error("open " + path, err));
+}
+
 MemorySource::MemorySource(std::vector<std::byte> bytes, std::string name)
     : bytes_(std::move(bytes)), name_(std::move(name)) {}
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace imager::io {
@@ -42,6 +43,25 @@ public:
 [[nodiscard]] Result<std::unique_ptr<BlockSource>> open_source(const std::string& path);
 // A block device or regular file opened for writing (not created, not truncated).
 [[nodiscard]] Result<std::unique_ptr<BlockSink>> open_sink(const std::string& path);
+
+// A block device held open with O_EXCL. While it is held the kernel refuses the
+// device to every other exclusive opener: a mount, an md array or LVM over it, a
+// second Lifeboat. Ordinary opens (the sink, libparted) still work. A regular
+// file is not claimed.
+class ExclusiveClaim {
+public:
+    ExclusiveClaim() = default;
+    explicit ExclusiveClaim(int fd) : fd_(fd) {}
+    ExclusiveClaim(ExclusiveClaim&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    ExclusiveClaim& operator=(ExclusiveClaim&& other) noexcept;
+    ~ExclusiveClaim() { release(); }
+    void release();
+
+private:
+    int fd_ = -1;
+};
+// Errc::target_in_use when something else holds the device.
+[[nodiscard]] Result<ExclusiveClaim> claim_exclusive(const std::string& path);
 
 // Bytes in memory, for tests.
 class MemorySource final : public BlockSource {

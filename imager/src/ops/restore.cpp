@@ -288,6 +288,19 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
     if (plan->create_target || options.assume_yes)
         for (const auto& n : plan->notes) progress.note(n);
     if (auto s = ops::check_target(options, *plan); !s) return std::unexpected(s.error());  // right before writing
+    // Held until the table is written: nothing can mount or assemble the disk meanwhile, and
+    // holders check_target cannot see (md, LVM, another restore) are refused here.
+    io::ExclusiveClaim claim;
+    if (!plan->create_target) {
+        auto claimed = io::claim_exclusive(options.target);
+        if (!claimed) {
+            Error e = claimed.error();
+            e.context = "refusing to restore onto " + e.context;
+            e.hint += "; nothing was written";
+            return std::unexpected(e);
+        }
+        claim = std::move(*claimed);
+    }
     Tally tally;
     if (options.stop.stop_requested()) return std::unexpected(cancelled_error(options, *plan, tally, false));
     if (plan->create_target)
@@ -318,6 +331,7 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
         status = rewrite_mbr_sectors(*plan, options, progress);
     if (!status) return std::unexpected(status.error());
     unfinished.path = nullptr;
+    claim.release();  // the kernel re-reads a table only on a disk nobody else holds
     if (plan->target_layout) {
         reread_partitions(options.target, progress);
         if (options.grow) grow_filesystem(*plan, progress);
