@@ -4,6 +4,7 @@
 #include "terminal.hpp"
 
 #include <curses.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 namespace recovery {
 
@@ -60,16 +62,58 @@ std::string run_shell(Terminal& /*terminal*/, const std::string& log_path) {
     return problem;
 }
 
-std::string restart_machine(bool power_off) {
-    ::sync();
-    if (::reboot(power_off ? RB_POWER_OFF : RB_AUTOBOOT) == 0) return {};  // not reached when it works
+namespace {
+
+// Runs `command` (found on PATH) with no arguments and its output discarded,
+// so it cannot draw over the screen. Its exit status; 127 when it is missing.
+int run_quietly(const char* command) {
+    const pid_t child = ::fork();
+    if (child == 0) {
+        const int null = ::open("/dev/null", O_RDWR);
+        if (null >= 0) {
+            ::dup2(null, STDIN_FILENO);
+            ::dup2(null, STDOUT_FILENO);
+            ::dup2(null, STDERR_FILENO);
+        }
+        ::execlp(command, command, static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    if (child < 0) return -1;
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0)
+        if (errno != EINTR) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+std::string restart_machine(const Terminal& terminal, bool power_off, std::chrono::seconds wait) {
     const std::string what = power_off ? "switch the machine off" : "restart the machine";
+    const char* command = power_off ? "poweroff" : "reboot";
+    const std::string by_hand =
+        std::string(". Choose Shell and type ") + command + ", or hold the power button.";
+    ::sync();
+    // The system's own command asks its init to stop in order: busybox init on the
+    // rescue media unmounts everything first, systemd on an installed system stops
+    // its services. reboot(2) would cut them off.
+    const int status = run_quietly(command);
+    if (status == 0) {
+        // Init now ends every process, this one too: its SIGTERM ends the wait.
+        const auto deadline = std::chrono::steady_clock::now() + wait;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (terminal.pending_signal() != 0) return {};
+            ::sleep(1);
+        }
+        return std::string("This system was asked to ") + what + " (" + command + ") but has not done so" + by_hand;
+    }
+    if (status != 127)
+        return "Lifeboat could not " + what + ": " + command + " failed" +
+               (status > 0 ? " (exit status " + std::to_string(status) + ")" : "") + by_hand;
+    // No such command (a bare system): the kernel's own, after the sync above.
+    if (::reboot(power_off ? RB_POWER_OFF : RB_AUTOBOOT) == 0) return {};  // not reached when it works
     if (errno == EPERM)
-        return "Lifeboat is not allowed to " + what +
-               ": it is not running as root on the rescue system. Choose Shell and type " +
-               (power_off ? "poweroff" : "reboot") + ", or hold the power button.";
-    return "Lifeboat could not " + what + ". Choose Shell and type " + (power_off ? "poweroff" : "reboot") +
-           ", or hold the power button.";
+        return "Lifeboat is not allowed to " + what + ": it is not running as root on the rescue system" + by_hand;
+    return "Lifeboat could not " + what + by_hand;
 }
 
 }  // namespace recovery

@@ -3,6 +3,7 @@
 // off the machine. Called by wizard.cpp.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 namespace recovery {
@@ -16,8 +17,12 @@ class Terminal;
 // Returns "" or, when no shell could be started, what to tell the person.
 [[nodiscard]] std::string run_shell(Terminal& terminal, const std::string& log_path);
 
-// sync(), then reboot(RB_AUTOBOOT or RB_POWER_OFF). Returns only when that
-// failed, with what to tell the person (e.g. not running as root).
-[[nodiscard]] std::string restart_machine(bool power_off);
+// sync(), then the system's own `reboot` or `poweroff`, which asks its init to
+// stop everything in order, and waits up to `wait` for init to end the wizard
+// (a signal to the terminal ends the wait: "" is returned). Only where no such
+// command exists, reboot(2). Returns what to tell the person when the machine
+// did not stop.
+[[nodiscard]] std::string restart_machine(const Terminal& terminal, bool power_off,
+                                          std::chrono::seconds wait = std::chrono::seconds(60));
 
 }  // namespace recovery

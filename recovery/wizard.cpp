@@ -49,7 +49,7 @@ void restart(Terminal& terminal, bool power_off, bool ask) {
         if (!yes || !*yes) return;
     }
     show_message(terminal, power_off ? "Power off" : "Reboot", power_off ? "Switching off..." : "Restarting...");
-    const std::string problem = restart_machine(power_off);
+    const std::string problem = restart_machine(terminal, power_off);
     if (!problem.empty()) (void)show_notice(terminal, power_off ? "Cannot power off" : "Cannot reboot", problem);
 }
 

@@ -6,7 +6,8 @@
 # the host) and a blank, larger target disk. Keys typed on the serial port:
 # 1 (Restore) -> the image found by itself -> its contents -> the suggested
 # disk (the blank one) -> the plan -> its name typed -> the result; then
-# Power off from the result screen, and the guest must switch itself off.
+# Power off from the result screen, and the guest must switch itself off
+# through busybox init (which ends every process and unmounts first).
 # On the host: the target has the source's table and every partition passes
 # its checker with the source's identity and files.
 #   usage: wizard.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
@@ -73,6 +74,9 @@ wait_screen 'Restore a system image' "its start screen on the serial console" 60
     wait_screen 'vdb now holds the system from' "the restore finished" 180 &&
     key $'\t\t\r' &&  # Back -> Reboot -> Power off
     wait_for_exit 120
+# Through busybox init (its shutdown: every process ended, umount -a -r), not
+# reboot(2) from the wizard.
+expect 'Requesting system poweroff' "the power-off went through init"
 stop_qemu
 
 # The restore, judged on the host.
