@@ -4,6 +4,7 @@
 #include "app.hpp"
 #include "exit_codes.hpp"
 #include "imager/devices.hpp"
+#include "imager/json_fields.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +14,10 @@
 namespace cli {
 
 using imager::devices::human_size;
+using imager::json_fields::array;
+using imager::json_fields::member;
+using imager::json_fields::number;
+using imager::json_fields::text;
 
 namespace {
 
@@ -33,34 +38,32 @@ std::string fixed(double value) {
     return buf;
 }
 
-std::string text_field(const nlohmann::json& j, const char* key) {
-    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-}
-
 // The partition table of a whole-disk image, one partition a line.
 void print_layout(const nlohmann::json& disk, const nlohmann::json& streams) {
-    const auto ss = disk.value("logical_sector_size", std::uint64_t{512});
-    std::cout << "Disk        " << text_field(disk, "label") << " " << text_field(disk, "disk_id") << "  "
-              << human_size(disk.value("size", std::uint64_t{0})) << "  sectors " << ss << "\n";
+    const auto ss = number(disk, "logical_sector_size", 512);
+    std::cout << "Disk        " << text(disk, "label") << " " << text(disk, "disk_id") << "  "
+              << human_size(number(disk, "size")) << "  sectors " << ss << "\n";
     std::printf("  %-3s %-10s %-10s %-22s %-12s %-6s %-12s %-10s %s\n", "#", "START", "SIZE", "TYPE", "NAME", "FS",
                 "LABEL", "USED", "FLAGS");
-    for (const auto& p : disk.value("partitions", nlohmann::json::array())) {
-        const int number = p.value("number", 0);
+    for (const auto& p : array(disk, "partitions")) {
+        const auto partition = number(p, "number");
         nlohmann::json fs;
         for (const auto& s : streams)
-            if (s.value("partition", 0) == number) fs = s.value("filesystem", nlohmann::json());
-        const auto start = p.value("start_sector", std::uint64_t{0});
-        const auto sectors = p.value("end_sector", std::uint64_t{0}) - start + 1;
-        const auto type_id = text_field(p, "type");
+            if (number(s, "partition") == partition) fs = member(s, "filesystem");
+        const auto start = number(p, "start_sector");
+        const auto sectors = number(p, "end_sector") - start + 1;
+        const auto type_id = text(p, "type");
         const auto type = imager::devices::partition_type_name(type_id);
         std::string flags;
-        for (const auto& f : p.value("flags", nlohmann::json::array())) flags += (flags.empty() ? "" : ",") + f.get<std::string>();
+        for (const auto& f : array(p, "flags"))
+            if (f.is_string()) flags += (flags.empty() ? "" : ",") + f.get<std::string>();
         const bool has_fs = fs.is_object();
-        std::printf("  %-3d %-10s %-10s %-22s %-12s %-6s %-12s %-10s %s\n", number, human_size(start * ss).c_str(),
+        std::printf("  %-3llu %-10s %-10s %-22s %-12s %-6s %-12s %-10s %s\n",
+                    static_cast<unsigned long long>(partition), human_size(start * ss).c_str(),
                     human_size(sectors * ss).c_str(), (type.empty() ? type_id : type).c_str(),
-                    text_field(p, "name").c_str(), has_fs ? text_field(fs, "type").c_str() : "-",
-                    has_fs ? text_field(fs, "label").c_str() : "-",
-                    has_fs ? human_size(fs.value("used_bytes", std::uint64_t{0})).c_str() : "-", flags.c_str());
+                    text(p, "name").c_str(), has_fs ? text(fs, "type").c_str() : "-",
+                    has_fs ? text(fs, "label").c_str() : "-",
+                    has_fs ? human_size(number(fs, "used_bytes")).c_str() : "-", flags.c_str());
     }
     std::cout << std::flush;
 }
@@ -132,22 +135,20 @@ int run_info(const ImageCommandOptions& o) {
     std::cout << "Image       " << o.image << "  " << human_size(s.image_bytes) << " in " << s.volumes
               << (s.volumes == 1 ? " file" : " files") << "\n"
               << "Format      version " << s.format_version << ", image " << s.uuid << "\n"
-              << "Created     " << text_field(manifest, "created") << " on " << text_field(manifest, "host")
-              << " by " << text_field(manifest, "tool") << "\n";
-    if (!text_field(manifest, "note").empty()) std::cout << "Note        " << text_field(manifest, "note") << "\n";
-    if (manifest.contains("source") && manifest["source"].is_object()) {
-        const auto& src = manifest["source"];
-        std::cout << "Source      " << text_field(src, "path") << "  "
-                  << human_size(src.value("size", std::uint64_t{0})) << "  " << text_field(src, "kind") << "\n";
-    }
-    const auto disk = manifest.value("disk", nlohmann::json());
-    if (disk.is_object()) print_layout(disk, manifest.value("streams", nlohmann::json::array()));
-    for (const auto& stream : manifest.value("streams", nlohmann::json::array())) {
-        const auto fs = stream.value("filesystem", nlohmann::json());
+              << "Created     " << text(manifest, "created") << " on " << text(manifest, "host") << " by "
+              << text(manifest, "tool") << "\n";
+    if (!text(manifest, "note").empty()) std::cout << "Note        " << text(manifest, "note") << "\n";
+    if (const auto& src = member(manifest, "source"); src.is_object())
+        std::cout << "Source      " << text(src, "path") << "  " << human_size(number(src, "size")) << "  "
+                  << text(src, "kind") << "\n";
+    const auto& disk = member(manifest, "disk");
+    if (disk.is_object()) print_layout(disk, array(manifest, "streams"));
+    for (const auto& stream : array(manifest, "streams")) {
+        const auto& fs = member(stream, "filesystem");
         if (fs.is_object() && !disk.is_object())
-            std::cout << "Filesystem  " << text_field(fs, "type") << "  label '" << text_field(fs, "label")
-                      << "'  uuid " << text_field(fs, "uuid") << "  block " << fs.value("block_size", 0) << "  used "
-                      << human_size(fs.value("used_bytes", std::uint64_t{0})) << "\n";
+            std::cout << "Filesystem  " << text(fs, "type") << "  label '" << text(fs, "label") << "'  uuid "
+                      << text(fs, "uuid") << "  block " << number(fs, "block_size") << "  used "
+                      << human_size(number(fs, "used_bytes")) << "\n";
     }
     std::cout << "Stored      " << s.records << " records: " << human_size(s.data_bytes) << " of data, "
               << human_size(s.zero_bytes) << " of zero runs\n";

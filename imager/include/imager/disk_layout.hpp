@@ -50,4 +50,10 @@ struct DiskLayout {
 // they were. Refuses a layout that does not fit in the target.
 [[nodiscard]] Status write_layout(const std::string& path, const DiskLayout& layout);
 
+// Every check write_layout makes before it writes, for a target of
+// `target_bytes` with the layout's own sector size, named `target` in
+// messages. Restore runs it while planning, verify against the image's own
+// disk: a layout write_layout would refuse is refused before a byte is written.
+[[nodiscard]] Status check_layout(const DiskLayout& layout, std::uint64_t target_bytes, const std::string& target);
+
 }  // namespace imager::disk

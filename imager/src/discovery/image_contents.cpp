@@ -3,6 +3,7 @@
 // field is type-checked: a manifest is data from a disk we did not write.
 #include "imager/image_discovery.hpp"
 #include "imager/image_ops.hpp"
+#include "imager/json_fields.hpp"
 #include "ops/verified_mark.hpp"
 
 #include <nlohmann/json.hpp>
@@ -14,32 +15,16 @@ namespace imager::discovery {
 namespace {
 
 using json = nlohmann::json;
-
-std::string text_at(const json& o, const char* key) {
-    const auto it = o.is_object() ? o.find(key) : o.end();
-    return o.is_object() && it != o.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
-std::uint64_t number_at(const json& o, const char* key) {
-    const auto it = o.is_object() ? o.find(key) : o.end();
-    return o.is_object() && it != o.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
-}
-
-const json& member(const json& o, const char* key) {
-    static const json null_value;
-    if (!o.is_object()) return null_value;
-    const auto it = o.find(key);
-    return it != o.end() ? *it : null_value;
-}
+using json_fields::member;
 
 // The least target size for a whole-disk image: every partition's end, and
 // for GPT the 33 sectors of the backup table after the last usable sector.
 std::uint64_t disk_needed_size(const json& disk, unsigned sector) {
-    std::uint64_t end_sector = number_at(disk, "last_usable");
+    std::uint64_t end_sector = json_fields::number(disk, "last_usable");
     const json& parts = member(disk, "partitions");
     if (parts.is_array())
-        for (const auto& p : parts) end_sector = std::max(end_sector, number_at(p, "end_sector"));
-    const std::uint64_t backup = text_at(disk, "label") == "gpt" ? 33 : 0;
+        for (const auto& p : parts) end_sector = std::max(end_sector, json_fields::number(p, "end_sector"));
+    const std::uint64_t backup = json_fields::text(disk, "label") == "gpt" ? 33 : 0;
     // Saturating: a hostile manifest's sector numbers must not wrap into a small size.
     if (end_sector >= UINT64_MAX / sector - 1 - backup) return UINT64_MAX;
     return (end_sector + 1 + backup) * sector;
@@ -52,11 +37,11 @@ Result<ImageContents> contents_from_manifest(const std::string& manifest_json) {
     if (auto facts = read_manifest_facts(manifest_json, c.entry); !facts) return std::unexpected(facts.error());
     const json m = json::parse(manifest_json, nullptr, false);
     const json& source = member(m, "source");
-    const std::uint64_t sector = number_at(source, "logical_sector_size");
+    const std::uint64_t sector = json_fields::number(source, "logical_sector_size");
     c.logical_sector_size = sector == 512 || sector == 4096 ? static_cast<unsigned>(sector) : 512;
     const json& disk = member(m, "disk");
     if (disk.is_object()) {
-        c.table = text_at(disk, "label");
+        c.table = json_fields::text(disk, "label");
         c.needed_size = disk_needed_size(disk, c.logical_sector_size);
     } else {
         c.needed_size = c.entry.source_size;
@@ -65,17 +50,17 @@ Result<ImageContents> contents_from_manifest(const std::string& manifest_json) {
     if (streams.is_array()) {
         for (const auto& s : streams) {
             ImagePart part;
-            part.role = text_at(s, "role");
+            part.role = json_fields::text(s, "role");
             if (part.role == "gap") continue;  // boot areas and free space: restored, not shown
             const json& number = member(s, "partition");
             part.partition = number.is_number_unsigned() && number.get<std::uint64_t>() < 1000
                                  ? static_cast<int>(number.get<std::uint64_t>()) : 0;
-            part.offset = number_at(s, "offset");
-            part.size = number_at(s, "size");
-            part.used_bytes = number_at(s, "used_bytes");
+            part.offset = json_fields::number(s, "offset");
+            part.size = json_fields::number(s, "size");
+            part.used_bytes = json_fields::number(s, "used_bytes");
             const json& fs = member(s, "filesystem");
-            part.filesystem = text_at(fs, "type");
-            part.label = text_at(fs, "label");
+            part.filesystem = json_fields::text(fs, "type");
+            part.label = json_fields::text(fs, "label");
             c.parts.push_back(std::move(part));
         }
     }

@@ -5,6 +5,7 @@
 #include "format/volumes.hpp"
 #include "imager/image_discovery.hpp"
 #include "imager/image_ops.hpp"
+#include "imager/json_fields.hpp"
 #include "ops/verified_mark.hpp"
 
 #include <nlohmann/json.hpp>
@@ -110,20 +111,6 @@ std::pair<std::uint64_t, std::uint32_t> volume_files(const std::string& path) {
     return {bytes, count};
 }
 
-// A string field, or "" when missing or of another type (a hostile manifest
-// may put anything anywhere).
-std::string text_of(const json& object, const char* key) {
-    if (!object.is_object()) return {};
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
-std::uint64_t number_of(const json& object, const char* key) {
-    if (!object.is_object()) return 0;
-    const auto it = object.find(key);
-    return it != object.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
-}
-
 // "YYYY-MM-DDTHH:MM:SSZ" or "": anything else would sort as if it were a date.
 std::string checked_time(const std::string& s) {
     static constexpr std::string_view shape = "dddd-dd-ddTdd:dd:ddZ";
@@ -140,12 +127,12 @@ Status read_manifest_facts(const std::string& manifest_json, ImageEntry& entry) 
     if (m.is_discarded() || !m.is_object())
         return std::unexpected(make_error(Errc::damaged_image, "the manifest is not a JSON object"));
     const json& source = m.contains("source") ? m["source"] : json();
-    entry.host = text_of(m, "host");
-    entry.created = checked_time(text_of(m, "created"));
-    entry.note = text_of(m, "note");
-    entry.source_model = text_of(source, "model");
-    entry.source_serial = text_of(source, "serial");
-    entry.source_size = number_of(source, "size");
+    entry.host = json_fields::text(m, "host");
+    entry.created = checked_time(json_fields::text(m, "created"));
+    entry.note = json_fields::text(m, "note");
+    entry.source_model = json_fields::text(source, "model");
+    entry.source_serial = json_fields::text(source, "serial");
+    entry.source_size = json_fields::number(source, "size");
     entry.whole_disk = m.contains("disk") && m["disk"].is_object();
     return {};
 }

@@ -431,6 +431,16 @@ Result<DiskLayout> read_layout(const std::string& path) {
     return merge_mbr(*parted, *raw_mbr, (*src)->size(), path);
 }
 
+Status check_layout(const DiskLayout& layout, std::uint64_t target_bytes, const std::string& target) {
+    PartedDevice dev;
+    dev.logical_sector_size = layout.logical_sector_size;
+    dev.physical_sector_size = layout.physical_sector_size;
+    dev.length_sectors = layout.logical_sector_size == 0 ? 0 : target_bytes / layout.logical_sector_size;
+    auto plan = make_plan(layout, dev, target);
+    if (!plan) return std::unexpected(plan.error());
+    return {};
+}
+
 Status write_layout(const std::string& path, const DiskLayout& layout) {
     auto src = io::open_source(path);
     if (!src) return std::unexpected(src.error());

@@ -29,6 +29,7 @@ Result<std::vector<StreamExtent>> parse_streams(const std::string& manifest, con
             return std::unexpected(damaged(where + ": a manifest stream is not valid"));
         streams.push_back({s["id"].get<std::uint16_t>(), s["offset"].get<std::uint64_t>(), s["size"].get<std::uint64_t>()});
     }
+    if (streams.empty()) return std::unexpected(damaged(where + ": the manifest names no stream"));
     return streams;
 }
 

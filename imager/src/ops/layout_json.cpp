@@ -1,5 +1,7 @@
 #include "ops/layout_json.hpp"
 
+#include "imager/json_fields.hpp"
+
 namespace imager::ops {
 
 using nlohmann::json;
@@ -55,6 +57,19 @@ Result<disk::DiskLayout> layout_from_json(const json& j) {
     } catch (const json::exception&) {  // nlohmann reports type errors by throwing; keep them in here
         return bad();
     }
+}
+
+Result<std::optional<disk::DiskLayout>> manifest_layout(const std::string& manifest_json) {
+    const auto manifest = json::parse(manifest_json, nullptr, false);
+    const auto& disk = json_fields::member(manifest, "disk");
+    if (disk.is_null()) return std::optional<disk::DiskLayout>{};
+    auto layout = layout_from_json(disk);
+    if (!layout) return std::unexpected(layout.error());
+    if (auto fits = disk::check_layout(*layout, layout->size_bytes, "the disk it was captured from"); !fits)
+        return std::unexpected(make_error(Errc::damaged_image,
+                                          "the image's disk layout cannot be written: " + fits.error().message(),
+                                          "the image is damaged; use another copy"));
+    return std::optional<disk::DiskLayout>(std::move(*layout));
 }
 
 }  // namespace imager::ops

@@ -1,5 +1,6 @@
 #include "ops/restore_plan.hpp"
 
+#include "imager/json_fields.hpp"
 #include "io/block_source.hpp"
 #include "ops/layout_json.hpp"
 #include "ops/ops_common.hpp"
@@ -19,6 +20,10 @@ namespace {
 
 using nlohmann::json;
 using devices::human_size;
+using json_fields::array;
+using json_fields::member;
+using json_fields::number;
+using json_fields::text;
 
 constexpr std::uint64_t kGptBackupSectors = 33;  // 32 sectors of entries + the header
 constexpr std::uint64_t kClearedEnd = 1u << 20;  // the old disk's end zeroed (RestorePlan::clear_offset)
@@ -31,14 +36,17 @@ std::uint64_t bytes_needed(const disk::DiskLayout& l) {
     return end * l.logical_sector_size;
 }
 
+// Checked when the image was opened: every stream has an id of at most 0xffff.
+std::uint16_t stream_id(const json& s) { return static_cast<std::uint16_t>(number(s, "id")); }
+
 std::string stream_label(const json& s) {
-    const auto role = s.value("role", std::string("stream"));
-    std::string what = role == "partition" ? "partition " + std::to_string(s.value("partition", 0))
+    const auto role = text(s, "role", "stream");
+    std::string what = role == "partition" ? "partition " + std::to_string(number(s, "partition"))
                        : role == "gap"     ? "boot area / gap"
                                            : role;
-    if (s.contains("filesystem") && s["filesystem"].is_object()) {
-        what += " (" + s["filesystem"].value("type", std::string()) ;
-        const auto label = s["filesystem"].value("label", std::string());
+    if (const auto& fs = member(s, "filesystem"); fs.is_object()) {
+        what += " (" + text(fs, "type");
+        const auto label = text(fs, "label");
         if (!label.empty()) what += " '" + label + "'";
         what += ")";
     }
@@ -70,9 +78,10 @@ Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, c
     const auto& src = *plan.source_layout;
     if (options.partition != 0) {
         for (const auto& s : streams)
-            if (s.value("role", "") == "partition" && s.value("partition", 0) == options.partition) {
-                const auto size = s.value("size", std::uint64_t{0});
-                plan.placements.push_back({s.value("id", std::uint16_t{0}), 0, size, stream_label(s)});
+            if (text(s, "role") == "partition" &&
+                number(s, "partition") == static_cast<std::uint64_t>(options.partition)) {
+                const auto size = number(s, "size");
+                plan.placements.push_back({stream_id(s), 0, size, stream_label(s)});
                 plan.needed_size = size;
                 return plan;
             }
@@ -90,12 +99,11 @@ Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, c
     const std::uint64_t old_backup = src.label == "gpt" ? src.size_bytes - kGptBackupSectors * src.logical_sector_size
                                                         : src.size_bytes;
     for (const auto& s : streams) {
-        const auto offset = s.value("offset", std::uint64_t{0});
-        const auto size = s.value("size", std::uint64_t{0});
+        const auto offset = number(s, "offset");
+        const auto size = number(s, "size");
         const std::uint64_t end = std::min({offset + size, plan.target_size, old_backup});
         if (end <= offset) continue;
-        plan.placements.push_back({s.value("id", std::uint16_t{0}), offset, end - offset, stream_label(s),
-                                   s.value("role", "") == "gap"});
+        plan.placements.push_back({stream_id(s), offset, end - offset, stream_label(s), text(s, "role") == "gap"});
     }
     // What the restore leaves of the old disk must not look like a disk: partition tables,
     // RAID and pool labels keep copies at the end (a GPT's backup, md 0.90 and 1.0, firmware
@@ -119,10 +127,10 @@ Result<RestorePlan> plan_restore(const RestoreOptions& options) {
     plan.image = std::move(*image);
     plan.target = options.target;
     const auto manifest = json::parse(plan.image->manifest_json(), nullptr, false);
-    if (manifest.contains("disk") && manifest["disk"].is_object()) {
-        auto layout = layout_from_json(manifest["disk"]);
-        if (!layout) return std::unexpected(layout.error());
-        plan.source_layout = std::move(*layout);
+    auto layout = manifest_layout(plan.image->manifest_json());
+    if (!layout) return std::unexpected(layout.error());
+    if (*layout) {
+        plan.source_layout = std::move(**layout);
     } else if (options.partition != 0 || options.grow) {
         return std::unexpected(make_error(Errc::invalid_argument, options.image + " is not a whole-disk image",
                                           "--partition and --grow apply to whole-disk images"));
@@ -143,13 +151,13 @@ Result<RestorePlan> plan_restore(const RestoreOptions& options) {
     }
 
     if (plan.source_layout) {
-        auto disk = plan_disk(std::move(plan), options, manifest["streams"]);
+        auto disk = plan_disk(std::move(plan), options, array(manifest, "streams"));
         if (!disk) return std::unexpected(disk.error());
         plan = std::move(*disk);
     } else {
         const auto& s = plan.image->streams().front();
         plan.needed_size = s.size;
-        plan.placements.push_back({s.id, 0, s.size, stream_label(manifest["streams"][0])});
+        plan.placements.push_back({s.id, 0, s.size, stream_label(array(manifest, "streams").front())});
     }
     if (plan.create_target) plan.target_size = std::max(plan.target_size, plan.needed_size);
     if (plan.target_size < plan.needed_size)
@@ -159,6 +167,9 @@ Result<RestorePlan> plan_restore(const RestoreOptions& options) {
                 std::to_string(plan.needed_size) + " (" + std::to_string(plan.needed_size - plan.target_size) +
                 " bytes missing)",
             "restore onto a target of at least " + human_size(plan.needed_size) + "; nothing was written"));
+    if (plan.target_layout)  // the table is written last: its checks come before the first byte
+        if (auto s = disk::check_layout(*plan.target_layout, plan.target_size, options.target); !s)
+            return std::unexpected(s.error());
     if (auto s = check_target(options, plan); !s) return std::unexpected(s.error());
     return plan;
 }
@@ -201,8 +212,9 @@ Status check_target(const RestoreOptions& options, const RestorePlan& plan) {
 std::string RestorePlan::text() const {
     std::ostringstream out;
     const auto manifest = json::parse(image->manifest_json(), nullptr, false);
-    out << "Image   " << image->path() << "  (" << manifest.value("host", std::string()) << ", "
-        << manifest.value("created", std::string()) << ")\n";
+    out << "Image   " << image->path() << "  (" << json_fields::text(manifest, "host") << ", "
+        << json_fields::text(manifest, "created")
+        << ")\n";
     out << "Target  " << target << "  " << human_size(target_size)
         << (create_target ? "  (a new file)" : "") << "\n";
     if (source_layout && target_layout) {

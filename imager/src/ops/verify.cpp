@@ -2,6 +2,7 @@
 // with no target.
 #include "format/image_file.hpp"
 #include "imager/image_ops.hpp"
+#include "ops/layout_json.hpp"
 #include "ops/ordered_pipeline.hpp"
 #include "ops/ops_common.hpp"
 #include "ops/record_reader.hpp"
@@ -72,10 +73,14 @@ void record_mark(const format::ImageReader& image, VerifyReport& report, Progres
 Result<VerifyReport> verify(const VerifyOptions& options, Progress& progress) {
     const auto started = std::chrono::steady_clock::now();
     auto image = format::ImageReader::open(options.image);
-    if (!image) {
+    // The disk layout restore would write: an image that verifies must restore.
+    const auto layout =
+        image ? ops::manifest_layout((*image)->manifest_json()) : Result<std::optional<disk::DiskLayout>>{};
+    if (!image || !layout) {
+        const Error& e = image ? layout.error() : image.error();
         // A mark must not outlive the image's health (a damaged header or a lost volume).
-        if (options.record_mark && image.error().code == Errc::damaged_image) ops::remove_verified_mark(options.image);
-        return std::unexpected(image.error());
+        if (options.record_mark && e.code == Errc::damaged_image) ops::remove_verified_mark(options.image);
+        return std::unexpected(e);
     }
     VerifyReport report;
     const std::uint64_t total = ops::total_length((*image)->records());
