@@ -3,8 +3,9 @@
 // swapped, repeated or dropped, manifest values and shapes replaced, and then
 // every seal (the hashes of the volume header, header, manifest, index and
 // trailer) computed again, so that each change reaches the code behind the
-// checks. Each version is described (also by `lifeboat info`), verified and restored (a dry run, then
-// for real onto a file). It may succeed or fail, but never crash (the dev
+// checks. Each version is described (also by `lifeboat info`), verified and
+// restored: planned whole, by partition and grown onto a larger disk, then
+// for real onto a file. It may succeed or fail, but never crash (the dev
 // build runs this under ASan and UBSan), never fail as "internal", always
 // with a message; an image that verifies must also restore; and a restore
 // that refuses must not have written a byte. HOSTILE_SEED and HOSTILE_ROUNDS
@@ -295,6 +296,8 @@ TEST_CASE("hostile images, resealed: described, verified and restored without a 
     image_test::capture(disk, image);
     const Bytes original = fs_test::slurp(image);
     REQUIRE(format::decode_trailer(std::span<const std::byte>(original).last(format::kTrailerSize), "x").has_value());
+    std::ofstream(dir / "larger.bin").close();
+    std::filesystem::resize_file(dir / "larger.bin", 8 * MiB);
     // Taken apart and put together unchanged, the image is the same bytes.
     REQUIRE(join(split(original), split(original).manifest.size()) == original);
 
@@ -331,6 +334,17 @@ TEST_CASE("hostile images, resealed: described, verified and restored without a 
         ro.dry_run = true;
         auto planned = imager::restore(ro, quiet, yes);
         if (!planned) CHECK(explained(planned.error()));
+        for (const int partition : {1, 2, 7}) {  // --partition N, planned
+            ro.partition = partition;
+            auto one = imager::restore(ro, quiet, yes);
+            if (!one) CHECK(explained(one.error()));
+        }
+        ro.partition = 0;
+        ro.grow = true;  // --grow onto a disk larger than the image's, planned
+        ro.target = dir / "larger.bin";
+        auto grown = imager::restore(ro, quiet, yes);
+        if (!grown) CHECK(explained(grown.error()));
+        ro.grow = false;
         ro.dry_run = false;
         ro.target = dir / "target.bin";
         std::filesystem::remove(ro.target);
