@@ -3,8 +3,9 @@
 
 #include "terminal.hpp"
 
+#include "imager/programs.hpp"
+
 #include <curses.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
@@ -62,31 +63,6 @@ std::string run_shell(Terminal& /*terminal*/, const std::string& log_path) {
     return problem;
 }
 
-namespace {
-
-// Runs `command` (found on PATH) with no arguments and its output discarded,
-// so it cannot draw over the screen. Its exit status; 127 when it is missing.
-int run_quietly(const char* command) {
-    const pid_t child = ::fork();
-    if (child == 0) {
-        const int null = ::open("/dev/null", O_RDWR);
-        if (null >= 0) {
-            ::dup2(null, STDIN_FILENO);
-            ::dup2(null, STDOUT_FILENO);
-            ::dup2(null, STDERR_FILENO);
-        }
-        ::execlp(command, command, static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
-    if (child < 0) return -1;
-    int status = 0;
-    while (::waitpid(child, &status, 0) < 0)
-        if (errno != EINTR) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-}  // namespace
-
 std::string restart_machine(const Terminal& terminal, bool power_off, std::chrono::seconds wait) {
     const std::string what = power_off ? "switch the machine off" : "restart the machine";
     const char* command = power_off ? "poweroff" : "reboot";
@@ -96,8 +72,8 @@ std::string restart_machine(const Terminal& terminal, bool power_off, std::chron
     // The system's own command asks its init to stop in order: busybox init on the
     // rescue media unmounts everything first, systemd on an installed system stops
     // its services. reboot(2) would cut them off.
-    const int status = run_quietly(command);
-    if (status == 0) {
+    const auto status = imager::io::run_program({command});
+    if (status && *status == 0) {
         // Init now ends every process, this one too: its SIGTERM ends the wait.
         const auto deadline = std::chrono::steady_clock::now() + wait;
         while (std::chrono::steady_clock::now() < deadline) {
@@ -106,9 +82,11 @@ std::string restart_machine(const Terminal& terminal, bool power_off, std::chron
         }
         return std::string("This system was asked to ") + what + " (" + command + ") but has not done so" + by_hand;
     }
-    if (status != 127)
-        return "Lifeboat could not " + what + ": " + command + " failed" +
-               (status > 0 ? " (exit status " + std::to_string(status) + ")" : "") + by_hand;
+    if (status)
+        return "Lifeboat could not " + what + ": " + command + " failed (exit status " + std::to_string(*status) +
+               ")" + by_hand;
+    if (status.error().code != imager::Errc::not_found)
+        return "Lifeboat could not " + what + ": " + status.error().message() + by_hand;
     // No such command (a bare system): the kernel's own, after the sync above.
     if (::reboot(power_off ? RB_POWER_OFF : RB_AUTOBOOT) == 0) return {};  // not reached when it works
     if (errno == EPERM)

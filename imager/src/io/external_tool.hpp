@@ -1,9 +1,10 @@
 // Running a filesystem's own tool (resize2fs, ntfsresize) on a byte range of
 // a disk: the range is attached as a loop device, since the kernel may have
-// no partition nodes for it. The tool's output goes to /dev/null: the core
-// does not print; its exit status is returned.
+// no partition nodes for it. The tool itself runs through run_program
+// (imager/programs.hpp), its output discarded.
 #pragma once
 
+#include "imager/programs.hpp"
 #include "imager/result.hpp"
 
 #include <cstdint>
@@ -32,9 +33,5 @@ private:
     std::string path_;
 };
 
-// True when `program` is found on PATH.
-[[nodiscard]] bool have_program(const std::string& program);
-// Runs argv[0] (found on PATH) with its output discarded; the exit status.
-[[nodiscard]] Result<int> run_program(const std::vector<std::string>& argv);
 
 }  // namespace imager::io

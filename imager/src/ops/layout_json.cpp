@@ -59,8 +59,7 @@ Result<disk::DiskLayout> layout_from_json(const json& j) {
     }
 }
 
-Result<std::optional<disk::DiskLayout>> manifest_layout(const std::string& manifest_json) {
-    const auto manifest = json::parse(manifest_json, nullptr, false);
+Result<std::optional<disk::DiskLayout>> manifest_layout(const json& manifest) {
     const auto& disk = json_fields::member(manifest, "disk");
     if (disk.is_null()) return std::optional<disk::DiskLayout>{};
     auto layout = layout_from_json(disk);

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include <optional>
-#include <string>
 
 namespace imager::ops {
 
@@ -16,6 +15,6 @@ namespace imager::ops {
 // The layout of a whole-disk image's manifest, or none for an image of one
 // filesystem or device; damaged_image when there is one and it is not valid.
 // Restore plans with it; verify checks it, so an image that verifies restores.
-[[nodiscard]] Result<std::optional<disk::DiskLayout>> manifest_layout(const std::string& manifest_json);
+[[nodiscard]] Result<std::optional<disk::DiskLayout>> manifest_layout(const nlohmann::json& manifest);
 
 }  // namespace imager::ops

@@ -127,7 +127,7 @@ Result<RestorePlan> plan_restore(const RestoreOptions& options) {
     plan.image = std::move(*image);
     plan.target = options.target;
     const auto manifest = json::parse(plan.image->manifest_json(), nullptr, false);
-    auto layout = manifest_layout(plan.image->manifest_json());
+    auto layout = manifest_layout(manifest);
     if (!layout) return std::unexpected(layout.error());
     if (*layout) {
         plan.source_layout = std::move(**layout);
@@ -213,8 +213,7 @@ std::string RestorePlan::text() const {
     std::ostringstream out;
     const auto manifest = json::parse(image->manifest_json(), nullptr, false);
     out << "Image   " << image->path() << "  (" << json_fields::text(manifest, "host") << ", "
-        << json_fields::text(manifest, "created")
-        << ")\n";
+        << json_fields::text(manifest, "created") << ")\n";
     out << "Target  " << target << "  " << human_size(target_size)
         << (create_target ? "  (a new file)" : "") << "\n";
     if (source_layout && target_layout) {

@@ -74,8 +74,8 @@ Result<VerifyReport> verify(const VerifyOptions& options, Progress& progress) {
     const auto started = std::chrono::steady_clock::now();
     auto image = format::ImageReader::open(options.image);
     // The disk layout restore would write: an image that verifies must restore.
-    const auto layout =
-        image ? ops::manifest_layout((*image)->manifest_json()) : Result<std::optional<disk::DiskLayout>>{};
+    const auto layout = image ? ops::manifest_layout(nlohmann::json::parse((*image)->manifest_json(), nullptr, false))
+                              : Result<std::optional<disk::DiskLayout>>{};
     if (!image || !layout) {
         const Error& e = image ? layout.error() : image.error();
         // A mark must not outlive the image's health (a damaged header or a lost volume).
