@@ -13,7 +13,10 @@
 # one not (its mark is stale); the good one -> "The image is whole", the
 # chunk count; Verify another -> the damaged one -> "The image is damaged",
 # the chunk named with its source offset as `lifeboat verify` names it, what
-# to do, the log; the store disk's bytes are unchanged; the terminal is sane.
+# to do, the log; Verify another -> Browse... walks the file browser from
+# /run/lifeboat to the good image (Esc back to the picker, ".." back up with
+# the cursor on the folder it came from) and verifies it; the store disk's
+# bytes are unchanged; the terminal is sane.
 # Usage: wizard_verify.sh /path/to/lifeboat    (exit 77 = skipped; SHOW_PANES=1 prints both results)
 source "$(dirname "$0")/lib/common.sh"
 lb_init wizard_verify "$@"
@@ -142,6 +145,40 @@ check "damaged: stored where lifeboat verify says ($stored_at)" eval '[ -n "$sto
 check "damaged: not to be used to restore" pane_says 'Do not restore from this image'
 check "damaged: what to do instead" pane_says 'Verify another copy of it .*capture the system again'
 check "damaged: the log is named" quiet tmux_try '^  Log: /run/lifeboat/lifeboat\.log' 2
+
+# Verify another -> Browse...: the file browser opens at /run/lifeboat, walks
+# down to the store's lifeboat/ folder, back up (the cursor lands on the
+# folder it came from) and down again, and the file it chooses is verified.
+tmux_send Enter
+tmux_wait 'Verify: choose an image to check' "the picker a third time" 60
+tmux_choose_row 'Browse\.\.\.'
+check "Browse... says what it does" quiet tmux_try 'Look for an image file yourself, folder by folder\.' 5
+tmux_send Enter
+tmux_wait '^ *Folder: /run/lifeboat$' "the file browser at /run/lifeboat"
+tmux_send Escape
+check "Esc in the browser goes back to the picker" quiet tmux_try 'Verify: choose an image to check' 10
+tmux_choose_row 'Browse\.\.\.'
+tmux_send Enter
+tmux_wait '^ *Folder: /run/lifeboat$' "the file browser again"
+tmux_choose_row "${storename}p1/"
+tmux_send Enter
+tmux_wait "^ *Folder: /run/lifeboat/${storename}p1\$" "the store's root folder"
+tmux_choose_row 'lifeboat/'
+tmux_send Enter
+tmux_wait "^ *Folder: $images_dir\$" "the store's lifeboat/ folder"
+[ -n "${SHOW_PANES:-}" ] && tmux_show
+check "the browser lists both images with their sizes" \
+    eval "tmux_pane | grep -qE '$good  \([0-9.]+ MiB\)' && tmux_pane | grep -qE '$bad  \([0-9.]+ MiB\)'"
+tmux_choose_row '\.\./'
+tmux_send Enter
+tmux_wait "^ *Folder: /run/lifeboat/${storename}p1\$" "the store's root folder after going up"
+check "going up puts the cursor on the folder it came from" quiet tmux_try '^> lifeboat/' 5
+tmux_send Enter
+tmux_wait "^ *Folder: $images_dir\$" "the lifeboat/ folder again"
+tmux_choose_row "$good  \\("
+tmux_send Enter
+tmux_wait 'The image is whole\.' "the result of the image chosen in the browser" 60
+check "browsed: every chunk checked, with the count" pane_says 'Every chunk checked: 3 chunks, 12\.0 MiB of data'
 tmux_send Right Enter
 tmux_wait '^[> ] 1\. Restore a system image' "the start screen again" 60
 tmux_send q
