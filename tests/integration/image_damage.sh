@@ -5,8 +5,9 @@
 #      chunk (zstd and stored), the index, the trailer: `verify` exits 3 and
 #      names the region (a chunk by number and source offset); `restore` onto
 #      junk exits non-zero and writes nothing (structure) or nothing from the
-#      damaged chunk's source offset on (chunk), and removes a target file it
-#      created;
+#      damaged chunk's source offset on (chunk), says which (nothing written,
+#      or how far it got and that the target holds part of the image), and
+#      removes a target file it created;
 #   2. truncation at many points, including exactly at chunk boundaries and
 #      just before the trailer: exit 3, nothing written;
 #   3. split images: a missing first-middle / middle / last volume, swapped
@@ -107,7 +108,8 @@ for at in 0 30 $((48 + 16)) $((48 * 2 + 40)) $(($(L .index.size) - 1)); do flip_
 for at in 0 20 40 64 90 127; do flip_case 'trailer' $((tr + at)) "trailer +$at"; done
 
 # A damaged chunk: named by number and source offset; restore writes nothing
-# from that source offset on (earlier chunks may have been written).
+# from that source offset on (earlier chunks may have been written), and says
+# whether it wrote anything and how far it got.
 chunk_case() {  # RECORD-INDEX BYTE-WITHIN-STORED
     local i=$1 within=$2 copy=$WORK/chunk.lbi off foff ordinal kind
     off=$(L ".records[$i].offset") foff=$(L ".records[$i].file_offset") kind=$(L ".records[$i].kind")
@@ -131,6 +133,13 @@ chunk_case() {  # RECORD-INDEX BYTE-WITHIN-STORED
     else
         bad "$what: the target changed at or after source offset $off"
         cmp "$T" "$WORK/junk" -i "$off" | head -n 2 | sed 's/^/     | /'
+    fi
+    # And it says which: the target as it was, or part of the image in it.
+    if [ "$(sha "$T")" = "$junk_sha" ]; then
+        err_has "$what: says nothing was written" "nothing was written: .* is as it was"
+    else
+        err_has "$what: says how far the restore got" "the restore stopped after writing [0-9.]+ [KMG]?i?B of"
+        err_has "$what: says the target holds part of the image" "holds part of the image.*cannot be used until a restore finishes"
     fi
 }
 for i in $(L '.records[] | select(.kind != "zeros") | .i'); do

@@ -117,7 +117,7 @@ TEST_CASE("restore: a stop after partition 1 names it written and partition 2 no
     INFO(message);
     CHECK(r.error().code == imager::Errc::cancelled);
     CHECK(progress.stopped_at == 9 * MiB);
-    CHECK(has(message, "written: boot area / gap, partition 1;"));
+    CHECK(has(message, "written: boot area / gap at byte 0, partition 1;"));
     CHECK(has(message, "not written: partition 2"));
     CHECK(has(message, "the partition table was not written"));
     CHECK(has(message, "the boot area written holds the image's copy"));

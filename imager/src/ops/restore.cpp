@@ -71,10 +71,13 @@ private:
     io::Writeback writeback_;
 };
 
-// Bytes of each placement's records: all of them, and those written so far.
+// Bytes of each placement's records: all of them, and those written so far;
+// whether any write (or discard) reached the target, and how far the table got.
 struct Tally {
     std::vector<std::uint64_t> total;
     std::vector<std::uint64_t> done;
+    bool began = false;
+    enum class Table { not_yet, failed, written } table = Table::not_yet;
 };
 
 std::size_t placement_index(const std::vector<ops::Placement>& placements, std::uint16_t stream) {
@@ -111,6 +114,7 @@ Status write_streams(const ops::RestorePlan& plan, const std::vector<ops::Placem
         if (stop.stop_requested()) return std::unexpected(stop_requested());  // between chunks
         const auto at = placement_index(placements, job.record.stream);
         const auto& place = placements[at];
+        tally.began = true;
         if (auto s = write_record(sink, place, job); !s) return s;
         if (job.record.kind != format::RecordKind::zeros && job.record.offset < place.write_limit)
             writeback.written(place.target_offset + job.record.offset,
@@ -215,27 +219,15 @@ std::string join(const std::vector<std::string>& items) {
     return out;
 }
 
-// The error of a restore stopped on request: what the target holds now
-// (`discarded`: its free space was discarded before the first chunk).
-Error cancelled_error(const RestoreOptions& options, const ops::RestorePlan& plan, const Tally& tally,
-                      bool discarded) {
-    const std::string what = "restore of " + options.image + " onto " + options.target + " cancelled";
+// What a restore stopped part-way left on the target: which parts were
+// written in full, in part or not at all, and the table.
+std::string target_state(const ops::RestorePlan& plan, const Tally& tally) {
     std::uint64_t done = 0;
     std::uint64_t total = 0;
     for (std::size_t i = 0; i < tally.total.size(); ++i) {
         done += tally.done[i];
         total += tally.total[i];
     }
-    if (done == 0 && discarded && !plan.create_target)
-        return make_error(Errc::cancelled, what + " after discarding the areas it writes to, before writing any data",
-                          "the old contents of those areas are gone: " + options.target +
-                              " cannot be used until a restore finishes; restore again, to the end");
-    if (done == 0)
-        return make_error(Errc::cancelled, what + " before anything was written",
-                          "nothing was written: " + options.target + " is as it was");
-    if (plan.create_target)
-        return make_error(Errc::cancelled, what + "; " + options.target + ", which this restore created, was removed",
-                          "restore again, to the end, to have it");
     std::vector<std::string> written;
     std::vector<std::string> partly;
     std::vector<std::string> untouched;
@@ -244,14 +236,17 @@ Error cancelled_error(const RestoreOptions& options, const ops::RestorePlan& pla
     };
     for (std::size_t i = 0; i < tally.total.size(); ++i) {
         if (tally.total[i] == 0) continue;  // nothing of it is stored
-        const auto& label = plan.placements[i].what;
+        // A disk has several gaps: each is named by where it starts, as in the plan.
+        const auto& place = plan.placements[i];
+        const auto label = place.outside_partitions ? place.what + " at byte " + std::to_string(place.target_offset)
+                                                    : place.what;
         if (tally.done[i] == tally.total[i]) add(written, label);
         else if (tally.done[i] > 0)
             add(partly, label + " (" + devices::human_size(tally.done[i]) + " of " +
                             devices::human_size(tally.total[i]) + ")");
         else add(untouched, label);
     }
-    std::string state = what + " after writing " + devices::human_size(done) + " of " + devices::human_size(total);
+    std::string state = "after writing " + devices::human_size(done) + " of " + devices::human_size(total);
     if (!written.empty()) state += "; written: " + join(written);
     if (!partly.empty()) state += "; partly written: " + join(partly);
     if (!untouched.empty()) state += "; not written: " + join(untouched);
@@ -260,12 +255,60 @@ Error cancelled_error(const RestoreOptions& options, const ops::RestorePlan& pla
         bool boot_area = false;
         for (std::size_t i = 0; i < tally.done.size(); ++i)
             boot_area = boot_area || (plan.placements[i].outside_partitions && tally.done[i] > 0);
-        state += "; the partition table was not written: it is written last";
-        if (boot_area) state += " (the boot area written holds the image's copy of it, not fitted to this disk)";
+        if (tally.table == Tally::Table::written)
+            state += "; the partition table was written, its boot sectors not yet";
+        else {
+            state += tally.table == Tally::Table::failed ? "; writing the partition table failed"
+                                                         : "; the partition table was not written: it is written last";
+            if (boot_area) state += " (the boot area written holds the image's copy of it, not fitted to this disk)";
+        }
     }
-    return make_error(Errc::cancelled, state,
-                      options.target + " holds part of the image: its old contents are partly overwritten and it " +
-                          "cannot be used until a restore finishes; restore again, to the end");
+    return state;
+}
+
+std::string unusable(const RestoreOptions& options) {
+    return options.target + " holds part of the image: its old contents are partly overwritten and it " +
+           "cannot be used until a restore finishes";
+}
+
+// The error of a restore stopped on request: what the target holds now
+// (`discarded`: its free space was discarded before the first chunk).
+Error cancelled_error(const RestoreOptions& options, const ops::RestorePlan& plan, const Tally& tally,
+                      bool discarded) {
+    const std::string what = "restore of " + options.image + " onto " + options.target + " cancelled";
+    const bool wrote = std::ranges::any_of(tally.done, [](std::uint64_t d) { return d > 0; });
+    if (!wrote && discarded && !plan.create_target)
+        return make_error(Errc::cancelled, what + " after discarding the areas it writes to, before writing any data",
+                          "the old contents of those areas are gone: " + options.target +
+                              " cannot be used until a restore finishes; restore again, to the end");
+    if (!wrote)
+        return make_error(Errc::cancelled, what + " before anything was written",
+                          "nothing was written: " + options.target + " is as it was");
+    if (plan.create_target)
+        return make_error(Errc::cancelled, what + "; " + options.target + ", which this restore created, was removed",
+                          "restore again, to the end, to have it");
+    return make_error(Errc::cancelled, what + " " + target_state(plan, tally),
+                      unusable(options) + "; restore again, to the end");
+}
+
+// A restore that failed (a damaged chunk, a read or write error, the table):
+// the cause, then what the target holds now, so nobody boots a half-restored disk.
+Error failed_error(Error cause, const RestoreOptions& options, const ops::RestorePlan& plan, const Tally& tally) {
+    const auto also = [&cause](const std::string& more) {
+        cause.hint += (cause.hint.empty() ? "" : "; ") + more;
+    };
+    if (plan.create_target) {
+        also(options.target + ", which this restore created, was removed");
+    } else if (!tally.began) {
+        also("nothing was written: " + options.target + " is as it was");
+    } else if (tally.total.empty()) {  // the discard before the first chunk failed
+        also("the old contents of the areas it writes to may be partly discarded: " + options.target +
+             " cannot be used until a restore finishes");
+    } else {
+        cause.context += "; the restore stopped " + target_state(plan, tally);
+        also(unusable(options) + "; restore it again from a good copy of the image");
+    }
+    return cause;
 }
 
 }  // namespace
@@ -305,12 +348,6 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
     if (options.stop.stop_requested()) return std::unexpected(cancelled_error(options, *plan, tally, false));
     if (plan->create_target)
         if (auto s = create_file(options.target, plan->target_size); !s) return std::unexpected(s.error());
-    auto sink = io::open_sink(options.target);
-    if (!sink) return std::unexpected(sink.error());
-    if (options.discard)
-        for (const auto& p : plan->placements)
-            if (auto s = (*sink)->discard_range(p.target_offset, p.write_limit); !s) return std::unexpected(s.error());
-
     // A file this restore created and could not finish is removed, not left half-written.
     struct RemoveUnfinished {
         const std::string* path;
@@ -318,6 +355,13 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
             if (path) ::unlink(path->c_str());
         }
     } unfinished{plan->create_target ? &options.target : nullptr};
+    auto sink = io::open_sink(options.target);
+    if (!sink) return std::unexpected(failed_error(sink.error(), options, *plan, tally));
+    tally.began = options.discard;
+    if (options.discard)
+        for (const auto& p : plan->placements)
+            if (auto s = (*sink)->discard_range(p.target_offset, p.write_limit); !s)
+                return std::unexpected(failed_error(s.error(), options, *plan, tally));
     Status status = write_streams(*plan, plan->placements, **sink, options.target, options.threads, progress, report,
                                   options.stop, tally);
     if (status && plan->clear_length > 0) status = (*sink)->zero_range(plan->clear_offset, plan->clear_length);
@@ -326,10 +370,13 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
     if (status && plan->target_layout && options.stop.stop_requested()) status = std::unexpected(stop_requested());
     if (!status && status.error().code == Errc::cancelled && options.stop.stop_requested())
         return std::unexpected(cancelled_error(options, *plan, tally, options.discard));
-    if (status && plan->target_layout) status = disk::write_layout(options.target, *plan->target_layout);
+    if (status && plan->target_layout) {
+        status = disk::write_layout(options.target, *plan->target_layout);
+        tally.table = status ? Tally::Table::written : Tally::Table::failed;
+    }
     if (status && plan->target_layout && plan->target_layout->label == "msdos" && !options.grow)
         status = rewrite_mbr_sectors(*plan, options, progress);
-    if (!status) return std::unexpected(status.error());
+    if (!status) return std::unexpected(failed_error(status.error(), options, *plan, tally));
     unfinished.path = nullptr;
     claim.release();  // the kernel re-reads a table only on a disk nobody else holds
     if (plan->target_layout) {

@@ -1,0 +1,136 @@
+// ops/restore: a restore that fails part-way (here: a damaged chunk) keeps
+// its cause and adds what the target holds now, as a cancel does: the parts
+// written, partly written and not written, the table not written, and that
+// the disk cannot be used until a restore finishes; or that nothing was
+// written, when the first chunk is the damaged one.
+#include "format/image_file.hpp"
+#include "format/layout.hpp"
+#include "fs_test_support.hpp"
+#include "image_test_support.hpp"
+#include "imager/image_ops.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace {
+
+constexpr std::uint64_t MiB = 1u << 20;
+
+struct Yes final : imager::Prompt {
+    bool confirm(std::string_view, std::string_view) override { return true; }
+};
+
+std::string bytes_of(const std::string& path, std::uint64_t offset, std::uint64_t length) {
+    std::ifstream in(path, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(offset));
+    std::string out(static_cast<std::size_t>(length), '\0');
+    in.read(out.data(), static_cast<std::streamsize>(length));
+    return out;
+}
+
+// Flips a byte in the middle of the stored bytes of the record of `stream`
+// that starts at `offset` (a single-volume image: the volume header comes first).
+void damage_chunk(const std::string& image, std::uint16_t stream, std::uint64_t offset) {
+    std::uint64_t at = 0;
+    {
+        auto reader = imager::format::ImageReader::open(image);
+        REQUIRE(reader.has_value());
+        for (const auto& r : (*reader)->records())
+            if (r.stream == stream && r.offset == offset && r.kind != imager::format::RecordKind::zeros)
+                at = imager::format::kVolumeHeaderSize + r.stored_offset + r.stored_size / 2;
+    }
+    REQUIRE(at != 0);
+    std::fstream f(image, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(at));
+    const char old = static_cast<char>(f.get());
+    f.seekp(static_cast<std::streamoff>(at));
+    f.put(static_cast<char>(old ^ 0x5a));
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+struct Fixture {
+    fs_test::TempDir t;
+    std::string disk = t / "disk.bin";
+    std::string image = t / "pc.lbi";
+    std::string target = t / "target.bin";
+
+    // A 24 MiB junk disk with a GPT: partition 1 (8 MiB at 1 MiB), partition 2
+    // (14 MiB at 9 MiB), captured whole (streams: 0 the first MiB, 1 and 2 the
+    // partitions), stored raw in chunks cut at every 4 MiB of the disk (so
+    // partition 2's start at 0, 3, 7 and 11 MiB into it); a target of other junk.
+    Fixture() {
+        image_test::write_two_partition_disk(disk, 24 * MiB, 18431, 47103, 21);
+        image_test::capture(disk, image, 2);
+        fs_test::write_random_file(target, 24 * MiB, 77);
+    }
+
+    imager::Result<imager::RestoreReport> restore(const std::string& onto) const {
+        imager::RestoreOptions o;
+        o.image = image;
+        o.target = onto;
+        o.assume_yes = true;
+        o.threads = 2;
+        imager::SilentProgress quiet;
+        Yes yes;
+        return imager::restore(o, quiet, yes);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("restore: a damaged chunk in partition 2 stops it, and the error says what the target holds",
+          "[ops][restore][damage]") {
+    Fixture f;
+    damage_chunk(f.image, 2, 3 * MiB);  // partition 2's second chunk
+    const auto before = bytes_of(f.target, 0, 24 * MiB);
+
+    auto r = f.restore(f.target);
+    REQUIRE_FALSE(r.has_value());
+    const auto message = r.error().message();
+    const auto& hint = r.error().hint;
+    INFO(message << "\n" << hint);
+    CHECK(r.error().code == imager::Errc::damaged_image);
+    CHECK(has(message, "source offset 0x300000"));  // the cause comes first, as before
+    CHECK(has(message, "the restore stopped after writing 12.0 MiB of"));
+    CHECK(has(message, "written: boot area / gap at byte 0, partition 1;"));
+    CHECK(has(message, "partly written: partition 2 (3.0 MiB of 14.0 MiB)"));
+    CHECK(has(message, "not written: boot area / gap at byte 24117248;"));  // the last MiB (the backup GPT)
+    CHECK(has(message, "the partition table was not written"));
+    CHECK(has(hint, "use another copy"));
+    CHECK(has(hint, f.target + " holds part of the image"));
+    CHECK(has(hint, "cannot be used until a restore finishes"));
+    // What it says is what happened: partition 1 and the first 3 MiB of
+    // partition 2 are the image's, the rest of partition 2 is as it was.
+    CHECK(bytes_of(f.target, MiB, 11 * MiB) == bytes_of(f.disk, MiB, 11 * MiB));
+    CHECK(bytes_of(f.target, 12 * MiB, 11 * MiB) == before.substr(12 * MiB, 11 * MiB));
+}
+
+TEST_CASE("restore: a damaged first chunk writes nothing and says so", "[ops][restore][damage]") {
+    Fixture f;
+    damage_chunk(f.image, 0, 0);  // the first MiB: table and boot code
+    const auto before = bytes_of(f.target, 0, 24 * MiB);
+
+    auto r = f.restore(f.target);
+    REQUIRE_FALSE(r.has_value());
+    INFO(r.error().message() << "\n" << r.error().hint);
+    CHECK(r.error().code == imager::Errc::damaged_image);
+    CHECK_FALSE(has(r.error().message(), "the restore stopped"));
+    CHECK(has(r.error().hint, "nothing was written: " + f.target + " is as it was"));
+    CHECK(bytes_of(f.target, 0, 24 * MiB) == before);
+}
+
+TEST_CASE("restore: a damaged chunk removes the file the restore created and says so", "[ops][restore][damage]") {
+    Fixture f;
+    damage_chunk(f.image, 1, 3 * MiB);
+    const std::string created = f.t / "new.bin";
+
+    auto r = f.restore(created);
+    REQUIRE_FALSE(r.has_value());
+    INFO(r.error().message() << "\n" << r.error().hint);
+    CHECK(r.error().code == imager::Errc::damaged_image);
+    CHECK(has(r.error().hint, created + ", which this restore created, was removed"));
+    CHECK_FALSE(std::filesystem::exists(created));
+}
