@@ -37,6 +37,8 @@
 
 namespace {
 
+using image_test::Yes;
+
 namespace format = imager::format;
 using Bytes = std::vector<std::byte>;
 using json = nlohmann::json;
@@ -279,10 +281,6 @@ bool all_zero(const std::string& path) {
     const auto bytes = fs_test::slurp(path);
     return std::ranges::all_of(bytes, [](std::byte b) { return b == std::byte{0}; });
 }
-
-struct Yes final : imager::Prompt {
-    bool confirm(std::string_view, std::string_view) override { return true; }
-};
 
 // A failure must be an ordinary, explained one.
 bool explained(const imager::Error& e) { return e.code != imager::Errc::internal && !e.message().empty(); }

@@ -1,5 +1,6 @@
 // Shared by the tests that need real images: a capture without its
-// verification pass, and a GPT disk file of two partitions to capture whole.
+// verification pass, a GPT disk file of two partitions to capture whole, a
+// prompt that says yes, and a range of a file's bytes to compare.
 #pragma once
 
 #include "fs_test_support.hpp"
@@ -9,9 +10,25 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <fstream>
 #include <string>
+#include <string_view>
 
 namespace image_test {
+
+// A person who confirms every restore (the tests pass assume_yes as well).
+struct Yes final : imager::Prompt {
+    bool confirm(std::string_view, std::string_view) override { return true; }
+};
+
+// `length` bytes of `path` from `offset`, to compare a restored range with its source.
+inline std::string bytes_of(const std::string& path, std::uint64_t offset, std::uint64_t length) {
+    std::ifstream in(path, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(offset));
+    std::string out(static_cast<std::size_t>(length), '\0');
+    in.read(out.data(), static_cast<std::streamsize>(length));
+    return out;
+}
 
 // Captures `o.source` into `o.image` (no verification pass: the tests check).
 inline void capture(imager::CaptureOptions o) {

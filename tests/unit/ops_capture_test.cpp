@@ -1,6 +1,7 @@
 // ops/: a signal during capture removes the partial image; the interrupt guard
 // puts the previous signal dispositions back.
 #include "fs_test_support.hpp"
+#include "image_test_support.hpp"
 #include "imager/image_ops.hpp"
 #include "ops/interrupt.hpp"
 
@@ -91,9 +92,7 @@ TEST_CASE("capture: an uninterrupted capture verifies and restores byte for byte
     ro.image = o.image;
     ro.target = t / "restored.bin";
     ro.assume_yes = true;
-    struct Yes final : imager::Prompt {
-        bool confirm(std::string_view, std::string_view) override { return true; }
-    } yes;
+    image_test::Yes yes;
     auto restored = imager::restore(ro, quiet, yes);
     REQUIRE(restored.has_value());
     CHECK(fs_test::sh("cmp " + source + " " + ro.target).code == 0);

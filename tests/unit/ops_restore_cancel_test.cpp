@@ -16,11 +16,10 @@
 
 namespace {
 
-constexpr std::uint64_t MiB = 1u << 20;
+using image_test::bytes_of;
+using image_test::Yes;
 
-struct Yes final : imager::Prompt {
-    bool confirm(std::string_view, std::string_view) override { return true; }
-};
+constexpr std::uint64_t MiB = 1u << 20;
 
 // Asks the restore to stop once `at` bytes have been restored (0: at the first update).
 class StopAt final : public imager::Progress {
@@ -42,14 +41,6 @@ private:
     std::stop_source& source_;
     std::uint64_t at_;
 };
-
-std::string bytes_of(const std::string& path, std::uint64_t offset, std::uint64_t length) {
-    std::ifstream in(path, std::ios::binary);
-    in.seekg(static_cast<std::streamoff>(offset));
-    std::string out(static_cast<std::size_t>(length), '\0');
-    in.read(out.data(), static_cast<std::streamsize>(length));
-    return out;
-}
 
 // A 24 MiB file of junk with a GPT: partition 1 (8 MiB at 1 MiB), partition 2
 // (14 MiB at 9 MiB); captured as a whole disk, stored raw (no filesystems).

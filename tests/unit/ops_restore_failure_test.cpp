@@ -16,19 +16,10 @@
 
 namespace {
 
+using image_test::bytes_of;
+using image_test::Yes;
+
 constexpr std::uint64_t MiB = 1u << 20;
-
-struct Yes final : imager::Prompt {
-    bool confirm(std::string_view, std::string_view) override { return true; }
-};
-
-std::string bytes_of(const std::string& path, std::uint64_t offset, std::uint64_t length) {
-    std::ifstream in(path, std::ios::binary);
-    in.seekg(static_cast<std::streamoff>(offset));
-    std::string out(static_cast<std::size_t>(length), '\0');
-    in.read(out.data(), static_cast<std::streamsize>(length));
-    return out;
-}
 
 // Flips a byte in the middle of the stored bytes of the record of `stream`
 // that starts at `offset` (a single-volume image: the volume header comes first).

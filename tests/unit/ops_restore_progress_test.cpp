@@ -13,11 +13,9 @@
 
 namespace {
 
-constexpr std::uint64_t MiB = 1u << 20;
+using image_test::Yes;
 
-struct Yes final : imager::Prompt {
-    bool confirm(std::string_view, std::string_view) override { return true; }
-};
+constexpr std::uint64_t MiB = 1u << 20;
 
 struct Recorded {
     std::string item;
