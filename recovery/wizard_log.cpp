@@ -59,7 +59,7 @@ void WizardLog::write(std::string_view text) {
 }
 
 std::string error_text(const imager::Error& e) {
-    return e.message() + (e.hint.empty() ? "" : "\n(" + e.hint + ")");
+    return e.message() + (e.aftermath.empty() ? "" : "\n" + e.aftermath) + (e.hint.empty() ? "" : "\n(" + e.hint + ")");
 }
 
 }  // namespace recovery

@@ -114,6 +114,7 @@ int print_help_topic(CLI::App& app, const std::string& topic) {
 
 int report(const imager::Error& error) {
     std::cerr << "lifeboat: " << error.message() << '\n';
+    if (!error.aftermath.empty()) std::cerr << "  " << error.aftermath << '\n';
     if (!error.hint.empty()) std::cerr << "  " << error.hint << '\n';
     return exit_code_for(error.code);
 }

@@ -15,7 +15,7 @@ std::string Error::message() const {
 }
 
 Error make_error(Errc code, std::string context, std::string hint) {
-    return Error{code, 0, std::move(context), std::move(hint)};
+    return Error{code, 0, std::move(context), std::move(hint), {}};
 }
 
 Error sys_error(std::string context, int err) {
@@ -35,7 +35,7 @@ Error sys_error(std::string context, int err) {
     case EISDIR: code = Errc::invalid_argument; break;
     default: break;
     }
-    return Error{code, err, std::move(context), {}};
+    return Error{code, err, std::move(context), {}, {}};
 }
 
 const char* errc_name(Errc code) {

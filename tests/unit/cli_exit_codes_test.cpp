@@ -85,6 +85,21 @@ TEST_CASE("exit codes: report() prints the message and hint, returns the code", 
                        "  check the device name with `lifeboat disks`\n");
 }
 
+TEST_CASE("exit codes: report() puts what a failure left behind between the message and the hint",
+          "[cli][exit_codes]") {
+    std::ostringstream err;
+    auto* old = std::cerr.rdbuf(err.rdbuf());
+    imager::Error e = imager::sys_error("write /dev/sdb at 0x100000", EIO);
+    e.aftermath = "/dev/sdb holds part of the image";
+    e.hint = "check the disk";
+    const int code = cli::report(e);
+    std::cerr.rdbuf(old);
+    CHECK(code == cli::exit_failure);
+    CHECK(err.str() == "lifeboat: write /dev/sdb at 0x100000: Input/output error\n"
+                       "  /dev/sdb holds part of the image\n"
+                       "  check the disk\n");
+}
+
 TEST_CASE("exit codes: command lines", "[cli][exit_codes]") {
     SECTION("--version") {
         const auto r = run({"--version"});

@@ -35,6 +35,9 @@ struct Error {
     int sys_errno = 0;    // the errno behind it, 0 if none
     std::string context;  // what was being done to what: "read /dev/sda at 0x1f000"
     std::string hint;     // what the person can do next; may be empty
+    // What the failure left behind that the person must know before going on
+    // ("/dev/sdb holds part of the image: ..."); empty when it left nothing.
+    std::string aftermath;
 
     // "read /dev/sda at 0x1f000: Input/output error"
     [[nodiscard]] std::string message() const;

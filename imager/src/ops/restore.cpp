@@ -256,7 +256,7 @@ std::string target_state(const ops::RestorePlan& plan, const Tally& tally) {
         for (std::size_t i = 0; i < tally.done.size(); ++i)
             boot_area = boot_area || (plan.placements[i].outside_partitions && tally.done[i] > 0);
         if (tally.table == Tally::Table::written)
-            state += "; the partition table was written, its boot sectors not yet";
+            state += "; the partition table was written, the captured MBR and EBR sectors not yet";
         else {
             state += tally.table == Tally::Table::failed ? "; writing the partition table failed"
                                                          : "; the partition table was not written: it is written last";
@@ -264,11 +264,6 @@ std::string target_state(const ops::RestorePlan& plan, const Tally& tally) {
         }
     }
     return state;
-}
-
-std::string unusable(const RestoreOptions& options) {
-    return options.target + " holds part of the image: its old contents are partly overwritten and it " +
-           "cannot be used until a restore finishes";
 }
 
 // The error of a restore stopped on request: what the target holds now
@@ -288,26 +283,25 @@ Error cancelled_error(const RestoreOptions& options, const ops::RestorePlan& pla
         return make_error(Errc::cancelled, what + "; " + options.target + ", which this restore created, was removed",
                           "restore again, to the end, to have it");
     return make_error(Errc::cancelled, what + " " + target_state(plan, tally),
-                      unusable(options) + "; restore again, to the end");
+                      options.target + " holds part of the image: its old contents are partly overwritten and it " +
+                          "cannot be used until a restore finishes; restore again, to the end");
 }
 
-// A restore that failed (a damaged chunk, a read or write error, the table):
-// the cause, then what the target holds now, so nobody boots a half-restored disk.
+// A restore that failed (a damaged chunk, a read or write error, the table)
+// keeps its cause and says what the target holds now, so nobody boots a
+// half-restored disk.
 Error failed_error(Error cause, const RestoreOptions& options, const ops::RestorePlan& plan, const Tally& tally) {
-    const auto also = [&cause](const std::string& more) {
-        cause.hint += (cause.hint.empty() ? "" : "; ") + more;
-    };
-    if (plan.create_target) {
-        also(options.target + ", which this restore created, was removed");
-    } else if (!tally.began) {
-        also("nothing was written: " + options.target + " is as it was");
-    } else if (tally.total.empty()) {  // the discard before the first chunk failed
-        also("the old contents of the areas it writes to may be partly discarded: " + options.target +
-             " cannot be used until a restore finishes");
-    } else {
-        cause.context += "; the restore stopped " + target_state(plan, tally);
-        also(unusable(options) + "; restore it again from a good copy of the image");
-    }
+    const std::string& target = options.target;
+    if (plan.create_target)
+        cause.aftermath = target + ", which this restore created, was removed";
+    else if (!tally.began)
+        cause.aftermath = "nothing was written: " + target + " is as it was";
+    else if (tally.total.empty())  // the discard before the first chunk failed
+        cause.aftermath = "the old contents of the areas the restore writes to may be partly discarded: " + target +
+                          " cannot be used until a restore finishes";
+    else
+        cause.aftermath = target + " holds part of the image: the restore stopped " + target_state(plan, tally) +
+                          "; its old contents are partly overwritten and it cannot be used until a restore finishes";
     return cause;
 }
 
