@@ -46,8 +46,10 @@ void CliProgress::update(const imager::ProgressUpdate& u) {
         return;
     last_draw_ = now;
     const double elapsed = std::chrono::duration<double>(now - step_start_).count();
+    // The step's clock starts at its first update, after some work: a rate from
+    // its first instants would be far too high, so none before a second (as the wizard).
+    const double rate = elapsed >= 1.0 ? static_cast<double>(u.done) / elapsed : 0;
     if (mode_ == ProgressMode::json) {
-        const double rate = elapsed > 0 ? static_cast<double>(u.done) / elapsed : 0;
         nlohmann::json j = {{"step", step_}, {"done", u.done}, {"total", u.total},
                             {"elapsed", elapsed}, {"bytes_per_second", rate}};
         if (!u.item.empty()) {
@@ -57,23 +59,23 @@ void CliProgress::update(const imager::ProgressUpdate& u) {
         }
         std::cout << j.dump() << '\n' << std::flush;
     } else if (mode_ == ProgressMode::text) {
-        draw_text(u, elapsed);
+        draw_text(u, rate);
     }
 }
 
-void CliProgress::draw_text(const imager::ProgressUpdate& u, double elapsed) {
+void CliProgress::draw_text(const imager::ProgressUpdate& u, double rate) {
     const double fraction = u.total ? static_cast<double>(u.done) / static_cast<double>(u.total) : 1.0;
-    const double rate = elapsed > 0 ? static_cast<double>(u.done) / elapsed : 0;
     const double eta = rate > 0 ? static_cast<double>(u.total - std::min(u.done, u.total)) / rate : 0;
     const int width = 24;
     const int filled = static_cast<int>(fraction * width);
     std::string bar(static_cast<std::size_t>(filled), '#');
     bar.resize(width, '.');
+    const std::string speed = rate > 0 ? imager::devices::human_size(static_cast<std::uint64_t>(rate)) + "/s" : "-";
     char line[200];
-    std::snprintf(line, sizeof line, "\r%-8s [%s] %3d%%  %s / %s  %s/s  ETA %s  ", step_.c_str(), bar.c_str(),
+    std::snprintf(line, sizeof line, "\r%-8s [%s] %3d%%  %s / %s  %s  ETA %s  ", step_.c_str(), bar.c_str(),
                   static_cast<int>(fraction * 100), imager::devices::human_size(u.done).c_str(),
-                  imager::devices::human_size(u.total).c_str(),
-                  imager::devices::human_size(static_cast<std::uint64_t>(rate)).c_str(), clock_text(eta).c_str());
+                  imager::devices::human_size(u.total).c_str(), speed.c_str(),
+                  rate > 0 ? clock_text(eta).c_str() : "-:--:--");
     std::cerr << line << std::flush;
     line_open_ = true;
 }

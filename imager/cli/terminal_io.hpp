@@ -21,7 +21,7 @@ public:
     void note(std::string_view message) override;
 
 private:
-    void draw_text(const imager::ProgressUpdate& u, double elapsed);
+    void draw_text(const imager::ProgressUpdate& u, double rate);  // rate 0: none yet
     ProgressMode mode_;
     std::chrono::steady_clock::time_point step_start_;
     std::chrono::steady_clock::time_point last_draw_;

@@ -2,9 +2,11 @@
 // how errors and command lines map to them.
 #include "app.hpp"
 #include "exit_codes.hpp"
+#include "terminal_io.hpp"
 #include "imager/version.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <iostream>
 #include <sstream>
@@ -137,4 +139,26 @@ TEST_CASE("exit codes: command lines", "[cli][exit_codes]") {
         CHECK(r.code == cli::exit_usage);
         CHECK(r.err.find("neither a block device nor a regular file") != std::string::npos);
     }
+}
+
+TEST_CASE("progress: --progress=json gives no rate before a second of the step has passed", "[cli][progress]") {
+    std::ostringstream out;
+    auto* old = std::cout.rdbuf(out.rdbuf());
+    {
+        cli::CliProgress progress(cli::ProgressMode::json);
+        progress.update({"capture", 1 << 20, 8 << 20});
+        progress.update({"capture", 8 << 20, 8 << 20});  // the last update is always printed
+    }
+    std::cout.rdbuf(old);
+    std::istringstream lines(out.str());
+    std::string line;
+    int printed = 0;
+    while (std::getline(lines, line)) {
+        INFO(line);
+        const auto j = nlohmann::json::parse(line);
+        CHECK(j["step"] == "capture");
+        CHECK(j["bytes_per_second"].get<double>() == 0.0);  // microseconds apart: no rate to trust
+        ++printed;
+    }
+    CHECK(printed == 2);
 }
