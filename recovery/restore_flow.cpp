@@ -267,6 +267,8 @@ void RestoreFlow::on_note(std::string_view message) {
 std::string RestoreFlow::condition_after_failure(const imager::Error& e) const {
     const std::string disk = target_.name;
     if (is_target_refusal(e.code)) return "Nothing was written: " + disk + " is as it was.";
+    // The core's account (what it wrote, what not, the table) over the wizard's estimate.
+    if (!e.aftermath.empty()) return e.aftermath + ".";
     if (written_ == 0)
         return disk + " may already be partly overwritten. Its old contents cannot be trusted and it will not start "
                       "until a restore finishes.";
@@ -296,6 +298,10 @@ void RestoreFlow::on_finished(const imager::Result<imager::RestoreReport>& resul
     }
     outcome_.error = e;
     outcome_.what_to_do = e.hint.empty() ? default_hint(e.code) : e.hint;
+    // The core gives a stop before the first write no hint: the disk is as it was.
+    if (e.code == Errc::cancelled)
+        outcome_.what_to_do = e.hint.empty() ? "Nothing: " + target_.name + " can be used as before."
+                                             : default_hint(e.code);
     outcome_.disk_condition = condition_after_failure(e);
     step_ = RestoreStep::result;
 }

@@ -1,7 +1,7 @@
 // ops/restore: a stop request (RestoreOptions::stop) stops a restore between
-// chunks with Errc::cancelled, and the message says what the target holds:
-// which streams were written, that the partition table was not; nothing is
-// written after the request; a file the restore created is removed.
+// chunks with Errc::cancelled, and the error's aftermath says what the target
+// holds: which streams were written, that the partition table was not;
+// nothing is written after the request; a file the restore created is removed.
 #include "fs_test_support.hpp"
 #include "image_test_support.hpp"
 #include "imager/disk_layout.hpp"
@@ -79,11 +79,12 @@ TEST_CASE("restore: a stop after the first chunk returns cancelled and says what
     Yes yes;
     auto r = imager::restore(options_for(image, target, stop), progress, yes);
     REQUIRE_FALSE(r.has_value());
-    const auto message = r.error().message();
-    INFO(message);
+    const auto message = r.error().aftermath;
+    INFO(r.error().message() << "\n" << message);
     CHECK(r.error().code == imager::Errc::cancelled);
     CHECK(progress.updates == 1);  // nothing was written after the request
-    CHECK(has(message, "cancelled after writing"));
+    CHECK(has(r.error().message(), "restore of " + image + " onto " + target + " cancelled"));
+    CHECK(has(message, target + " holds part of the image: the restore stopped after writing"));
     CHECK(has(message, "not written: partition 1, partition 2"));
     CHECK(has(message, "the partition table was not written"));
     CHECK(has(r.error().hint, "restore again, to the end"));
@@ -104,7 +105,7 @@ TEST_CASE("restore: a stop after partition 1 names it written and partition 2 no
     Yes yes;
     auto r = imager::restore(options_for(image, target, stop), progress, yes);
     REQUIRE_FALSE(r.has_value());
-    const auto message = r.error().message();
+    const auto message = r.error().aftermath;
     INFO(message);
     CHECK(r.error().code == imager::Errc::cancelled);
     CHECK(progress.stopped_at == 9 * MiB);
@@ -133,7 +134,8 @@ TEST_CASE("restore: a stop asked before the start writes nothing; a created file
         REQUIRE_FALSE(r.has_value());
         INFO(r.error().message());
         CHECK(r.error().code == imager::Errc::cancelled);
-        CHECK(has(r.error().message(), "before anything was written"));
+        CHECK(r.error().aftermath == "nothing was written: " + target + " is as it was");
+        CHECK(r.error().hint.empty());  // nothing to do again
         CHECK(progress.updates == 0);
         CHECK(bytes_of(target, 0, 24 * MiB) == before);
     }
@@ -145,7 +147,7 @@ TEST_CASE("restore: a stop asked before the start writes nothing; a created file
         REQUIRE_FALSE(r.has_value());
         INFO(r.error().message());
         CHECK(r.error().code == imager::Errc::cancelled);
-        CHECK(has(r.error().message(), "which this restore created, was removed"));
+        CHECK(r.error().aftermath == target + ", which this restore created, was removed");
         CHECK_FALSE(std::filesystem::exists(target));
     }
     {
@@ -175,7 +177,7 @@ TEST_CASE("restore: a stop during a single-stream restore names no partition tab
     Yes yes;
     auto r = imager::restore(options_for(image, target, stop), progress, yes);
     REQUIRE_FALSE(r.has_value());
-    const auto message = r.error().message();
+    const auto message = r.error().aftermath;
     INFO(message);
     CHECK(r.error().code == imager::Errc::cancelled);
     CHECK(has(message, "partly written: device (4.0 MiB of 16.0 MiB)"));

@@ -180,10 +180,10 @@ TEST_CASE("restore core adapter: a cancel stops the restore between chunks and s
     REQUIRE(events.result.has_value());
     const auto& result = *events.result;
     REQUIRE_FALSE(result.has_value());
-    INFO(result.error().message());
+    INFO(result.error().message() << "\n" << result.error().aftermath);
     CHECK(result.error().code == imager::Errc::cancelled);
-    CHECK(result.error().message().find("cancelled after writing 4.0 MiB of 24.0 MiB") != std::string::npos);
-    CHECK(result.error().message().find("partly written: device") != std::string::npos);
+    CHECK(result.error().aftermath.find("the restore stopped after writing 4.0 MiB of 24.0 MiB") != std::string::npos);
+    CHECK(result.error().aftermath.find("partly written: device") != std::string::npos);
     CHECK(events.updates.size() == 1);
     // Only the first chunk reached the target.
     const auto after = read_all(s.target);
@@ -194,6 +194,7 @@ TEST_CASE("restore core adapter: a cancel stops the restore between chunks and s
     INFO(log);
     CHECK(log.find("cancel: the person asked to stop the restore") != std::string::npos);
     CHECK(log.find("restore ended (cancelled): restore of " + s.image) != std::string::npos);
+    CHECK(log.find("partly written: device") != std::string::npos);  // the aftermath, in the log
 
     // A second restore, not cancelled, runs through the same adapter.
     queued = 2;

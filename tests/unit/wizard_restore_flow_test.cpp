@@ -112,6 +112,13 @@ void to_plan(RestoreFlow& flow, const std::string& target) {
     flow.choose_target(target);
 }
 
+// Drives the flow on to a running restore onto sdb.
+void to_running(RestoreFlow& flow) {
+    to_plan(flow, "/dev/sdb");
+    flow.accept_plan();
+    REQUIRE(flow.type_confirmation("sdb"));
+}
+
 }  // namespace
 
 TEST_CASE("restore flow: chosen -> plan shown -> wrong name refused, right name accepted -> progress -> result",
@@ -207,6 +214,18 @@ TEST_CASE("restore flow: a failed restore shows the error, its hint, the disk's 
     CHECK(o->log_path == "/run/lifeboat/lifeboat.log");
 }
 
+TEST_CASE("restore flow: the core's account of what the disk holds is the condition shown", "[wizard][restore]") {
+    FakeCore core = standard_core();
+    RestoreFlow flow(core);
+    to_running(flow);
+    core.events->on_progress(update_of("restore", 3 * GiB, 10 * GiB));
+    auto e = imager::make_error(Errc::damaged_image, "chunk 7 (stream 1, source offset 0x1c00000): hash mismatch");
+    e.aftermath = "/dev/sdb holds part of the image: the restore stopped after writing 3.0 GiB of 10.0 GiB";
+    core.events->on_finished(std::unexpected(e));
+    REQUIRE(flow.step() == RestoreStep::result);
+    CHECK(flow.outcome()->disk_condition == e.aftermath + ".");
+}
+
 TEST_CASE("restore flow: refusals of the core become dialogs that say why and what to do", "[wizard][restore]") {
     struct Case {
         Errc code;
@@ -246,9 +265,7 @@ TEST_CASE("restore flow: a refusal at the core's last check before writing is a 
           "[wizard][restore]") {
     FakeCore core = standard_core();
     RestoreFlow flow(core);
-    to_plan(flow, "/dev/sdb");
-    flow.accept_plan();
-    REQUIRE(flow.type_confirmation("sdb"));
+    to_running(flow);
     core.disks[1].serial = "SOMETHING-ELSE";  // swapped meanwhile
     core.events->on_finished(std::unexpected(imager::make_error(Errc::target_changed, "/dev/sdb changed")));
     REQUIRE(flow.step() == RestoreStep::dialog);
@@ -286,9 +303,7 @@ TEST_CASE("restore flow: other planning errors and unreadable images are dialogs
 TEST_CASE("restore flow: cancel asks first, says what the disk is left as, and waits for the core", "[wizard][restore]") {
     FakeCore core = standard_core();
     RestoreFlow flow(core);
-    to_plan(flow, "/dev/sdb");
-    flow.accept_plan();
-    REQUIRE(flow.type_confirmation("sdb"));
+    to_running(flow);
 
     flow.request_cancel();
     REQUIRE(flow.step() == RestoreStep::cancel_confirm);
@@ -310,11 +325,27 @@ TEST_CASE("restore flow: cancel asks first, says what the disk is left as, and w
     flow.request_cancel();  // asked already: no second question
     CHECK(flow.step() == RestoreStep::running);
 
-    core.events->on_finished(std::unexpected(imager::make_error(Errc::cancelled, "restore onto /dev/sdb cancelled")));
+    core.events->on_finished(std::unexpected(
+        imager::make_error(Errc::cancelled, "restore onto /dev/sdb cancelled", "restore again, to the end")));
     REQUIRE(flow.step() == RestoreStep::result);
     CHECK(flow.outcome()->error.code == Errc::cancelled);
     CHECK(flow.outcome()->disk_condition.find("5.0 GiB of 10.0 GiB written") != std::string::npos);
-    CHECK(flow.outcome()->what_to_do.find("Restore again") != std::string::npos);
+    CHECK(flow.outcome()->what_to_do.find("Restore again, to the end, before starting") != std::string::npos);
+}
+
+TEST_CASE("restore flow: a cancel before the first write leaves nothing to do", "[wizard][restore]") {
+    FakeCore core = standard_core();
+    RestoreFlow flow(core);
+    to_running(flow);
+    flow.request_cancel();
+    flow.confirm_cancel();
+    // The core gives no hint when it wrote nothing, and says so in its aftermath.
+    auto e = imager::make_error(Errc::cancelled, "restore onto /dev/sdb cancelled");
+    e.aftermath = "nothing was written: /dev/sdb is as it was";
+    core.events->on_finished(std::unexpected(e));
+    REQUIRE(flow.step() == RestoreStep::result);
+    CHECK(flow.outcome()->disk_condition == "nothing was written: /dev/sdb is as it was.");
+    CHECK(flow.outcome()->what_to_do == "Nothing: sdb can be used as before.");
 }
 
 TEST_CASE("restore flow: the suggested target", "[wizard][restore]") {
@@ -361,9 +392,7 @@ TEST_CASE("restore flow: the disk holding the image is found by its deepest moun
 TEST_CASE("restore flow: progress shows the part of the disk being written", "[wizard][restore]") {
     FakeCore core = standard_core();
     RestoreFlow flow(core);
-    to_plan(flow, "/dev/sdb");
-    flow.accept_plan();
-    REQUIRE(flow.type_confirmation("sdb"));
+    to_running(flow);
     core.events->on_progress(update_of("restore", 1 * GiB, 10 * GiB, "partition 2 (ext4)", GiB / 4, GiB));
     CHECK(flow.progress().item == "partition 2 (ext4)");
     CHECK(flow.progress().item_done == GiB / 4);

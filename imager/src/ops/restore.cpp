@@ -231,20 +231,17 @@ std::string target_state(const ops::RestorePlan& plan, const Tally& tally) {
     std::vector<std::string> written;
     std::vector<std::string> partly;
     std::vector<std::string> untouched;
-    const auto add = [](std::vector<std::string>& list, const std::string& item) {
-        if (std::ranges::find(list, item) == list.end()) list.push_back(item);
-    };
     for (std::size_t i = 0; i < tally.total.size(); ++i) {
         if (tally.total[i] == 0) continue;  // nothing of it is stored
         // A disk has several gaps: each is named by where it starts, as in the plan.
         const auto& place = plan.placements[i];
         const auto label = place.outside_partitions ? place.what + " at byte " + std::to_string(place.target_offset)
                                                     : place.what;
-        if (tally.done[i] == tally.total[i]) add(written, label);
+        if (tally.done[i] == tally.total[i]) written.push_back(label);
         else if (tally.done[i] > 0)
-            add(partly, label + " (" + devices::human_size(tally.done[i]) + " of " +
-                            devices::human_size(tally.total[i]) + ")");
-        else add(untouched, label);
+            partly.push_back(label + " (" + devices::human_size(tally.done[i]) + " of " +
+                             devices::human_size(tally.total[i]) + ")");
+        else untouched.push_back(label);
     }
     std::string state = "after writing " + devices::human_size(done) + " of " + devices::human_size(total);
     if (!written.empty()) state += "; written: " + join(written);
@@ -266,43 +263,30 @@ std::string target_state(const ops::RestorePlan& plan, const Tally& tally) {
     return state;
 }
 
-// The error of a restore stopped on request: what the target holds now
-// (`discarded`: its free space was discarded before the first chunk).
-Error cancelled_error(const RestoreOptions& options, const ops::RestorePlan& plan, const Tally& tally,
-                      bool discarded) {
-    const std::string what = "restore of " + options.image + " onto " + options.target + " cancelled";
-    const bool wrote = std::ranges::any_of(tally.done, [](std::uint64_t d) { return d > 0; });
-    if (!wrote && discarded && !plan.create_target)
-        return make_error(Errc::cancelled, what + " after discarding the areas it writes to, before writing any data",
-                          "the old contents of those areas are gone: " + options.target +
-                              " cannot be used until a restore finishes; restore again, to the end");
-    if (!wrote)
-        return make_error(Errc::cancelled, what + " before anything was written",
-                          "nothing was written: " + options.target + " is as it was");
-    if (plan.create_target)
-        return make_error(Errc::cancelled, what + "; " + options.target + ", which this restore created, was removed",
-                          "restore again, to the end, to have it");
-    return make_error(Errc::cancelled, what + " " + target_state(plan, tally),
-                      options.target + " holds part of the image: its old contents are partly overwritten and it " +
-                          "cannot be used until a restore finishes; restore again, to the end");
-}
-
-// A restore that failed (a damaged chunk, a read or write error, the table)
-// keeps its cause and says what the target holds now, so nobody boots a
-// half-restored disk.
-Error failed_error(Error cause, const RestoreOptions& options, const ops::RestorePlan& plan, const Tally& tally) {
+// A restore that stopped part-way, on request or on a failure (a damaged
+// chunk, a read or write error, the table), keeps its cause and says in the
+// error's aftermath what the target holds now, so nobody boots a half-restored disk.
+Error stopped_error(Error cause, const RestoreOptions& options, const ops::RestorePlan& plan, const Tally& tally) {
     const std::string& target = options.target;
+    const bool wrote = std::ranges::any_of(tally.done, [](std::uint64_t d) { return d > 0; });
     if (plan.create_target)
         cause.aftermath = target + ", which this restore created, was removed";
     else if (!tally.began)
         cause.aftermath = "nothing was written: " + target + " is as it was";
-    else if (tally.total.empty())  // the discard before the first chunk failed
-        cause.aftermath = "the old contents of the areas the restore writes to may be partly discarded: " + target +
+    else if (!wrote)  // discarded (--discard), or the first write failed
+        cause.aftermath = "the old contents of the areas the restore writes to may be partly gone: " + target +
                           " cannot be used until a restore finishes";
     else
         cause.aftermath = target + " holds part of the image: the restore stopped " + target_state(plan, tally) +
                           "; its old contents are partly overwritten and it cannot be used until a restore finishes";
     return cause;
+}
+
+// A stop request: the same account, and the advice to go to the end next time.
+Error cancelled_error(const RestoreOptions& options, const ops::RestorePlan& plan, const Tally& tally) {
+    Error e = make_error(Errc::cancelled, "restore of " + options.image + " onto " + options.target + " cancelled");
+    if (tally.began) e.hint = "restore again, to the end";
+    return stopped_error(std::move(e), options, plan, tally);
 }
 
 }  // namespace
@@ -339,7 +323,7 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
         claim = std::move(*claimed);
     }
     Tally tally;
-    if (options.stop.stop_requested()) return std::unexpected(cancelled_error(options, *plan, tally, false));
+    if (options.stop.stop_requested()) return std::unexpected(cancelled_error(options, *plan, tally));
     if (plan->create_target)
         if (auto s = create_file(options.target, plan->target_size); !s) return std::unexpected(s.error());
     // A file this restore created and could not finish is removed, not left half-written.
@@ -350,12 +334,13 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
         }
     } unfinished{plan->create_target ? &options.target : nullptr};
     auto sink = io::open_sink(options.target);
-    if (!sink) return std::unexpected(failed_error(sink.error(), options, *plan, tally));
-    tally.began = options.discard;
-    if (options.discard)
+    if (!sink) return std::unexpected(stopped_error(sink.error(), options, *plan, tally));
+    if (options.discard) {
+        tally.began = true;
         for (const auto& p : plan->placements)
             if (auto s = (*sink)->discard_range(p.target_offset, p.write_limit); !s)
-                return std::unexpected(failed_error(s.error(), options, *plan, tally));
+                return std::unexpected(stopped_error(s.error(), options, *plan, tally));
+    }
     Status status = write_streams(*plan, plan->placements, **sink, options.target, options.threads, progress, report,
                                   options.stop, tally);
     if (status && plan->clear_length > 0) status = (*sink)->zero_range(plan->clear_offset, plan->clear_length);
@@ -363,14 +348,14 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
     sink->reset();  // libparted opens the target itself
     if (status && plan->target_layout && options.stop.stop_requested()) status = std::unexpected(stop_requested());
     if (!status && status.error().code == Errc::cancelled && options.stop.stop_requested())
-        return std::unexpected(cancelled_error(options, *plan, tally, options.discard));
+        return std::unexpected(cancelled_error(options, *plan, tally));
     if (status && plan->target_layout) {
         status = disk::write_layout(options.target, *plan->target_layout);
         tally.table = status ? Tally::Table::written : Tally::Table::failed;
     }
     if (status && plan->target_layout && plan->target_layout->label == "msdos" && !options.grow)
         status = rewrite_mbr_sectors(*plan, options, progress);
-    if (!status) return std::unexpected(failed_error(status.error(), options, *plan, tally));
+    if (!status) return std::unexpected(stopped_error(status.error(), options, *plan, tally));
     unfinished.path = nullptr;
     claim.release();  // the kernel re-reads a table only on a disk nobody else holds
     if (plan->target_layout) {
