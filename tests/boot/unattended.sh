@@ -4,7 +4,9 @@
 # and a store disk, capture onto the store; boot again with a blank larger
 # disk and the store, restore; then judge on the host: the same table, every
 # partition checked and every file's checksum equal. The restore also shows
-# the kernel re-reading the new table (the partitions it then sees).
+# the kernel re-reading the new table (the partitions it then sees). Last,
+# restore --grow onto a larger disk: e2fsck and resize2fs, carried by the
+# initramfs, grow the ext4 that is last into its grown partition.
 #   usage: unattended.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
 source "$(dirname "$0")/lib.sh"
 boot_init boot-unattended "${1:-}"
@@ -71,4 +73,36 @@ gpt_at_end "$target" "restored disk"
 judge_part "$src" "$target" 1 fat32 "restored disk"
 judge_part "$src" "$target" 2 ext4 "restored disk"
 judge_part "$src" "$target" 3 swap "restored disk"
+
+# --grow runs e2fsck and resize2fs, which the initramfs carries: an image of a
+# disk with ext4 last (captured here on the host, put on the store) onto a
+# blank disk more than twice as large.
+say "--- restore --grow: an ESP and ext4 last onto a blank 300 MiB /dev/vda"
+src2=$WORK/source2.img target2=$WORK/target2.img
+new_disk "$src2" 120M <<'SFDISK'
+label: gpt
+start=2048, size=81920, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI system"
+start=86016, size=155648, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"
+SFDISK
+put_fs "$src2" 1 fat32 ESP
+put_fs "$src2" 2 ext4 root
+lb_ok "capture the ext4-last disk on the host" capture --progress none "$src2" "$WORK/pc2.lbi" || die "capture pc2"
+mkdir -p "$WORK/store"
+mount -o loop "$store" "$WORK/store" || die "mount the store"
+cp "$WORK/pc2.lbi" "$WORK/store/machines/pc2.lbi"
+umount "$WORK/store" || die "umount the store"
+rm -f "$WORK/pc2.lbi"
+truncate -s 300M "$target2"
+guest grow "$target2" "lifeboat.action=restore lifeboat.grow=1 lifeboat.target=/dev/vda lifeboat.image=LABEL=STORE:machines/pc2.lbi"
+wait_for 'lifeboat: done restore rc=[0-9]+' "$limit" && say "restore --grow: power-on to done $elapsed s"
+expect 'lifeboat: done restore rc=0$' "restore --grow exits 0"
+expect 'partition 2 \(ext4\) and its filesystem now fill the disk' "the restore says ext4 now fills partition 2"
+wait_for_exit 60
+last=$(($(disk_sectors "$target2") - 34))
+check "grown disk: partition 2 ends at the last usable sector $last" \
+    [ $(($(part_start "$target2" 2) + $(part_size "$target2" 2) - 1)) = "$last" ]
+gpt_at_end "$target2" "grown disk"
+ext_fills "$target2" 2 "grown disk: partition 2"
+judge_part "$src2" "$target2" 1 fat32 "grown disk"
+judge_part "$src2" "$target2" 2 ext4 "grown disk"
 lb_finish

@@ -43,19 +43,6 @@ ntfs_fills() {
     detach "$p"
 }
 
-# ext_fills DISK N WHAT: the ext4 in partition N is as large as the partition.
-ext_fills() {
-    local disk=$1 n=$2 what=$3 p blocks bs dev
-    part_loop p "$disk" "$n"
-    dumpe2fs -h "$p" >"$WORK/dumpe2fs.out" 2>/dev/null
-    blocks=$(sed -n 's/^Block count: *//p' "$WORK/dumpe2fs.out")
-    bs=$(sed -n 's/^Block size: *//p' "$WORK/dumpe2fs.out")
-    dev=$(($(part_size "$disk" "$n") * SECTOR))
-    check "$what: ext4 is $blocks blocks of $bs bytes, the partition $dev bytes" \
-        eval '[ -n "$blocks" ] && [ $((dev - blocks * bs)) -ge 0 ] && [ $((dev - blocks * bs)) -lt $((32 * bs)) ]'
-    detach "$p"
-}
-
 # ------------------------------------------------------- GPT, NTFS last --
 say "--- GPT: ext4, then NTFS last"
 gpt=$WORK/gpt.img

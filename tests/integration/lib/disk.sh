@@ -134,6 +134,19 @@ judge_part() {
     detach "$s"
 }
 
+# ext_fills DISK N WHAT: the ext4 in partition N is as large as the partition.
+ext_fills() {
+    local disk=$1 n=$2 what=$3 p blocks bs dev
+    part_loop p "$disk" "$n"
+    dumpe2fs -h "$p" >"$WORK/dumpe2fs.out" 2>/dev/null
+    blocks=$(sed -n 's/^Block count: *//p' "$WORK/dumpe2fs.out")
+    bs=$(sed -n 's/^Block size: *//p' "$WORK/dumpe2fs.out")
+    dev=$(($(part_size "$disk" "$n") * SECTOR))
+    check "$what: ext4 is $blocks blocks of $bs bytes, the partition $dev bytes" \
+        eval '[ -n "$blocks" ] && [ $((dev - blocks * bs)) -ge 0 ] && [ $((dev - blocks * bs)) -lt $((32 * bs)) ]'
+    detach "$p"
+}
+
 # table_json DISK: sfdisk --json without the fields that depend on the disk's
 # size or name.
 table_json() {
