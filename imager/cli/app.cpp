@@ -60,7 +60,7 @@ void add_image_commands(CLI::App& app, ImageCommandOptions& o) {
                         "Refuse unless TARGET still has this many bytes (as when it was chosen)");
     restore->add_option("--expect-serial", o.restore.expect_serial, "Refuse unless TARGET still has this serial");
     restore->add_flag("--grow", o.restore.grow,
-                      "Whole-disk image on a larger disk: grow the last partition and its filesystem (ext2/3/4, NTFS)");
+                      "Whole-disk image on a larger disk: grow the last partition and its filesystem (ext2/3/4, NTFS, swap)");
     add_progress_options(restore, o);
     restore->add_option("IMAGE", o.restore.image, "Image to restore")->required();
     restore->add_option("TARGET", o.restore.target, "Block device or file (created when missing)")->required();

@@ -11,14 +11,16 @@
 #      partition, every file is kept; boot code, signature and post-MBR gap kept;
 #   3. MBR whose last partition is a logical one (the extended partition
 #      ending after it): both grow to the last sector, ext4 fills partition 5,
-#      the table stays valid and every partition and file is intact.
+#      the table stays valid and every partition and file is intact;
+#   4. GPT with swap last: its header page becomes the one mkswap writes for
+#      the grown partition, with the same UUID and label.
 #   usage: disk_grow.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
 source "$(dirname "$0")/lib/common.sh"
 lb_init disk-grow "${1:-}"
 # shellcheck source=lib/disk.sh
 source "$LB_LIB_DIR/disk.sh"
 disk_init
-need_tools ntfsresize resize2fs dumpe2fs
+need_tools ntfsresize resize2fs dumpe2fs mkswap
 
 MiB=$((1 << 20))
 
@@ -145,5 +147,36 @@ if lb_ok "MBR with a logical last: restore --grow" restore --yes --grow --progre
     judge_part "$mbr" "$t" 5 ext4 "$what"
 fi
 rm -f "$t"
+
+# ------------------------------------------------------- GPT, swap last --
+say "--- GPT: ext4, then swap last"
+sw=$WORK/swap.img
+new_disk "$sw" 64M <<'EOF'
+label: gpt
+start=2048, size=65536, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="linux"
+start=67584, size=40960, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F, name="swap"
+EOF
+put_fs "$sw" 1 ext4 lbroot
+put_fs "$sw" 2 swap lbswap
+lb_ok "GPT with swap last: capture" capture --progress none "$sw" "$WORK/swap.lbi" || die "cannot capture"
+t=$WORK/swap-big.img
+junk "$t" $((100 * MiB))
+if lb_ok "GPT with swap last: restore --grow" restore --yes --grow --progress none "$WORK/swap.lbi" "$t"; then
+    what="GPT swap --grow"
+    err_has "$what: the restore says swap now fills partition 2" 'partition 2 \(swap\) and its swap area now fill'
+    gpt_at_end "$t" "$what"
+    judge_part "$sw" "$t" 1 ext4 "$what"
+    # The header page is the one mkswap writes for the grown size, with the source's UUID and label.
+    bytes=$(($(part_size "$t" 2) * SECTOR))
+    part_loop s "$sw" 2
+    part_loop p "$t" 2
+    check "$what: blkid -p identity $(ident "$s") kept" [ "$(ident "$s")" = "$(ident "$p")" ]
+    truncate -s "$bytes" "$WORK/mkswap.img"
+    mkswap -q -U "$(blkid -p -o value -s UUID "$s")" -L lbswap "$WORK/mkswap.img" >/dev/null
+    check "$what: the header page is mkswap's for $bytes bytes" same_bytes "$p" "$WORK/mkswap.img" 4096
+    detach "$p"
+    detach "$s"
+fi
+rm -f "$t" "$WORK/swap.lbi" "$WORK/mkswap.img"
 
 lb_finish

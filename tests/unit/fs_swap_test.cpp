@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 namespace {
 
 using fs_test::sh;
@@ -69,4 +71,29 @@ TEST_CASE("swap: anything but a plain swap header is refused", "[fs][swap]") {
     auto map = swap.used_extents(big_pages);
     REQUIRE(map.has_value());
     CHECK(map->extents == std::vector<imager::fs::Extent>{{0, 65536}});
+}
+
+TEST_CASE("swap: a grown area's header is the one mkswap makes for the larger size", "[fs][swap]") {
+    FS_TEST_REQUIRE_TOOLS("mkswap");
+    fs_test::TempDir t;
+    const std::string small = t / "small.img";
+    const std::string large = t / "large.img";
+    constexpr std::uint64_t large_size = (40ULL << 20) + 1000;  // not a whole number of pages
+    REQUIRE(sh("truncate -s " + std::to_string(image_size) + " " + small).code == 0);
+    REQUIRE(sh("truncate -s " + std::to_string(large_size) + " " + large).code == 0);
+    for (const auto& image : {small, large})
+        REQUIRE(sh(std::string("mkswap -L ") + label + " -U " + uuid + " " + image).code == 0);
+
+    auto header = fs_test::slurp(small);
+    header.resize(65536);
+    const auto pages = imager::fs::grow_swap_header(header, large_size);
+    REQUIRE(pages.has_value());
+    CHECK(*pages == large_size / 4096);
+    const auto expected = fs_test::slurp(large);
+    CHECK(std::equal(header.begin(), header.begin() + 4096, expected.begin()));
+
+    // No swap header: refused, nothing changed.
+    std::vector<std::byte> zeros(65536);
+    CHECK_FALSE(imager::fs::grow_swap_header(zeros, large_size).has_value());
+    CHECK(std::ranges::all_of(zeros, [](std::byte b) { return b == std::byte{0}; }));
 }

@@ -41,6 +41,13 @@ struct Descriptor {
 // The descriptor for a libblkid TYPE ("ext4", "vfat", ...), or the raw one.
 [[nodiscard]] const Descriptor& descriptor_for(std::string_view blkid_type);
 
+// restore --grow for Linux swap, the one filesystem Lifeboat grows itself (its
+// size is one field of its header): sets the last page of the swap header
+// `header` begins with (the area's first 64 KiB, or all of a smaller area) so
+// that the area covers `area_bytes`, as mkswap would; UUID, label and bad pages
+// stay. The area's pages; Errc::unsupported when `header` holds no swap header.
+[[nodiscard]] Result<std::uint64_t> grow_swap_header(std::span<std::byte> header, std::uint64_t area_bytes);
+
 // Sorts, merges adjacent/overlapping extents and clips them to `limit` bytes.
 [[nodiscard]] std::vector<Extent> normalize(std::vector<Extent> extents, std::uint64_t limit);
 

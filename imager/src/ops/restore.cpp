@@ -6,6 +6,7 @@
 // (options.stop) is honoured before the first write, between chunks and before
 // the table; the error then says what the target holds.
 #include "format/image_file.hpp"
+#include "fs/used_blocks.hpp"
 #include "imager/devices.hpp"
 #include "imager/image_ops.hpp"
 #include "io/block_source.hpp"
@@ -148,7 +149,20 @@ void reread_partitions(const std::string& target, Progress& progress) {
     ::close(fd);
 }
 
-// --grow: the filesystem of the grown partition, by its own tools.
+// A grown swap partition's header, rewritten to cover it.
+Status grow_swap(const std::string& target, std::uint64_t offset, std::uint64_t size) {
+    auto source = io::open_source(target);
+    if (!source) return std::unexpected(source.error());
+    std::vector<std::byte> header(std::min<std::uint64_t>(size, 65536));
+    if (auto s = (*source)->read_at(offset, header); !s) return s;
+    if (auto pages = fs::grow_swap_header(header, size); !pages) return std::unexpected(pages.error());
+    auto sink = io::open_sink(target);
+    if (!sink) return std::unexpected(sink.error());
+    if (auto s = (*sink)->write_at(offset, header); !s) return s;
+    return (*sink)->sync();
+}
+
+// --grow: the filesystem of the grown partition, by its own tools (swap by Lifeboat).
 void grow_filesystem(const ops::RestorePlan& plan, Progress& progress) {
     const auto& src = *plan.source_layout;
     const auto& dst = *plan.target_layout;
@@ -161,19 +175,26 @@ void grow_filesystem(const ops::RestorePlan& plan, Progress& progress) {
         if (described)
             for (const auto& p : described->partitions)
                 if (p.number == part.number && p.filesystem) type = p.filesystem->type;
+        const std::uint64_t ss = dst.logical_sector_size;
+        const auto what = "partition " + std::to_string(part.number) + (type.empty() ? "" : " (" + type + ")");
+        if (type == "swap") {
+            if (auto s = grow_swap(plan.target, part.start_sector * ss, part.sectors() * ss); !s)
+                progress.note("--grow: " + what + " grew, its swap area did not: " + s.error().message());
+            else
+                progress.note("--grow: " + what + " and its swap area now fill the disk");
+            continue;
+        }
         std::vector<std::vector<std::string>> steps;
         if (type == "ext2" || type == "ext3" || type == "ext4")
             steps = {{"e2fsck", "-fy", ""}, {"resize2fs", ""}};
         else if (type == "ntfs")
             steps = {{"ntfsresize", "--force", "--no-progress-bar", ""}};
-        const auto what = "partition " + std::to_string(part.number) + (type.empty() ? "" : " (" + type + ")");
         const bool tools = !steps.empty() && std::ranges::all_of(steps, [](auto& s) { return io::have_program(s[0]); });
         if (!tools) {
             progress.note("--grow: " + what + " grew, its filesystem did not (Lifeboat grows ext2/3/4 with " +
-                          "resize2fs and NTFS with ntfsresize, when present)");
+                          "resize2fs, NTFS with ntfsresize, when present, and swap itself)");
             continue;
         }
-        const std::uint64_t ss = dst.logical_sector_size;
         auto loop = io::LoopDevice::attach(plan.target, part.start_sector * ss, part.sectors() * ss);
         if (!loop) {
             progress.note("--grow: cannot reach " + what + ": " + loop.error().message());
