@@ -52,7 +52,6 @@ std::string default_hint(Errc code) {
         case Errc::permission: return "Lifeboat needs to run as root to write to disks.";
         case Errc::not_found: return "The image or the disk is gone: was a disk unplugged? Look at the list again.";
         case Errc::unsupported: return "This image needs a newer Lifeboat: start the computer from a newer rescue disk.";
-        case Errc::cancelled: return "Restore again, to the end, before starting the computer from this disk.";
         default: return "The log has the details.";
     }
 }
@@ -298,10 +297,6 @@ void RestoreFlow::on_finished(const imager::Result<imager::RestoreReport>& resul
     }
     outcome_.error = e;
     outcome_.what_to_do = e.hint.empty() ? default_hint(e.code) : e.hint;
-    // The core gives a stop before the first write no hint: the disk is as it was.
-    if (e.code == Errc::cancelled)
-        outcome_.what_to_do = e.hint.empty() ? "Nothing: " + target_.name + " can be used as before."
-                                             : default_hint(e.code);
     outcome_.disk_condition = condition_after_failure(e);
     step_ = RestoreStep::result;
 }

@@ -79,13 +79,7 @@ judge_part "$src" "$target" 3 swap "restored disk"
 # blank disk more than twice as large.
 say "--- restore --grow: an ESP and ext4 last onto a blank 300 MiB /dev/vda"
 src2=$WORK/source2.img target2=$WORK/target2.img
-new_disk "$src2" 120M <<'SFDISK'
-label: gpt
-start=2048, size=81920, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI system"
-start=86016, size=155648, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"
-SFDISK
-put_fs "$src2" 1 fat32 ESP
-put_fs "$src2" 2 ext4 root
+esp_root_disk "$src2" 120M 155648
 lb_ok "capture the ext4-last disk on the host" capture --progress none "$src2" "$WORK/pc2.lbi" || die "capture pc2"
 mkdir -p "$WORK/store"
 mount -o loop "$store" "$WORK/store" || die "mount the store"

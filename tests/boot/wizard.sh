@@ -20,13 +20,7 @@ limit=${BOOT_LIMIT:-300}
 iso_kernel
 
 src=$WORK/source.img store=$WORK/store.img target=$WORK/target.img
-new_disk "$src" 128M <<'SFDISK'
-label: gpt
-start=2048, size=81920, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI system"
-start=86016, size=131072, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"
-SFDISK
-put_fs "$src" 1 fat32 ESP
-put_fs "$src" 2 ext4 root
+esp_root_disk "$src" 128M 131072
 mkdir -p "$WORK/storefs/lifeboat"
 lb_ok "capture the source on the host" capture --progress none --note "boot wizard test" "$src" \
     "$WORK/storefs/lifeboat/pc.lbi"

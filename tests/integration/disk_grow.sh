@@ -45,6 +45,18 @@ ntfs_fills() {
     detach "$p"
 }
 
+# grown SRC MIB WHAT: captures SRC and restores it with --grow onto a
+# junk-filled file of MIB MiB, $t; fails when the restore does.
+grown() {
+    local src=$1 mib=$2 what=$3 rc=0
+    lb_ok "$what: capture" capture --progress none "$src" "$WORK/grow.lbi" || die "cannot capture $src"
+    t=${src%.img}-big.img
+    junk "$t" $((mib * MiB))
+    lb_ok "$what: restore --grow onto a larger file" restore --yes --grow --progress none "$WORK/grow.lbi" "$t" || rc=1
+    rm -f "$WORK/grow.lbi"
+    return $rc
+}
+
 # ------------------------------------------------------- GPT, NTFS last --
 say "--- GPT: ext4, then NTFS last"
 gpt=$WORK/gpt.img
@@ -100,10 +112,7 @@ put_fs "$mbr" 1 ntfs lbwin
 put_fs "$mbr" 2 ext4 lbroot
 dd if=/dev/urandom of="$mbr" bs=440 count=1 conv=notrunc status=none
 dd if=/dev/urandom of="$mbr" bs=512 seek=1 count=2047 conv=notrunc status=none
-lb_ok "MBR: capture" capture --progress none "$mbr" "$WORK/mbr.lbi" || die "cannot capture the MBR disk"
-t=$WORK/mbr-big.img
-junk "$t" $((160 * MiB))
-if lb_ok "MBR: restore --grow onto a larger file" restore --yes --grow --progress none "$WORK/mbr.lbi" "$t"; then
+if grown "$mbr" 160 "MBR"; then
     what="MBR --grow"
     err_has "$what: the restore says ext4 now fills partition 2" 'partition 2 \(ext4\).* now fill'
     check "$what: partition 2 ends on the last sector" \
@@ -116,7 +125,7 @@ if lb_ok "MBR: restore --grow onto a larger file" restore --yes --grow --progres
     judge_part "$mbr" "$t" 2 ext4 "$what"
     judge_part "$mbr" "$t" 1 ntfs "$what"
 fi
-rm -f "$t" "$WORK/mbr.lbi"
+rm -f "$t"
 
 # -------------------------------------------------- MBR, a logical last --
 say "--- MBR: a logical partition last"
@@ -128,10 +137,7 @@ start=36864, size=98304, type=83
 EOF
 put_fs "$mbr" 1 ext4 lbprim
 put_fs "$mbr" 5 ext4 lblogical
-lb_ok "MBR with a logical last: capture" capture --progress none "$mbr" "$WORK/mbr.lbi" || die "cannot capture"
-t=$WORK/mbr-big.img
-junk "$t" $((128 * MiB))
-if lb_ok "MBR with a logical last: restore --grow" restore --yes --grow --progress none "$WORK/mbr.lbi" "$t"; then
+if grown "$mbr" 128 "MBR with a logical last"; then
     what="MBR logical --grow"
     say "     (partition 5 now has $(part_size "$t" 5) sectors, the extended $(part_size "$t" 2); the source: 98304, 114688)"
     check "$what: sfdisk --verify finds no problem" quiet sfdisk --verify "$t"
@@ -158,10 +164,7 @@ start=67584, size=40960, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F, name="swap"
 EOF
 put_fs "$sw" 1 ext4 lbroot
 put_fs "$sw" 2 swap lbswap
-lb_ok "GPT with swap last: capture" capture --progress none "$sw" "$WORK/swap.lbi" || die "cannot capture"
-t=$WORK/swap-big.img
-junk "$t" $((100 * MiB))
-if lb_ok "GPT with swap last: restore --grow" restore --yes --grow --progress none "$WORK/swap.lbi" "$t"; then
+if grown "$sw" 100 "GPT with swap last"; then
     what="GPT swap --grow"
     err_has "$what: the restore says swap now fills partition 2" 'partition 2 \(swap\) and its swap area now fill'
     gpt_at_end "$t" "$what"
@@ -177,6 +180,6 @@ if lb_ok "GPT with swap last: restore --grow" restore --yes --grow --progress no
     detach "$p"
     detach "$s"
 fi
-rm -f "$t" "$WORK/swap.lbi" "$WORK/mkswap.img"
+rm -f "$t" "$WORK/mkswap.img"
 
 lb_finish

@@ -85,9 +85,10 @@ struct RestoreOptions {
     std::string expect_serial;      // refuse unless the target still has this serial ("": no check)
     // A request to stop (the wizard's cancel), looked at right before the first
     // write, between chunks and before the partition table: the restore then
-    // returns Errc::cancelled, its message saying what the target holds (which
-    // streams were written, that the table was not). Once the table is written
-    // the restore is finished and runs to its end. No stop state: never stops.
+    // returns Errc::cancelled, its aftermath saying what the target holds (which
+    // streams were written, that the table was not) and its hint what to do.
+    // Once the table is written the restore is finished and runs to its end.
+    // No stop state: never stops.
     std::stop_token stop;
 };
 

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <array>
+#include <expected>
+#include <string_view>
+#include <vector>
 
 namespace imager::fs {
 
@@ -17,40 +20,41 @@ constexpr std::size_t kLastPageAt = 1028;
 // The signature ends the first page; pages other than 4 KiB exist on some CPUs.
 constexpr std::array<std::uint64_t, 4> kPageSizes{4096, 8192, 16384, 65536};
 
+// The page size of the swap header that `first` (the area's first
+// kSwapHeaderBytes, or all of a smaller area) begins with, or why there is none.
+std::expected<std::uint64_t, std::string_view> header_page(std::span<const std::byte> first) {
+    for (const std::uint64_t page : kPageSizes) {
+        if (page > first.size()) break;
+        if (!detail::has_bytes(first, page - 10, "SWAPSPACE2")) continue;
+        if (detail::le32(first, kVersionAt) != 1) return std::unexpected("unknown swap header version");
+        return page;
+    }
+    return std::unexpected("no swap signature (SWAPSPACE2)");
+}
+
 }  // namespace
 
 namespace detail {
 
 Result<UsedMap> swap_used_extents(io::BlockSource& source) {
-    for (const std::uint64_t page : kPageSizes) {
-        if (page > source.size()) break;
-        std::array<std::byte, 10> magic{};
-        if (auto s = source.read_at(page - magic.size(), magic); !s) return std::unexpected(s.error());
-        if (has_bytes(magic, 0, "SWAPSPACE2")) {
-            std::array<std::byte, 4> version{};
-            if (auto s = source.read_at(kVersionAt, version); !s) return std::unexpected(s.error());
-            if (le32(version, 0) != 1) return std::unexpected(bad_fs("swap", source, "unknown swap header version"));
-            return finish({{0, page}}, static_cast<std::uint32_t>(page), source);
-        }
-    }
-    return std::unexpected(bad_fs("swap", source, "no swap signature (SWAPSPACE2)"));
+    std::vector<std::byte> first(std::min<std::uint64_t>(source.size(), kSwapHeaderBytes));
+    if (auto s = source.read_at(0, first); !s) return std::unexpected(s.error());
+    const auto page = header_page(first);
+    if (!page) return std::unexpected(bad_fs("swap", source, page.error()));
+    return finish({{0, *page}}, static_cast<std::uint32_t>(*page), source);
 }
 
 }  // namespace detail
 
 Result<std::uint64_t> grow_swap_header(std::span<std::byte> header, std::uint64_t area_bytes) {
-    for (const std::uint64_t page : kPageSizes) {
-        if (page > header.size() || page > area_bytes) break;
-        if (!detail::has_bytes(header, page - 10, "SWAPSPACE2")) continue;
-        if (detail::le32(header, kVersionAt) != 1)
-            return std::unexpected(make_error(Errc::unsupported, "unknown swap header version"));
-        // mkswap's count: whole pages, the header's included; the field is 32 bits.
-        const std::uint64_t pages = std::min<std::uint64_t>(area_bytes / page, 0xffffffffULL);
-        const auto last = static_cast<std::uint32_t>(pages - 1);
-        for (std::size_t i = 0; i < 4; ++i) header[kLastPageAt + i] = static_cast<std::byte>(last >> (8 * i));
-        return pages;
-    }
-    return std::unexpected(make_error(Errc::unsupported, "no swap signature (SWAPSPACE2)"));
+    const auto page = header_page(header);
+    if (!page) return std::unexpected(make_error(Errc::unsupported, std::string(page.error())));
+    // mkswap's count: whole pages, the header's included; the field is 32 bits.
+    const std::uint64_t pages = std::min<std::uint64_t>(area_bytes / *page, 0xffffffffULL);
+    if (pages == 0) return std::unexpected(make_error(Errc::unsupported, "the swap area is smaller than its header"));
+    const auto last = static_cast<std::uint32_t>(pages - 1);
+    for (std::size_t i = 0; i < 4; ++i) header[kLastPageAt + i] = static_cast<std::byte>(last >> (8 * i));
+    return pages;
 }
 
 }  // namespace imager::fs

@@ -43,9 +43,11 @@ struct Descriptor {
 
 // restore --grow for Linux swap, the one filesystem Lifeboat grows itself (its
 // size is one field of its header): sets the last page of the swap header
-// `header` begins with (the area's first 64 KiB, or all of a smaller area) so
-// that the area covers `area_bytes`, as mkswap would; UUID, label and bad pages
-// stay. The area's pages; Errc::unsupported when `header` holds no swap header.
+// `header` begins with (the area's first kSwapHeaderBytes, or all of a smaller
+// area) so that the area covers `area_bytes`, as mkswap would; UUID, label and
+// bad pages stay. The area's pages; Errc::unsupported when `header` holds no
+// swap header.
+inline constexpr std::size_t kSwapHeaderBytes = 65536;  // the largest page size
 [[nodiscard]] Result<std::uint64_t> grow_swap_header(std::span<std::byte> header, std::uint64_t area_bytes);
 
 // Sorts, merges adjacent/overlapping extents and clips them to `limit` bytes.

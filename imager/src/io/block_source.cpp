@@ -221,7 +221,7 @@ MemorySource::MemorySource(std::vector<std::byte> bytes, std::string name)
 Status MemorySource::read_at(std::uint64_t offset, std::span<std::byte> buffer) {
     if (offset > bytes_.size() || buffer.size() > bytes_.size() - offset)
         return std::unexpected(make_error(Errc::io, "read " + at(name_, offset) + ": past the end"));
-    std::memcpy(buffer.data(), bytes_.data() + offset, buffer.size());
+    if (!buffer.empty()) std::memcpy(buffer.data(), bytes_.data() + offset, buffer.size());  // never a null pointer
     return {};
 }
 

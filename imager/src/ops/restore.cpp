@@ -153,7 +153,7 @@ void reread_partitions(const std::string& target, Progress& progress) {
 Status grow_swap(const std::string& target, std::uint64_t offset, std::uint64_t size) {
     auto source = io::open_source(target);
     if (!source) return std::unexpected(source.error());
-    std::vector<std::byte> header(std::min<std::uint64_t>(size, 65536));
+    std::vector<std::byte> header(std::min<std::uint64_t>(size, fs::kSwapHeaderBytes));
     if (auto s = (*source)->read_at(offset, header); !s) return s;
     if (auto pages = fs::grow_swap_header(header, size); !pages) return std::unexpected(pages.error());
     auto sink = io::open_sink(target);
@@ -303,10 +303,11 @@ Error stopped_error(Error cause, const RestoreOptions& options, const ops::Resto
     return cause;
 }
 
-// A stop request: the same account, and the advice to go to the end next time.
+// A stop request: the same account, and what to do next.
 Error cancelled_error(const RestoreOptions& options, const ops::RestorePlan& plan, const Tally& tally) {
-    Error e = make_error(Errc::cancelled, "restore of " + options.image + " onto " + options.target + " cancelled");
-    if (tally.began) e.hint = "restore again, to the end";
+    Error e = make_error(Errc::cancelled, "restore of " + options.image + " onto " + options.target + " cancelled",
+                         tally.began ? "restore again, to the end, before using " + options.target
+                                     : options.target + " can be used as it is; restore again whenever you choose");
     return stopped_error(std::move(e), options, plan, tally);
 }
 

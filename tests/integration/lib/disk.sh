@@ -102,6 +102,18 @@ ident() {
     for t in TYPE UUID LABEL; do printf '%s/' "$(blkid -p -o value -s "$t" "$1" 2>/dev/null)"; done
 }
 
+# esp_root_disk DISK SIZE ROOT_SECTORS: a GPT disk of SIZE with a 40 MiB ESP
+# (FAT32, label ESP) and after it an ext4 "root" of ROOT_SECTORS, both filled.
+esp_root_disk() {
+    new_disk "$1" "$2" <<EOF
+label: gpt
+start=2048, size=81920, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI system"
+start=86016, size=$3, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"
+EOF
+    put_fs "$1" 1 fat32 ESP
+    put_fs "$1" 2 ext4 root
+}
+
 # judge_part SRC DST N KIND WHAT: partition N of DST (at the same start as in
 # SRC; its size may differ after --grow) against SRC's: same blkid identity,
 # checker clean, every file equal; swap: the header page equal; raw: every byte.
