@@ -212,6 +212,7 @@ imager::RestoreOptions RestoreFlow::options(bool dry_run) const {
     // The core refuses the disk if it is not the one shown (unplugged, swapped).
     o.expect_size = target_.size;
     o.expect_serial = target_.serial;
+    o.grow = grow_;
     return o;
 }
 
@@ -221,6 +222,7 @@ void RestoreFlow::choose_target(const std::string& disk_path) {
                                  [&](const TargetChoice& t) { return t.disk.path == disk_path; });
     if (it == targets_.end()) return;
     target_ = it->disk;
+    grow_ = false;
     auto plan = core_.plan(options(true));
     if (!plan) {
         show_dialog(refusal_dialog(plan.error(), target_, contents_));
@@ -228,6 +230,25 @@ void RestoreFlow::choose_target(const std::string& disk_path) {
     }
     plan_text_ = std::move(*plan);
     step_ = RestoreStep::show_plan;
+}
+
+std::uint64_t RestoreFlow::room_to_grow() const {
+    constexpr std::uint64_t kMiB = 1 << 20;  // less is alignment slack, not room
+    const bool partitions = std::ranges::any_of(contents_.parts, [](const auto& p) { return p.role == "partition"; });
+    if (contents_.table.empty() || !partitions || target_.size < contents_.needed_size + kMiB) return 0;
+    return target_.size - contents_.needed_size;
+}
+
+void RestoreFlow::toggle_grow() {
+    if (step_ != RestoreStep::show_plan || (!grow_ && room_to_grow() == 0)) return;
+    grow_ = !grow_;
+    auto plan = core_.plan(options(true));
+    if (!plan) {
+        grow_ = false;
+        show_dialog(refusal_dialog(plan.error(), target_, contents_));
+        return;
+    }
+    plan_text_ = std::move(*plan);
 }
 
 void RestoreFlow::accept_plan() {
@@ -283,6 +304,7 @@ void RestoreFlow::on_finished(const imager::Result<imager::RestoreReport>& resul
     if (result) {
         outcome_.success = true;
         outcome_.report = *result;
+        outcome_.notes = progress_.notes;
         outcome_.disk_condition = target_.name + " now holds the system from " + contents_.entry.path + ".";
         step_ = RestoreStep::result;
         return;

@@ -55,6 +55,7 @@ struct RestoreOutcome {
     std::string disk_condition;   // what the target holds now
     std::string log_path;
     imager::RestoreReport report;  // when success
+    std::vector<std::string> notes;  // the core's, e.g. what growing did
 };
 
 class RestoreFlow final : public RestoreEvents {
@@ -81,6 +82,14 @@ public:
     void choose_target(const std::string& disk_path);
     [[nodiscard]] const std::string& plan_text() const { return plan_text_; }
     [[nodiscard]] const imager::devices::Device& target() const { return target_; }
+
+    // A whole-disk image onto a disk at least 1 MiB larger than it needs: the
+    // room its last partition may grow into (the core's --grow: the partition
+    // to the disk's end, its ext2/3/4, NTFS or swap with it); else 0.
+    [[nodiscard]] std::uint64_t room_to_grow() const;
+    [[nodiscard]] bool grow() const { return grow_; }
+    // On the plan: grow or not (off when a disk is chosen), planned again.
+    void toggle_grow();
 
     void accept_plan();
     // What must be typed: the target's name as the disk list shows it ("sdb").
@@ -123,6 +132,7 @@ private:
     std::string suggestion_reason_;
     imager::devices::Device target_;
     std::string plan_text_;
+    bool grow_ = false;
     std::string confirm_problem_;
     ProgressView progress_;
     std::uint64_t written_ = 0;  // the most bytes the core said it wrote

@@ -103,9 +103,26 @@ std::vector<ListItem> plan_lines(const RestoreFlow& flow, int width) {
     add(columns("The image holds", target.name + " will hold", width), Style::heading);
     const std::string table = c.table.empty() ? "no partition table" : table_name(c.table) + " partition table";
     add(columns(table, table + ", " + human_size(target.size), width));
-    for (const auto& part : c.parts) add(columns("  " + part_text(part, false), "  " + part_text(part, false), width));
-    if (target.size > c.needed_size)
+    // The partition that may grow: the one that ends last.
+    const ImagePart* last = nullptr;
+    for (const auto& part : c.parts)
+        if (part.role == "partition" && (!last || part.offset + part.size > last->offset + last->size)) last = &part;
+    const auto half = static_cast<std::size_t>(std::max(width / 2, 10));
+    for (const auto& part : c.parts) {
+        ImagePart after = part;
+        if (flow.grow() && &part == last) after.size += flow.room_to_grow();
+        std::string right = "  " + part_text(after, false);
+        // The list's margin takes 2 columns; what does not fit keeps its name and size.
+        if (half + right.size() + 2 > static_cast<std::size_t>(width))
+            right = "  " + part_name(after) + "  " + human_size(after.size);
+        add(columns("  " + part_text(part, false), right, width));
+    }
+    if (target.size > c.needed_size && !flow.grow())
         add(columns("", "  unused: " + human_size(target.size - c.needed_size) + " at the end", width));
+    if (flow.room_to_grow() > 0 && last)
+        add(flow.grow() ? "Press G to keep " + part_name(*last) + " at its size in the image."
+                        : "Press G to let " + part_name(*last) + " grow to the end of " + target.name + ".",
+            Style::heading);
     add("");
     add("Everything on " + target.name + " (" + human_size(target.size) + (target.model.empty() ? "" : ", " + target.model) +
             ") will be erased:",
@@ -141,8 +158,10 @@ public:
 private:
     // Each returns a ScreenExit when the screens end, else nullopt (the flow moved on).
     std::optional<ScreenExit> choose_image();
+    // `on_key`, when given, sees other keys first; true: handled, the step is drawn anew.
     std::optional<ScreenExit> text_step(const std::string& title, std::vector<ListItem> lines, const std::string& hint,
-                                        const std::function<void()>& on_enter);
+                                        const std::function<void()>& on_enter,
+                                        const std::function<bool(int)>& on_key = {});
     std::optional<ScreenExit> choose_target();
     std::optional<ScreenExit> confirm();
     std::optional<ScreenExit> running();
@@ -174,7 +193,14 @@ ScreenExit RestoreScreens::run() {
                 exit = text_step("Restore: the plan for " + flow_.target().name,
                                  plan_lines(flow_, terminal_.cols()),
                                  "Enter: continue  Up/Down/PgUp/PgDn: scroll  Esc: choose another disk",
-                                 [&] { flow_.accept_plan(); });
+                                 [&] { flow_.accept_plan(); },
+                                 [&](int key) {
+                                     if ((key != 'g' && key != 'G') || flow_.room_to_grow() == 0) return false;
+                                     show_message(terminal_, "Restore: the plan for " + flow_.target().name,
+                                                  "Please wait...");
+                                     flow_.toggle_grow();
+                                     return true;
+                                 });
                 break;
             case RestoreStep::confirm: exit = confirm(); break;
             case RestoreStep::running:
@@ -208,7 +234,8 @@ std::optional<ScreenExit> RestoreScreens::choose_image() {
 
 // A screen of text lines the person scrolls and leaves with Enter or Esc.
 std::optional<ScreenExit> RestoreScreens::text_step(const std::string& title, std::vector<ListItem> lines,
-                                                    const std::string& hint, const std::function<void()>& on_enter) {
+                                                    const std::string& hint, const std::function<void()>& on_enter,
+                                                    const std::function<bool(int)>& on_key) {
     ListMenu list(std::move(lines));
     auto draw = [&] {
         draw_frame(terminal_, title, hint);
@@ -229,6 +256,7 @@ std::optional<ScreenExit> RestoreScreens::text_step(const std::string& title, st
             flow_.back();
             return std::nullopt;
         }
+        if (on_key && on_key(*key)) return std::nullopt;
         (void)list.handle_key(*key);
     }
 }
@@ -363,6 +391,7 @@ void RestoreScreens::draw_result(const DialogModel& buttons) {
              human_size(o->report.zero_bytes) + " of zeros written in " + clock_text(o->report.seconds) + ".");
         para("Every chunk's checksum was checked as it was read from the image: the data written is the data captured.");
         para(o->disk_condition);
+        for (const auto& note : o->notes) para(note);
         para("Remove the rescue disk and reboot to start the restored system.");
     } else {
         para((cancelled ? "The restore was stopped. " : "The restore failed: ") + o->error.message(), Style::warning);

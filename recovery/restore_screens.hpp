@@ -2,7 +2,8 @@
 // over the real core (make_restore_core), the core's events delivered from
 // the key loop. "Looking for images..." -> the image picker -> the image's
 // contents -> the target (suggested, with why) -> the plan (image layout
-// beside the target's resulting layout, what will be erased, the core's plan)
+// beside the target's resulting layout, what will be erased, the core's plan;
+// G lets the last partition grow onto a larger disk)
 // -> typing the target's name -> progress (overall and per-partition bars,
 // speed, elapsed, remaining, the step; Esc asks before cancelling) -> the
 // result (success or the error and what to do, the disk's condition, the log)

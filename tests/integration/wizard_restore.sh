@@ -16,7 +16,11 @@
 # dialog says it holds the image; its bytes are unchanged), then a restore
 # onto the target is cancelled (the wizard runs on 5% of a CPU, a cgroup
 # quota, so the cancel lands): the question says what the disk will hold,
-# the result says what it holds. The terminal is sane after each run.
+# the result says what it holds. Run 3: onto a disk 48 MiB larger, G on the
+# plan grows the last partition: the plan and the target column say so, the
+# result says the ext4 fills it; on the host: the partition ends on the last
+# usable sector, the ext4 fills it, e2fsck -fn clean, every file kept. The
+# terminal is sane after each run.
 # Also: the CLI's --progress=json names each partition with its own bytes.
 # Usage: wizard_restore.sh /path/to/lifeboat    (exit 77 = skipped)
 source "$(dirname "$0")/lib/common.sh"
@@ -29,7 +33,7 @@ tmux_init
 TMUX_WAIT_SECONDS=30
 
 MiB=1048576
-src=$WORK/source.img store=$WORK/store.img target=$WORK/target.img
+src=$WORK/source.img store=$WORK/store.img target=$WORK/target.img big=$WORK/big.img
 image_name=wizrestore-$$.lbi
 
 # ------------------------------------------------------------ the source --
@@ -180,6 +184,55 @@ tmux_sane 2 0
 ok "run 2: the terminal is sane after quitting"
 tmux_speed_up
 check "the store disk is unchanged after everything" [ "$(sha "$storeloop")" = "$store_sha" ]
+
+# ---------------------------------------------------------------- run 3 --
+# Onto a larger disk, G on the plan grows the last partition and its ext4.
+truncate -s 160M "$big"
+attach bigloop "$big"
+# shellcheck disable=SC2154  # set by attach
+bigname=${bigloop#/dev/}
+tmux_type "clear; TERM=linux $LB; echo exit-3=\$?"
+to_targets
+tmux_send Enter
+tmux_wait 'Restore: choose the disk to restore to' "the target list"
+tmux_choose_row "$bigname "
+tmux_send Enter
+tmux_wait "Restore: the plan for $bigname" "the plan onto the larger disk"
+check "the plan: 48 MiB unused at the end" pane_says 'unused: 48\.0 MiB at the end'
+check "the plan offers to grow partition 2" pane_says "Press G to let partition 2 grow to the end of $bigname"
+check "growing is off until asked" eval '! pane_says "grows by"'
+tmux_send g
+tmux_wait "Press G to keep partition 2 at its size in the image" "the plan with growing"
+check "the target column: partition 2 at 151.0 MiB" pane_says 'MiB partition 2 151\.0 MiB Press G'
+check "the core's plan: partition 2 from 103.0 to 151.0 MiB" pane_says '2 9\.0 MiB 103\.0 MiB 9\.0 MiB 151\.0 MiB'
+tmux_send Enter
+tmux_wait "type the disk's name: $bigname" "the confirmation"
+tmux_send -l "$bigname"
+tmux_send Enter
+tmux_wait 'Restore finished' "the result" 90
+check "the result says the ext4 grew" pane_says 'partition 2 \(ext4\) and its filesystem now fill the disk'
+tmux_send Enter
+tmux_wait '^> 1\. Restore a system image' "the start screen again" 60
+tmux_send q
+tmux_sane 3 0
+ok "run 3: the terminal is sane after quitting"
+detach "$bigloop"
+gpt_at_end "$big" "the grown disk"
+big_last=$(($(fsize "$big") / 512 - 34))
+check "partition 2 ends on the last usable sector ($big_last)" \
+    [ $(($(part_start "$big" 2) + $(part_size "$big" 2) - 1)) = "$big_last" ]
+check "partition 1 (FAT) byte for byte" cmp -s -n "$p1_bytes" -i $((p1_start * 512)):$((p1_start * 512)) "$src" "$big"
+ext_fills "$big" 2 "the grown disk: partition 2"
+part_loop grown "$big" 2
+# shellcheck disable=SC2154
+check "e2fsck -fn on the grown root" fs_check ext4 "$grown"
+tree_sums "$WORK/data" >"$WORK/data.sums"
+if files_of ext4 "$grown" "$WORK/files"; then
+    same_tree "the grown root: files" "$WORK/data.sums" "$WORK/files"
+else
+    bad "the grown root: cannot read its files"
+fi
+detach "$grown"
 
 # ------------------------------------- per-partition progress in the CLI --
 truncate -s 112M "$WORK/cli.img"

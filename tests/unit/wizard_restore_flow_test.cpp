@@ -405,9 +405,90 @@ TEST_CASE("restore flow: the plan screen's lines, image beside target and what i
     CHECK(lines[0] == "The image holds                         sdb will hold");
     CHECK(lines[2] == "  partition 1  ext4 \"root\"  100.0 GiB     partition 1  ext4 \"root\"  100.0 GiB");
     CHECK(lines[3] == "                                          unused: 20.0 GiB at the end");
-    CHECK(lines[5] == "Everything on sdb (120.0 GiB, Disk sdb) will be erased:");
-    CHECK(lines[6] == "  partition 3  20.0 GiB  ntfs \"DATA\"");
+    CHECK(lines[4] == "Press G to let partition 1 grow to the end of sdb.");
+    CHECK(lines[6] == "Everything on sdb (120.0 GiB, Disk sdb) will be erased:");
+    CHECK(lines[7] == "  partition 3  20.0 GiB  ntfs \"DATA\"");
     CHECK(std::find(lines.begin(), lines.end(), "  plan: partition 1 -> /dev/sdb") != lines.end());
+}
+
+TEST_CASE("restore flow: onto a larger disk the last partition may grow, planned again each time",
+          "[wizard][restore]") {
+    FakeCore core = standard_core();
+    core.disks.push_back(disk("sdd", 100 * GiB + (512 << 10), "SERIAL-D"));  // 512 KiB more: no room
+    RestoreFlow flow(core);
+    auto lines = [&](int width = 80) {
+        std::vector<std::string> out;
+        for (const auto& item : recovery::plan_lines(flow, width)) out.push_back(item.text);
+        return out;
+    };
+    auto has = [](const std::vector<std::string>& l, const std::string& line) {
+        return std::find(l.begin(), l.end(), line) != l.end();
+    };
+
+    to_plan(flow, "/dev/sdd");
+    REQUIRE(flow.step() == RestoreStep::show_plan);
+    CHECK(flow.room_to_grow() == 0);
+    flow.toggle_grow();  // nothing to grow into: nothing happens
+    CHECK_FALSE(flow.grow());
+    CHECK(core.planned.size() == 1);
+    CHECK_FALSE(has(lines(), "Press G to let partition 1 grow to the end of sdd."));
+
+    flow.back();
+    flow.choose_target("/dev/sdb");  // 120 GiB for an image that needs 100
+    REQUIRE(flow.step() == RestoreStep::show_plan);
+    CHECK(flow.room_to_grow() == 20 * GiB);
+    CHECK_FALSE(flow.grow());  // off until asked: the restore is exact by default
+    CHECK_FALSE(core.planned.back().grow);
+    CHECK(has(lines(), "Press G to let partition 1 grow to the end of sdb."));
+
+    core.plan_answer = std::string("Note    --grow: partition 1 grows by 20.0 GiB\n");
+    flow.toggle_grow();
+    CHECK(flow.grow());
+    REQUIRE(core.planned.size() == 3);
+    CHECK(core.planned[2].grow);
+    CHECK(core.planned[2].dry_run);
+    CHECK(flow.plan_text() == "Note    --grow: partition 1 grows by 20.0 GiB\n");
+    auto grown = lines();
+    CHECK(grown[2] == "  partition 1  ext4 \"root\"  100.0 GiB     partition 1  ext4 \"root\"  120.0 GiB");
+    CHECK(grown[3] == "Press G to keep partition 1 at its size in the image.");
+    CHECK(std::none_of(grown.begin(), grown.end(), [](auto& l) { return l.find("unused") != std::string::npos; }));
+    // Too narrow for both in full: the target's side keeps the name and the size.
+    CHECK(lines(60)[2].ends_with("   partition 1  120.0 GiB"));
+
+    flow.toggle_grow();  // and back
+    CHECK_FALSE(flow.grow());
+    CHECK_FALSE(core.planned.back().grow);
+    flow.toggle_grow();
+    REQUIRE(flow.grow());
+
+    flow.accept_plan();
+    REQUIRE(flow.type_confirmation("sdb"));
+    REQUIRE(core.started.size() == 1);
+    CHECK(core.started[0].grow);
+    core.events->on_note("--grow: partition 1 (ext4) and its filesystem now fill the disk");
+    core.events->on_finished(imager::RestoreReport{});
+    REQUIRE(flow.outcome() != nullptr);
+    REQUIRE(flow.outcome()->notes.size() == 1);
+    CHECK(flow.outcome()->notes[0] == "--grow: partition 1 (ext4) and its filesystem now fill the disk");
+}
+
+TEST_CASE("restore flow: choosing a disk again starts without growing; a refused plan turns growing off",
+          "[wizard][restore]") {
+    FakeCore core = standard_core();
+    RestoreFlow flow(core);
+    to_plan(flow, "/dev/sdb");
+    flow.toggle_grow();
+    REQUIRE(flow.grow());
+    flow.back();
+    flow.choose_target("/dev/sdb");
+    CHECK_FALSE(flow.grow());
+    CHECK_FALSE(core.planned.back().grow);
+
+    core.plan_answer = std::unexpected(imager::make_error(Errc::target_changed, "/dev/sdb changed"));
+    flow.toggle_grow();
+    REQUIRE(flow.step() == RestoreStep::dialog);
+    CHECK_FALSE(flow.grow());
+    CHECK(core.started.empty());
 }
 
 TEST_CASE("restore flow: a loop over a disk (the wizard's own mounts) is no target; a loop over a file is",
