@@ -1,6 +1,7 @@
 // cli/disks_command: the JSON and the table `lifeboat disks` prints.
 #include "app.hpp"
 #include "disks_command.hpp"
+#include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -152,9 +153,8 @@ TEST_CASE("disks: the table shows what the JSON shows", "[cli][disks]") {
 }
 
 TEST_CASE("disks --json IMAGE describes an image file", "[cli][disks]") {
-    std::string templ = (fs::temp_directory_path() / "lifeboat-disks-XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    const fs::path image = fs::path(templ) / "mbr disk.img";
+    const test_support::TempDir dir("disks");
+    const fs::path image = dir.path() / "mbr disk.img";
     {
         // MBR, signature 0x5eed1234, partition 1 type 0x0c from sector 2048 for 4096 sectors.
         std::string sector(512, '\0');
@@ -177,7 +177,6 @@ TEST_CASE("disks --json IMAGE describes an image file", "[cli][disks]") {
     auto* old = std::cout.rdbuf(out.rdbuf());
     const int code = cli::run(static_cast<int>(argv.size()), argv.data());
     std::cout.rdbuf(old);
-    fs::remove_all(templ);
 
     REQUIRE(code == 0);
     const json j = json::parse(out.str());

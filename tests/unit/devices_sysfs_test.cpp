@@ -4,6 +4,8 @@
 // transport comes from the resolved path exactly as on a real machine.
 #include "devices/sysfs.hpp"
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 #include <sys/sysmacros.h>
 
@@ -20,31 +22,8 @@ namespace fs = std::filesystem;
 using imager::devices::Transport;
 namespace sysfs = imager::devices::sysfs;
 
-class TempDir {
-public:
-    TempDir() {
-        std::string templ = (fs::temp_directory_path() / "lifeboat-sysfs-XXXXXX").string();
-        REQUIRE(::mkdtemp(templ.data()) != nullptr);
-        path_ = templ;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
-
-void write(const fs::path& p, const std::string& content) {
-    fs::create_directories(p.parent_path());
-    std::ofstream out(p, std::ios::binary);
-    out << content;
-    REQUIRE(out.good());
-}
+using test_support::TempDir;
+using test_support::write_file;
 
 struct Attrs {
     std::string dev;  // "8:16"
@@ -59,12 +38,12 @@ struct Attrs {
 fs::path add_disk(const fs::path& sys, const std::string& devpath, const Attrs& a) {
     const fs::path dir = sys / devpath;
     const std::string name = dir.filename().string();
-    write(dir / "dev", a.dev + "\n");
-    write(dir / "size", std::to_string(a.sectors) + "\n");
-    write(dir / "removable", a.removable ? "1\n" : "0\n");
-    write(dir / "ro", a.ro ? "1\n" : "0\n");
-    write(dir / "queue" / "logical_block_size", std::to_string(a.logical) + "\n");
-    write(dir / "queue" / "physical_block_size", std::to_string(a.physical) + "\n");
+    write_file(dir / "dev", a.dev + "\n");
+    write_file(dir / "size", std::to_string(a.sectors) + "\n");
+    write_file(dir / "removable", a.removable ? "1\n" : "0\n");
+    write_file(dir / "ro", a.ro ? "1\n" : "0\n");
+    write_file(dir / "queue" / "logical_block_size", std::to_string(a.logical) + "\n");
+    write_file(dir / "queue" / "physical_block_size", std::to_string(a.physical) + "\n");
     fs::create_directories(sys / "block");
     fs::create_directory_symlink("../" + devpath, sys / "block" / name);
     return dir;
@@ -72,10 +51,10 @@ fs::path add_disk(const fs::path& sys, const std::string& devpath, const Attrs& 
 
 void add_partition(const fs::path& disk, const std::string& name, int number, std::uint64_t start,
                    std::uint64_t size, const std::string& dev) {
-    write(disk / name / "partition", std::to_string(number) + "\n");
-    write(disk / name / "start", std::to_string(start) + "\n");
-    write(disk / name / "size", std::to_string(size) + "\n");
-    write(disk / name / "dev", dev + "\n");
+    write_file(disk / name / "partition", std::to_string(number) + "\n");
+    write_file(disk / name / "start", std::to_string(start) + "\n");
+    write_file(disk / name / "size", std::to_string(size) + "\n");
+    write_file(disk / name / "dev", dev + "\n");
 }
 
 // A SCSI VPD page 0x80 as the kernel exposes it in device/vpd_pg80.
@@ -100,8 +79,8 @@ fs::path make_machine(const fs::path& root) {
     // USB stick: SCSI below USB; model and VPD serial on the SCSI device.
     const fs::path sdb = add_disk(sys, kUsbPath, {"8:16", 60062500, 512, 512, true, false});
     fs::create_directory_symlink("../..", sdb / "device");
-    write(sdb / ".." / ".." / "model", "Flash Disk      \n");
-    write(sdb / ".." / ".." / "vpd_pg80", vpd80(std::string("   4C530001230518115350\0\0", 25)));
+    write_file(sdb / ".." / ".." / "model", "Flash Disk      \n");
+    write_file(sdb / ".." / ".." / "vpd_pg80", vpd80(std::string("   4C530001230518115350\0\0", 25)));
     add_partition(sdb, "sdb1", 1, 2048, 1024000, "8:17");
     add_partition(sdb, "sdb10", 10, 2000000, 4096, "8:26");
     add_partition(sdb, "sdb2", 2, 1026048, 2048, "8:18");
@@ -111,42 +90,42 @@ fs::path make_machine(const fs::path& root) {
     // SATA disk through libata: VPD serial, 512e sectors.
     const fs::path sda = add_disk(sys, kAtaPath, {"8:0", 1000215216, 512, 4096, false, false});
     fs::create_directory_symlink("../..", sda / "device");
-    write(sda / ".." / ".." / "model", "Samsung SSD 860 \n");
-    write(sda / ".." / ".." / "vpd_pg80", vpd80("S3Z9NB0K123456A     "));
+    write_file(sda / ".." / ".." / "model", "Samsung SSD 860 \n");
+    write_file(sda / ".." / ".." / "vpd_pg80", vpd80("S3Z9NB0K123456A     "));
 
     // An empty SATA CD drive: removable, no medium, still listed.
     const fs::path sr0 = add_disk(sys, kAtaCdPath, {"11:0", 0, 2048, 2048, true, false});
     fs::create_directory_symlink("../..", sr0 / "device");
-    write(sr0 / ".." / ".." / "model", "DVD-RW DRW-24F1ST\n");
+    write_file(sr0 / ".." / ".." / "model", "DVD-RW DRW-24F1ST\n");
 
     // Plain SCSI (a SAS HBA): no USB, no ATA in the path.
     const fs::path sdc = add_disk(sys, kScsiPath, {"8:32", 2097152, 512, 512, false, true});
     fs::create_directory_symlink("../..", sdc / "device");
-    write(sdc / ".." / ".." / "model", "ST4000NM0023    \n");
-    write(sdc / ".." / ".." / "vpd_pg80", vpd80("Z1Z2Z3Z4"));
+    write_file(sdc / ".." / ".." / "model", "ST4000NM0023    \n");
+    write_file(sdc / ".." / ".." / "vpd_pg80", vpd80("Z1Z2Z3Z4"));
 
     // NVMe: serial and model on the controller, 4Kn.
     const fs::path nvme = add_disk(sys, kNvmePath, {"259:0", 976773168, 4096, 4096, false, false});
     fs::create_directory_symlink("..", nvme / "device");
-    write(nvme / ".." / "model", "WDC WDS500G2B0C-00PXH0                  \n");
-    write(nvme / ".." / "serial", "20092B801234        \n");
+    write_file(nvme / ".." / "model", "WDC WDS500G2B0C-00PXH0                  \n");
+    write_file(nvme / ".." / "serial", "20092B801234        \n");
 
     // virtio-blk: the serial beside the disk, no model.
     const fs::path vda = add_disk(sys, kVirtioPath, {"254:0", 536870912, 512, 4096, false, false});
     fs::create_directory_symlink("../..", vda / "device");
-    write(vda / "serial", "overlayblk\n");
+    write_file(vda / "serial", "overlayblk\n");
 
     // SD card: model in "name", serial in hex, write-protect switch on.
     const fs::path mmc = add_disk(sys, kMmcPath, {"179:0", 62333952, 512, 512, false, true});
     fs::create_directory_symlink("../..", mmc / "device");
-    write(mmc / ".." / ".." / "name", "SD32G\n");
-    write(mmc / ".." / ".." / "serial", "0x9f2c1a3b\n");
+    write_file(mmc / ".." / ".." / "name", "SD32G\n");
+    write_file(mmc / ".." / ".." / "serial", "0x9f2c1a3b\n");
 
     // An attached loop device with offset and size limit.
     const fs::path loop0 = add_disk(sys, "devices/virtual/block/loop0", {"7:0", 65536, 512, 512, false, false});
-    write(loop0 / "loop" / "backing_file", "/srv/images/disk one.img\n");
-    write(loop0 / "loop" / "offset", "1048576\n");
-    write(loop0 / "loop" / "sizelimit", "33554432\n");
+    write_file(loop0 / "loop" / "backing_file", "/srv/images/disk one.img\n");
+    write_file(loop0 / "loop" / "offset", "1048576\n");
+    write_file(loop0 / "loop" / "sizelimit", "33554432\n");
 
     // Not listed: an unattached loop, ram and zram disks, an unconnected nbd.
     add_disk(sys, "devices/virtual/block/loop1", {"7:1", 0, 512, 512, false, false});
@@ -167,7 +146,7 @@ const sysfs::BlockDevice& find(const std::vector<sysfs::BlockDevice>& devices, c
 
 TEST_CASE("sysfs: scan lists whole disks in name order and skips ram, zram, unattached loops, empty nbd",
           "[devices][sysfs]") {
-    TempDir tmp;
+    const TempDir tmp("sysfs");
     const auto sys = make_machine(tmp.path());
     const auto devices = sysfs::scan(sys.string());
     std::vector<std::string> names;
@@ -176,7 +155,7 @@ TEST_CASE("sysfs: scan lists whole disks in name order and skips ram, zram, unat
 }
 
 TEST_CASE("sysfs: transport comes from the device's resolved path", "[devices][sysfs]") {
-    TempDir tmp;
+    const TempDir tmp("sysfs");
     const auto devices = sysfs::scan(make_machine(tmp.path()).string());
     CHECK(find(devices, "sdb").transport == Transport::usb);
     CHECK(find(devices, "sda").transport == Transport::sata);
@@ -189,7 +168,7 @@ TEST_CASE("sysfs: transport comes from the device's resolved path", "[devices][s
 }
 
 TEST_CASE("sysfs: identity, sizes and flags of each disk", "[devices][sysfs]") {
-    TempDir tmp;
+    const TempDir tmp("sysfs");
     const auto devices = sysfs::scan(make_machine(tmp.path()).string());
 
     const auto& sdb = find(devices, "sdb");
@@ -241,7 +220,7 @@ TEST_CASE("sysfs: identity, sizes and flags of each disk", "[devices][sysfs]") {
 }
 
 TEST_CASE("sysfs: loop devices carry their backing file, offset and size limit", "[devices][sysfs]") {
-    TempDir tmp;
+    const TempDir tmp("sysfs");
     const auto devices = sysfs::scan(make_machine(tmp.path()).string());
     const auto& loop = find(devices, "loop0");
     CHECK(loop.is_loop);
@@ -254,7 +233,7 @@ TEST_CASE("sysfs: loop devices carry their backing file, offset and size limit",
 }
 
 TEST_CASE("sysfs: kernel partitions in number order, in bytes", "[devices][sysfs]") {
-    TempDir tmp;
+    const TempDir tmp("sysfs");
     const auto devices = sysfs::scan(make_machine(tmp.path()).string());
     const auto& parts = find(devices, "sdb").partitions;
     REQUIRE(parts.size() == 3);
@@ -273,7 +252,7 @@ TEST_CASE("sysfs: kernel partitions in number order, in bytes", "[devices][sysfs
 }
 
 TEST_CASE("sysfs: read_device and read_device_dir", "[devices][sysfs]") {
-    TempDir tmp;
+    const TempDir tmp("sysfs");
     const auto sys = make_machine(tmp.path());
 
     // An unattached loop is readable on its own; only scan() skips it.

@@ -8,6 +8,8 @@
 #include "devices/sysfs.hpp"
 #include "imager/devices.hpp"
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -28,31 +30,8 @@ using imager::devices::SystemPaths;
 using imager::devices::UsageMap;
 using imager::devices::Use;
 
-class TempDir {
-public:
-    TempDir() {
-        std::string templ = (fs::temp_directory_path() / "lifeboat-usage-XXXXXX").string();
-        REQUIRE(::mkdtemp(templ.data()) != nullptr);
-        path_ = templ;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
-
-void write(const fs::path& p, const std::string& content) {
-    fs::create_directories(p.parent_path());
-    std::ofstream out(p, std::ios::binary);
-    out << content;
-    REQUIRE(out.good());
-}
+using test_support::TempDir;
+using test_support::write_file;
 
 // mountinfo and swaps escape a space in a path as \040.
 std::string escape(const std::string& s) {
@@ -69,8 +48,8 @@ bool make_block_node(const fs::path& p, unsigned maj, unsigned min) {
 // SYS/devices/virtual/block/NAME + SYS/block/NAME, the way sysfs has them.
 fs::path add_sys_disk(const fs::path& sys, const std::string& name, const std::string& dev, std::uint64_t sectors) {
     const fs::path dir = sys / "devices" / "virtual" / "block" / name;
-    write(dir / "dev", dev + "\n");
-    write(dir / "size", std::to_string(sectors) + "\n");
+    write_file(dir / "dev", dev + "\n");
+    write_file(dir / "size", std::to_string(sectors) + "\n");
     fs::create_directories(sys / "block");
     fs::create_directory_symlink("../devices/virtual/block/" + name, sys / "block" / name);
     return dir;
@@ -79,9 +58,9 @@ fs::path add_sys_disk(const fs::path& sys, const std::string& name, const std::s
 void add_sys_loop(const fs::path& sys, const std::string& name, const std::string& dev, const fs::path& backing,
                   std::uint64_t offset, std::uint64_t size_limit) {
     const fs::path dir = add_sys_disk(sys, name, dev, 8192);
-    write(dir / "loop" / "backing_file", backing.string() + "\n");
-    write(dir / "loop" / "offset", std::to_string(offset) + "\n");
-    write(dir / "loop" / "sizelimit", std::to_string(size_limit) + "\n");
+    write_file(dir / "loop" / "backing_file", backing.string() + "\n");
+    write_file(dir / "loop" / "offset", std::to_string(offset) + "\n");
+    write_file(dir / "loop" / "sizelimit", std::to_string(size_limit) + "\n");
 }
 
 // An 8 MiB image with an MBR: signature 0xdeadbeef, one bootable Linux
@@ -98,7 +77,7 @@ void write_mbr_image(const fs::path& p) {
     put32(446 + 12, 8192);
     sector[510] = '\x55';
     sector[511] = '\xaa';
-    write(p, sector);
+    write_file(p, sector);
     fs::resize_file(p, 8 << 20);
 }
 
@@ -111,7 +90,7 @@ void write_mbr_image(const fs::path& p) {
 // anonymous 0:N device named by its source); a FUSE and a tmpfs mount.
 // swap: loop6. DEV holds a node for every disk (loop5..8 are 60:5..8).
 struct Machine {
-    TempDir tmp;
+    const TempDir tmp{"usage"};
     SystemPaths paths;
     fs::path disk_img, other_img, sdz_node;
     bool nodes_ok = true;
@@ -122,7 +101,7 @@ struct Machine {
         disk_img = root / "images" / "disk.img";
         other_img = root / "images" / "other.img";
         write_mbr_image(disk_img);
-        write(other_img, std::string(4096, '\0'));
+        write_file(other_img, std::string(4096, '\0'));
         sdz_node = root / "dev" / "sdz";
         nodes_ok = make_block_node(sdz_node, 61, 0);
         for (unsigned minor : {5u, 6u, 7u, 8u})
@@ -134,12 +113,12 @@ struct Machine {
         add_sys_loop(sys, "loop7", "60:7", sdz_node, 2 << 20, 0);
         add_sys_loop(sys, "loop8", "60:8", other_img, 0, 0);
         const fs::path sdz = add_sys_disk(sys, "sdz", "61:0", 16384);
-        write(sdz / "sdz1" / "partition", "1\n");
-        write(sdz / "sdz1" / "start", "2048\n");
-        write(sdz / "sdz1" / "size", "2048\n");
-        write(sdz / "sdz1" / "dev", "61:1\n");
+        write_file(sdz / "sdz1" / "partition", "1\n");
+        write_file(sdz / "sdz1" / "start", "2048\n");
+        write_file(sdz / "sdz1" / "size", "2048\n");
+        write_file(sdz / "sdz1" / "dev", "61:1\n");
 
-        write(fs::path(paths.proc) / "self" / "mountinfo",
+        write_file(fs::path(paths.proc) / "self" / "mountinfo",
               "22 27 0:21 / /proc rw,relatime - proc proc rw\n"
               "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
               "100 27 60:5 / " + escape("/mnt/part two") + " ro,relatime shared:7 - ext4 /dev/loop5 ro\n"
@@ -148,7 +127,7 @@ struct Machine {
               " ro,subvolid=5,subvol=/\n"
               "103 27 0:45 / /mnt/fuse rw,nosuid - fuse.sshfs host:/srv rw\n"
               "104 27 0:46 / /mnt/tmp rw - tmpfs tmpfs rw\n");
-        write(fs::path(paths.proc) / "swaps",
+        write_file(fs::path(paths.proc) / "swaps",
               "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n" + (root / "dev" / "loop6").string() +
                   "                               partition\t4194300\t\t0\t\t-2\n");
     }
@@ -217,9 +196,9 @@ TEST_CASE("usage: /proc/swaps parsing", "[devices][usage]") {
 }
 
 TEST_CASE("usage: identify tells files by inode and block devices by number", "[devices][usage]") {
-    TempDir tmp;
+    const TempDir tmp("usage");
     const fs::path file = tmp.path() / "f.img";
-    write(file, "x");
+    write_file(file, "x");
     struct stat st {};
     REQUIRE(::stat(file.c_str(), &st) == 0);
     auto id = imager::devices::identify(file.string());

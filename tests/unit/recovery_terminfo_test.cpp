@@ -2,6 +2,7 @@
 // written out; and the choice of terminal when the system has none.
 #include "../../recovery/terminal.hpp"
 #include "../../recovery/terminfo.hpp"
+#include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -59,16 +60,7 @@ private:
     std::optional<std::string> old_;
 };
 
-// A fresh directory, removed with everything in it at the end of the scope.
-struct TempDir {
-    std::string path;
-    TempDir() {
-        std::string tmpl = fs::temp_directory_path().string() + "/lifeboat-unit.XXXXXX";
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
+using test_support::TempDir;
 
 // Whether ncurses can load name now; -1 when not, else the entry's "cols".
 int ncurses_cols(const char* name) {
@@ -108,26 +100,26 @@ TEST_CASE("recovery terminfo: the magic number check refuses other data", "[reco
 
 TEST_CASE("recovery terminfo: a written entry is one ncurses loads", "[recovery]") {
     const TempDir dir;
-    const ScopedEnv env("TERMINFO", dir.path);
+    const ScopedEnv env("TERMINFO", dir.str());
     // A name no system has, so only the written file can satisfy ncurses.
     const char* name = "lifeboat-test-vt220";
     REQUIRE(ncurses_cols(name) == -1);
-    REQUIRE(terminfo::write_entry(dir.path, name, terminfo::find("vt220")->data));
-    CHECK(fs::is_regular_file(dir.path + "/l/lifeboat-test-vt220"));
+    REQUIRE(terminfo::write_entry(dir.str(), name, terminfo::find("vt220")->data));
+    CHECK(fs::is_regular_file(dir.str() + "/l/lifeboat-test-vt220"));
     CHECK(ncurses_cols(name) == 80);
-    CHECK_FALSE(terminfo::write_entry(dir.path, "../escape", terminfo::find("vt220")->data));
+    CHECK_FALSE(terminfo::write_entry(dir.str(), "../escape", terminfo::find("vt220")->data));
 }
 
 TEST_CASE("recovery terminfo: the private database is 0700, holds the entry, and goes away", "[recovery]") {
     const TempDir parent;
-    const ScopedEnv env("TMPDIR", parent.path);
+    const ScopedEnv env("TMPDIR", parent.str());
     const terminfo::Entry& linux_entry = *terminfo::find("linux");
     std::string dir;
     {
         auto db = terminfo::PrivateDatabase::create(linux_entry);
         REQUIRE(db);
         dir = db->dir();
-        CHECK(dir.starts_with(parent.path + "/lifeboat-terminfo."));
+        CHECK(dir.starts_with(parent.str() + "/lifeboat-terminfo."));
         struct stat st {};
         REQUIRE(::stat(dir.c_str(), &st) == 0);
         CHECK((st.st_mode & 07777) == 0700);
