@@ -4,6 +4,7 @@
 #include "restore_flow.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace recovery {
 
@@ -304,7 +305,9 @@ void RestoreFlow::on_finished(const imager::Result<imager::RestoreReport>& resul
     if (result) {
         outcome_.success = true;
         outcome_.report = *result;
-        outcome_.notes = progress_.notes;
+        // What the plan screen said already (the core repeats its plan's notes) is not news.
+        std::ranges::copy_if(progress_.notes, std::back_inserter(outcome_.notes),
+                             [&](const std::string& n) { return plan_text_.find(n) == std::string::npos; });
         outcome_.disk_condition = target_.name + " now holds the system from " + contents_.entry.path + ".";
         step_ = RestoreStep::result;
         return;

@@ -55,7 +55,7 @@ struct RestoreOutcome {
     std::string disk_condition;   // what the target holds now
     std::string log_path;
     imager::RestoreReport report;  // when success
-    std::vector<std::string> notes;  // the core's, e.g. what growing did
+    std::vector<std::string> notes;  // the core's that the plan did not show, e.g. what growing did
 };
 
 class RestoreFlow final : public RestoreEvents {

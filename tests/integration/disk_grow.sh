@@ -14,6 +14,8 @@
 #      the table stays valid and every partition and file is intact;
 #   4. GPT with swap last: its header page becomes the one mkswap writes for
 #      the grown partition, with the same UUID and label.
+# Also: without --grow, the plan onto a larger disk says how much stays in no
+# partition and names --grow; with it, or onto a disk of the source's size, not.
 #   usage: disk_grow.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
 source "$(dirname "$0")/lib/common.sh"
 lb_init disk-grow "${1:-}"
@@ -87,6 +89,17 @@ judge_gpt_grow() {  # TARGET WHAT
 
 t=$WORK/gpt-big.img
 junk "$t" $((192 * MiB))
+# Without --grow the plan says what stays unused and which option uses it.
+lb_ok "GPT: restore --dry-run onto a larger file" restore --dry-run "$WORK/gpt.lbi" "$t" &&
+    check "GPT, no --grow: the plan says what stays in no partition and names --grow" \
+        grep -qx "Note    $t is 64\.0 MiB larger than the source disk; the 111\.0 MiB after partition 2 stay in no partition (--grow lets partition 2 fill them)" "$OUT"
+lb_ok "GPT: restore --dry-run --grow onto a larger file" restore --dry-run --grow "$WORK/gpt.lbi" "$t" &&
+    check "GPT, --grow: the plan says partition 2 grows by 111.0 MiB (the source's free end too), no other note" \
+        eval 'grep -qx "Note    --grow: partition 2 grows by 111\.0 MiB" "$OUT" && ! grep -q "no partition" "$OUT"'
+junk "$WORK/same.img" $((128 * MiB))
+lb_ok "GPT: restore --dry-run onto a file of the source's size" restore --dry-run "$WORK/gpt.lbi" "$WORK/same.img" &&
+    check "GPT, same size (47 MiB free at its end, as on the source): no note" eval '! grep -q "^Note" "$OUT"'
+rm -f "$WORK/same.img"
 attach loop "$t"
 lb_ok "GPT: restore --grow onto a larger loop device" restore --yes --grow --progress none "$WORK/gpt.lbi" "$loop" &&
     judge_gpt_grow "$loop" "GPT --grow, loop"

@@ -465,6 +465,7 @@ TEST_CASE("restore flow: onto a larger disk the last partition may grow, planned
     REQUIRE(flow.type_confirmation("sdb"));
     REQUIRE(core.started.size() == 1);
     CHECK(core.started[0].grow);
+    core.events->on_note("--grow: partition 1 grows by 20.0 GiB");  // the plan's, shown already
     core.events->on_note("--grow: partition 1 (ext4) and its filesystem now fill the disk");
     core.events->on_finished(imager::RestoreReport{});
     REQUIRE(flow.outcome() != nullptr);

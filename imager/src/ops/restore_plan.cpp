@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace imager::ops {
@@ -53,25 +54,58 @@ std::string stream_label(const json& s) {
     return what;
 }
 
+// The partition that ends last, the one --grow grows (never an extended one:
+// on MBR it may be a logical partition), by index; none when there is none.
+std::optional<std::size_t> last_partition(const disk::DiskLayout& l) {
+    std::optional<std::size_t> last;
+    for (std::size_t i = 0; i < l.partitions.size(); ++i)
+        if (l.partitions[i].kind != "extended" &&
+            (!last || l.partitions[i].end_sector > l.partitions[*last].end_sector))
+            last = i;
+    return last;
+}
+
+// The last sector a partition may end on in a target of `target_size` bytes
+// (0 on a target too small for any).
+std::uint64_t last_usable_sector(const disk::DiskLayout& l, std::uint64_t target_size) {
+    const std::uint64_t sectors = target_size / l.logical_sector_size;
+    const std::uint64_t reserved = l.label == "gpt" ? kGptBackupSectors + 1 : 1;
+    return sectors > reserved ? sectors - reserved : 0;
+}
+
 // Grows the last partition to the end of a larger target. On MBR that may be
 // a logical partition: the extended partition holding it grows with it.
 void grow_last(disk::DiskLayout& l, std::uint64_t target_size, std::vector<std::string>& notes) {
-    auto last = l.partitions.end();
-    for (auto p = l.partitions.begin(); p != l.partitions.end(); ++p)
-        if (p->kind != "extended" && (last == l.partitions.end() || p->end_sector > last->end_sector)) last = p;
-    if (last == l.partitions.end()) {
+    const auto found = last_partition(l);
+    if (!found) {
         notes.push_back("--grow: there is no partition to grow");
         return;
     }
-    const std::uint64_t sectors = target_size / l.logical_sector_size;
-    const std::uint64_t end = l.label == "gpt" ? sectors - kGptBackupSectors - 1 : sectors - 1;
-    if (end <= last->end_sector) return;
-    notes.push_back("--grow: partition " + std::to_string(last->number) + " grows by " +
-                    human_size((end - last->end_sector) * l.logical_sector_size));
-    if (last->kind == "logical")
+    auto& last = l.partitions[*found];
+    const std::uint64_t end = last_usable_sector(l, target_size);
+    if (end <= last.end_sector) return;
+    notes.push_back("--grow: partition " + std::to_string(last.number) + " grows by " +
+                    human_size((end - last.end_sector) * l.logical_sector_size));
+    if (last.kind == "logical")
         for (auto& p : l.partitions)
             if (p.kind == "extended") p.end_sector = end;
-    last->end_sector = end;
+    last.end_sector = end;
+}
+
+// Without --grow, a target at least 1 MiB larger than the source disk: says
+// what stays outside any partition, and the option that would use it.
+void note_unused(const disk::DiskLayout& l, const std::string& target, std::uint64_t target_size,
+                 std::vector<std::string>& notes) {
+    constexpr std::uint64_t kMiB = 1 << 20;  // less is alignment slack
+    const auto found = last_partition(l);
+    if (!found || target_size < l.size_bytes + kMiB) return;
+    const auto& last = l.partitions[*found];
+    const std::uint64_t end = last_usable_sector(l, target_size);
+    if (end <= last.end_sector) return;
+    const auto number = std::to_string(last.number);
+    notes.push_back(target + " is " + human_size(target_size - l.size_bytes) + " larger than the source disk; the " +
+                    human_size((end - last.end_sector) * l.logical_sector_size) + " after partition " + number +
+                    " stay in no partition (--grow lets partition " + number + " fill them)");
 }
 
 Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, const json& streams) {
@@ -93,7 +127,10 @@ Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, c
     if (plan.create_target) plan.target_size = src.size_bytes;
     disk::DiskLayout target = src;
     target.size_bytes = plan.target_size;
-    if (options.grow) grow_last(target, plan.target_size, plan.notes);
+    if (options.grow)
+        grow_last(target, plan.target_size, plan.notes);
+    else
+        note_unused(src, options.target, plan.target_size, plan.notes);
     plan.target_layout = target;
     // The old backup GPT is not copied: write_layout puts a new one at the target's end.
     const std::uint64_t old_backup = src.label == "gpt" ? src.size_bytes - kGptBackupSectors * src.logical_sector_size
