@@ -233,15 +233,21 @@ void RestoreFlow::choose_target(const std::string& disk_path) {
     step_ = RestoreStep::show_plan;
 }
 
-std::uint64_t RestoreFlow::room_to_grow() const {
+const imager::discovery::ImagePart* RestoreFlow::part_to_grow() const {
     constexpr std::uint64_t kMiB = 1 << 20;  // less is alignment slack, not room
-    const bool partitions = std::ranges::any_of(contents_.parts, [](const auto& p) { return p.role == "partition"; });
-    if (contents_.table.empty() || !partitions || target_.size < contents_.needed_size + kMiB) return 0;
-    return target_.size - contents_.needed_size;
+    if (contents_.table.empty() || target_.size < contents_.needed_size + kMiB) return nullptr;
+    const imager::discovery::ImagePart* last = nullptr;
+    for (const auto& p : contents_.parts)
+        if (p.role == "partition" && (!last || p.offset + p.size > last->offset + last->size)) last = &p;
+    return last;
+}
+
+std::uint64_t RestoreFlow::room_to_grow() const {
+    return part_to_grow() ? target_.size - contents_.needed_size : 0;
 }
 
 void RestoreFlow::toggle_grow() {
-    if (step_ != RestoreStep::show_plan || (!grow_ && room_to_grow() == 0)) return;
+    if (step_ != RestoreStep::show_plan || (!grow_ && !part_to_grow())) return;
     grow_ = !grow_;
     auto plan = core_.plan(options(true));
     if (!plan) {

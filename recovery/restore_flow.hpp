@@ -84,8 +84,10 @@ public:
     [[nodiscard]] const imager::devices::Device& target() const { return target_; }
 
     // A whole-disk image onto a disk at least 1 MiB larger than it needs: the
-    // room its last partition may grow into (the core's --grow: the partition
-    // to the disk's end, its ext2/3/4, NTFS or swap with it); else 0.
+    // partition that may grow (the one that ends last) and the room it may grow
+    // into (the core's --grow: the partition to the disk's end, its ext2/3/4,
+    // NTFS or swap with it); else nullptr and 0.
+    [[nodiscard]] const imager::discovery::ImagePart* part_to_grow() const;
     [[nodiscard]] std::uint64_t room_to_grow() const;
     [[nodiscard]] bool grow() const { return grow_; }
     // On the plan: grow or not (off when a disk is chosen), planned again.

@@ -43,9 +43,12 @@ std::string table_name(const std::string& table) {
     return table;
 }
 
+// The width of the left one of two columns.
+std::size_t column_width(int width) { return static_cast<std::size_t>(std::max(width / 2, 10)); }
+
 // Two texts side by side, each in half the width.
 std::string columns(const std::string& left_text, const std::string& right_text, int width) {
-    const auto half = static_cast<std::size_t>(std::max(width / 2, 10));
+    const auto half = column_width(width);
     std::string line = left_text.substr(0, half - 1);
     line.resize(half, ' ');
     return line + right_text;
@@ -103,25 +106,21 @@ std::vector<ListItem> plan_lines(const RestoreFlow& flow, int width) {
     add(columns("The image holds", target.name + " will hold", width), Style::heading);
     const std::string table = c.table.empty() ? "no partition table" : table_name(c.table) + " partition table";
     add(columns(table, table + ", " + human_size(target.size), width));
-    // The partition that may grow: the one that ends last.
-    const ImagePart* last = nullptr;
-    for (const auto& part : c.parts)
-        if (part.role == "partition" && (!last || part.offset + part.size > last->offset + last->size)) last = &part;
-    const auto half = static_cast<std::size_t>(std::max(width / 2, 10));
+    const ImagePart* grows = flow.part_to_grow();
     for (const auto& part : c.parts) {
         ImagePart after = part;
-        if (flow.grow() && &part == last) after.size += flow.room_to_grow();
+        if (flow.grow() && &part == grows) after.size += flow.room_to_grow();
         std::string right = "  " + part_text(after, false);
         // The list's margin takes 2 columns; what does not fit keeps its name and size.
-        if (half + right.size() + 2 > static_cast<std::size_t>(width))
+        if (column_width(width) + right.size() + 2 > static_cast<std::size_t>(width))
             right = "  " + part_name(after) + "  " + human_size(after.size);
         add(columns("  " + part_text(part, false), right, width));
     }
     if (target.size > c.needed_size && !flow.grow())
         add(columns("", "  unused: " + human_size(target.size - c.needed_size) + " at the end", width));
-    if (flow.room_to_grow() > 0 && last)
-        add(flow.grow() ? "Press G to keep " + part_name(*last) + " at its size in the image."
-                        : "Press G to let " + part_name(*last) + " grow to the end of " + target.name + ".",
+    if (grows)
+        add(flow.grow() ? "Press G to keep " + part_name(*grows) + " at its size in the image."
+                        : "Press G to let " + part_name(*grows) + " grow to the end of " + target.name + ".",
             Style::heading);
     add("");
     add("Everything on " + target.name + " (" + human_size(target.size) + (target.model.empty() ? "" : ", " + target.model) +
@@ -189,19 +188,19 @@ ScreenExit RestoreScreens::run() {
                                  [&] { flow_.show_targets(); });
                 break;
             case RestoreStep::choose_target: exit = choose_target(); break;
-            case RestoreStep::show_plan:
-                exit = text_step("Restore: the plan for " + flow_.target().name,
-                                 plan_lines(flow_, terminal_.cols()),
+            case RestoreStep::show_plan: {
+                const std::string title = "Restore: the plan for " + flow_.target().name;
+                exit = text_step(title, plan_lines(flow_, terminal_.cols()),
                                  "Enter: continue  Up/Down/PgUp/PgDn: scroll  Esc: choose another disk",
                                  [&] { flow_.accept_plan(); },
                                  [&](int key) {
-                                     if ((key != 'g' && key != 'G') || flow_.room_to_grow() == 0) return false;
-                                     show_message(terminal_, "Restore: the plan for " + flow_.target().name,
-                                                  "Please wait...");
+                                     if ((key != 'g' && key != 'G') || !flow_.part_to_grow()) return false;
+                                     show_message(terminal_, title, "Please wait...");
                                      flow_.toggle_grow();
                                      return true;
                                  });
                 break;
+            }
             case RestoreStep::confirm: exit = confirm(); break;
             case RestoreStep::running:
             case RestoreStep::cancel_confirm: exit = running(); break;

@@ -428,6 +428,7 @@ TEST_CASE("restore flow: onto a larger disk the last partition may grow, planned
     to_plan(flow, "/dev/sdd");
     REQUIRE(flow.step() == RestoreStep::show_plan);
     CHECK(flow.room_to_grow() == 0);
+    CHECK(flow.part_to_grow() == nullptr);
     flow.toggle_grow();  // nothing to grow into: nothing happens
     CHECK_FALSE(flow.grow());
     CHECK(core.planned.size() == 1);
@@ -437,6 +438,8 @@ TEST_CASE("restore flow: onto a larger disk the last partition may grow, planned
     flow.choose_target("/dev/sdb");  // 120 GiB for an image that needs 100
     REQUIRE(flow.step() == RestoreStep::show_plan);
     CHECK(flow.room_to_grow() == 20 * GiB);
+    REQUIRE(flow.part_to_grow() != nullptr);
+    CHECK(flow.part_to_grow()->partition == 1);
     CHECK_FALSE(flow.grow());  // off until asked: the restore is exact by default
     CHECK_FALSE(core.planned.back().grow);
     CHECK(has(lines(), "Press G to let partition 1 grow to the end of sdb."));

@@ -14,6 +14,7 @@
 #                                   # checker, blkid identity, every file or byte
 #   same_table SRC DST WHAT         # sfdisk --json equal but for size fields
 #   gpt_at_end DISK WHAT            # sgdisk -v clean, backup GPT on the last sector
+#   ends_last DISK N WHAT           # GPT partition N ends on the last usable sector
 #   unchanged_after SHA DEV WHAT    # DEV still hashes to SHA
 
 SECTOR=512
@@ -192,6 +193,14 @@ gpt_at_end() {
         eval '[ "$(dd if="$disk" bs=$SECTOR skip=$last count=1 status=none | head -c 8)" = "EFI PART" ] &&
               [ "$(le64 "$disk" $((last * SECTOR + 24)))" = "$last" ]'
     check "$what: last usable LBA is $((last - 33))" [ "$(le64 "$disk" $((SECTOR + 48)))" = "$((last - 33))" ]
+}
+
+# ends_last DISK N WHAT: GPT partition N ends on the last usable sector (--grow).
+ends_last() {
+    local disk=$1 n=$2 what=$3 last
+    last=$(($(disk_sectors "$disk") - 34))
+    check "$what: partition $n ends at the last usable sector $last" \
+        [ $(($(part_start "$disk" "$n") + $(part_size "$disk" "$n") - 1)) = "$last" ]
 }
 
 # unchanged_after SHA DEV WHAT
