@@ -214,6 +214,7 @@ imager::RestoreOptions RestoreFlow::options(bool dry_run) const {
     o.expect_size = target_.size;
     o.expect_serial = target_.serial;
     o.grow = grow_;
+    o.grow_control = "the G key";  // the plan's notes name what this screen offers, not the CLI's --grow
     return o;
 }
 

@@ -160,8 +160,11 @@ std::size_t ListMenu::first_of_selectable() const {
 
 void ListMenu::keep_cursor_visible() {
     const auto window = static_cast<std::size_t>(height_);
-    if (cursor_ < scroll_) scroll_ = cursor_;
-    if (cursor_ >= scroll_ + window) scroll_ = cursor_ - window + 1;
+    // Text alone has no cursor to follow: its scroll is the reader's (step()).
+    if (any_selectable()) {
+        if (cursor_ < scroll_) scroll_ = cursor_;
+        if (cursor_ >= scroll_ + window) scroll_ = cursor_ - window + 1;
+    }
     const std::size_t max_scroll = items_.size() > window ? items_.size() - window : 0;
     scroll_ = std::min(scroll_, max_scroll);
 }

@@ -93,7 +93,7 @@ lb_ok "GPT: restore --dry-run onto a larger file" restore --dry-run "$WORK/gpt.l
         grep -qx "Note    $t is 64\.0 MiB larger than the source disk; the 111\.0 MiB after partition 2 stay in no partition (--grow lets partition 2 fill them)" "$OUT"
 lb_ok "GPT: restore --dry-run --grow onto a larger file" restore --dry-run --grow "$WORK/gpt.lbi" "$t" &&
     check "GPT, --grow: the plan says partition 2 grows by 111.0 MiB (the source's free end too), no other note" \
-        eval 'grep -qx "Note    --grow: partition 2 grows by 111\.0 MiB" "$OUT" && ! grep -q "no partition" "$OUT"'
+        eval 'grep -qx "Note    partition 2 grows by 111\.0 MiB to the end of the disk" "$OUT" && ! grep -q "no partition" "$OUT"'
 junk "$WORK/same.img" $((128 * MiB))
 lb_ok "GPT: restore --dry-run onto a file of the source's size" restore --dry-run "$WORK/gpt.lbi" "$WORK/same.img" &&
     check "GPT, same size (47 MiB free at its end, as on the source): no note" eval '! grep -q "^Note" "$OUT"'

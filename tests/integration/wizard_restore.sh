@@ -201,6 +201,12 @@ tmux_wait "Restore: the plan for $bigname" "the plan onto the larger disk"
 check "the plan: 48 MiB unused at the end" pane_says 'unused: 48\.0 MiB at the end'
 check "the plan offers to grow partition 2" pane_says "Press G to let partition 2 grow to the end of $bigname"
 check "growing is off until asked" eval '! pane_says "grows by"'
+tmux_send NPage  # the core's plan and its notes end the screen
+tmux_wait '^ *Note ' "the end of the plan"
+check "the core's note: 48 MiB stay in no partition, the G key would fill them" \
+    pane_says 'is 48\.0 MiB larger than the source disk; the 48\.0 MiB after partition 2 stay in no partition \(the G key lets partition 2 fill them\)'
+check "no command-line option on the plan" eval "! pane_says '--grow'"
+tmux_send PPage
 tmux_send g
 tmux_wait "Press G to keep partition 2 at its size in the image" "the plan with growing"
 check "the target column: partition 2 at 151.0 MiB" pane_says 'MiB partition 2 151\.0 MiB Press G'

@@ -442,15 +442,16 @@ TEST_CASE("restore flow: onto a larger disk the last partition may grow, planned
     CHECK(flow.part_to_grow()->partition == 1);
     CHECK_FALSE(flow.grow());  // off until asked: the restore is exact by default
     CHECK_FALSE(core.planned.back().grow);
+    CHECK(core.planned.back().grow_control == "the G key");  // the core's notes name this screen's key
     CHECK(has(lines(), "Press G to let partition 1 grow to the end of sdb."));
 
-    core.plan_answer = std::string("Note    --grow: partition 1 grows by 20.0 GiB\n");
+    core.plan_answer = std::string("Note    partition 1 grows by 20.0 GiB to the end of the disk\n");
     flow.toggle_grow();
     CHECK(flow.grow());
     REQUIRE(core.planned.size() == 3);
     CHECK(core.planned[2].grow);
     CHECK(core.planned[2].dry_run);
-    CHECK(flow.plan_text() == "Note    --grow: partition 1 grows by 20.0 GiB\n");
+    CHECK(flow.plan_text() == "Note    partition 1 grows by 20.0 GiB to the end of the disk\n");
     auto grown = lines();
     CHECK(grown[2] == "  partition 1  ext4 \"root\"  100.0 GiB     partition 1  ext4 \"root\"  120.0 GiB");
     CHECK(grown[3] == "Press G to keep partition 1 at its size in the image.");
@@ -468,12 +469,12 @@ TEST_CASE("restore flow: onto a larger disk the last partition may grow, planned
     REQUIRE(flow.type_confirmation("sdb"));
     REQUIRE(core.started.size() == 1);
     CHECK(core.started[0].grow);
-    core.events->on_note("--grow: partition 1 grows by 20.0 GiB");  // the plan's, shown already
-    core.events->on_note("--grow: partition 1 (ext4) and its filesystem now fill the disk");
+    core.events->on_note("partition 1 grows by 20.0 GiB to the end of the disk");  // the plan's, shown already
+    core.events->on_note("partition 1 (ext4) and its filesystem now fill the disk");
     core.events->on_finished(imager::RestoreReport{});
     REQUIRE(flow.outcome() != nullptr);
     REQUIRE(flow.outcome()->notes.size() == 1);
-    CHECK(flow.outcome()->notes[0] == "--grow: partition 1 (ext4) and its filesystem now fill the disk");
+    CHECK(flow.outcome()->notes[0] == "partition 1 (ext4) and its filesystem now fill the disk");
 }
 
 TEST_CASE("restore flow: choosing a disk again starts without growing; a refused plan turns growing off",

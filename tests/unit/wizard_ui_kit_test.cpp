@@ -105,6 +105,26 @@ TEST_CASE("the list's cursor skips headings and scrolls them back into view", "[
     CHECK(texts(only_notes.rows(80)) == std::vector<std::string>{"  nothing here"});
 }
 
+TEST_CASE("text without choices scrolls with the keys and stays where it was scrolled to", "[wizard][ui_kit]") {
+    std::vector<ListItem> lines;
+    for (int i = 0; i < 30; ++i) lines.push_back({"line " + std::to_string(i), recovery::Style::plain, false});
+    ListMenu text(std::move(lines));
+    text.set_height(10);
+    CHECK(text.handle_key(KEY_UP) == ListKey::ignored);
+    CHECK(text.handle_key(KEY_NPAGE) == ListKey::moved);
+    text.set_height(10);  // every draw sets the height again
+    CHECK(text.scroll() == 9u);
+    CHECK(text.handle_key(KEY_END) == ListKey::moved);
+    text.set_height(10);
+    CHECK(text.scroll() == 20u);
+    CHECK(text.position_text() == "21-30/30");
+    CHECK(text.rows(80).back().text == "  line 29");
+    text.set_height(25);  // a taller screen shows more, never past the end
+    CHECK(text.scroll() == 5u);
+    CHECK(text.handle_key(KEY_HOME) == ListKey::moved);
+    CHECK(text.scroll() == 0u);
+}
+
 TEST_CASE("a dialog's buttons move with Left/Right/Tab, Esc picks cancel", "[wizard][ui_kit]") {
     DialogModel dialog("Stop the restore?", "The disk will be left partly overwritten.", {"Stop", "Keep going"}, 1, 1);
     CHECK(dialog.selected() == 1u);

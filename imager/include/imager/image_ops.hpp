@@ -81,6 +81,7 @@ struct RestoreOptions {
     bool dry_run = false;      // plan and check only; write nothing
     int partition = 0;         // whole-disk image: restore only this partition onto target
     bool grow = false;         // whole-disk image: grow the last partition to the target's end
+    std::string grow_control = "--grow";  // how the person asks for `grow`, as the plan's notes name it
     std::uint64_t expect_size = 0;  // refuse unless the target still has this size (0: no check)
     std::string expect_serial;      // refuse unless the target still has this serial ("": no check)
     // A request to stop (the wizard's cancel), looked at right before the first

@@ -179,9 +179,9 @@ void grow_filesystem(const ops::RestorePlan& plan, Progress& progress) {
         const auto what = "partition " + std::to_string(part.number) + (type.empty() ? "" : " (" + type + ")");
         if (type == "swap") {
             if (auto s = grow_swap(plan.target, part.start_sector * ss, part.sectors() * ss); !s)
-                progress.note("--grow: " + what + " grew, its swap area did not: " + s.error().message());
+                progress.note(what + " grew, its swap area did not: " + s.error().message());
             else
-                progress.note("--grow: " + what + " and its swap area now fill the disk");
+                progress.note(what + " and its swap area now fill the disk");
             continue;
         }
         std::vector<std::vector<std::string>> steps;
@@ -191,13 +191,13 @@ void grow_filesystem(const ops::RestorePlan& plan, Progress& progress) {
             steps = {{"ntfsresize", "--force", "--no-progress-bar", ""}};
         const bool tools = !steps.empty() && std::ranges::all_of(steps, [](auto& s) { return io::have_program(s[0]); });
         if (!tools) {
-            progress.note("--grow: " + what + " grew, its filesystem did not (Lifeboat grows ext2/3/4 with " +
+            progress.note(what + " grew, its filesystem did not (Lifeboat grows ext2/3/4 with " +
                           "resize2fs, NTFS with ntfsresize, when present, and swap itself)");
             continue;
         }
         auto loop = io::LoopDevice::attach(plan.target, part.start_sector * ss, part.sectors() * ss);
         if (!loop) {
-            progress.note("--grow: cannot reach " + what + ": " + loop.error().message());
+            progress.note("cannot reach " + what + " to grow its filesystem: " + loop.error().message());
             continue;
         }
         bool grown = true;
@@ -207,12 +207,12 @@ void grow_filesystem(const ops::RestorePlan& plan, Progress& progress) {
             // e2fsck exits 1 when it fixed something (here: nothing but counters); 2+ is trouble.
             const int worst = step[0] == "e2fsck" ? 1 : 0;
             if (!rc || *rc > worst) {
-                progress.note("--grow: " + step[0] + " failed on " + what + "; its filesystem keeps its old size");
+                progress.note(step[0] + " failed on " + what + "; its filesystem keeps its old size");
                 grown = false;
                 break;
             }
         }
-        if (grown) progress.note("--grow: " + what + " and its filesystem now fill the disk");
+        if (grown) progress.note(what + " and its filesystem now fill the disk");
     }
 }
 

@@ -75,17 +75,18 @@ std::uint64_t last_usable_sector(const disk::DiskLayout& l, std::uint64_t target
 
 // Grows the last partition to the end of a larger target. On MBR that may be
 // a logical partition: the extended partition holding it grows with it.
-void grow_last(disk::DiskLayout& l, std::uint64_t target_size, std::vector<std::string>& notes) {
+void grow_last(disk::DiskLayout& l, std::uint64_t target_size, const std::string& control,
+               std::vector<std::string>& notes) {
     const auto found = last_partition(l);
     if (!found) {
-        notes.push_back("--grow: there is no partition to grow");
+        notes.push_back(control + ": there is no partition to grow");
         return;
     }
     auto& last = l.partitions[*found];
     const std::uint64_t end = last_usable_sector(l, target_size);
     if (end <= last.end_sector) return;
-    notes.push_back("--grow: partition " + std::to_string(last.number) + " grows by " +
-                    human_size((end - last.end_sector) * l.logical_sector_size));
+    notes.push_back("partition " + std::to_string(last.number) + " grows by " +
+                    human_size((end - last.end_sector) * l.logical_sector_size) + " to the end of the disk");
     if (last.kind == "logical")
         for (auto& p : l.partitions)
             if (p.kind == "extended") p.end_sector = end;
@@ -93,9 +94,9 @@ void grow_last(disk::DiskLayout& l, std::uint64_t target_size, std::vector<std::
 }
 
 // Without --grow, a target at least 1 MiB larger than the source disk: says
-// what stays outside any partition, and the option that would use it.
+// what stays outside any partition, and the control that would use it.
 void note_unused(const disk::DiskLayout& l, const std::string& target, std::uint64_t target_size,
-                 std::vector<std::string>& notes) {
+                 const std::string& control, std::vector<std::string>& notes) {
     constexpr std::uint64_t kMiB = 1 << 20;  // less is alignment slack
     const auto found = last_partition(l);
     if (!found || target_size < l.size_bytes + kMiB) return;
@@ -105,7 +106,7 @@ void note_unused(const disk::DiskLayout& l, const std::string& target, std::uint
     const auto number = std::to_string(last.number);
     notes.push_back(target + " is " + human_size(target_size - l.size_bytes) + " larger than the source disk; the " +
                     human_size((end - last.end_sector) * l.logical_sector_size) + " after partition " + number +
-                    " stay in no partition (--grow lets partition " + number + " fill them)");
+                    " stay in no partition (" + control + " lets partition " + number + " fill them)");
 }
 
 Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, const json& streams) {
@@ -128,9 +129,9 @@ Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, c
     disk::DiskLayout target = src;
     target.size_bytes = plan.target_size;
     if (options.grow)
-        grow_last(target, plan.target_size, plan.notes);
+        grow_last(target, plan.target_size, options.grow_control, plan.notes);
     else
-        note_unused(src, options.target, plan.target_size, plan.notes);
+        note_unused(src, options.target, plan.target_size, options.grow_control, plan.notes);
     plan.target_layout = target;
     // The old backup GPT is not copied: write_layout puts a new one at the target's end.
     const std::uint64_t old_backup = src.label == "gpt" ? src.size_bytes - kGptBackupSectors * src.logical_sector_size
