@@ -12,7 +12,8 @@
 #      just before the trailer: exit 3, nothing written;
 #   3. split images: a missing first-middle / middle / last volume, swapped
 #      volumes, a foreign volume (another capture of the same source), an extra
-#      volume, a damaged volume header: exit 3 naming the volume;
+#      volume, a damaged volume header, a volume cut short (as an interrupted
+#      copy leaves it): exit 3 naming the volume;
 #   4. a newer format version in the header, a volume header or the trailer,
 #      and an unknown required feature bit, each re-sealed with XXH3-128:
 #      exit 9 naming the version needed; an unknown optional bit is accepted;
@@ -214,6 +215,12 @@ cp "$WORK/other/s.lbi" "$simg"; split_case "foreign first volume" "s\.lbi\.002|s
 extra=$(printf '%s.%03d' "$simg" $((nv + 1)))
 cp "$WORK/other/$(basename "$last")" "$extra"; split_case "an extra volume $(basename "$extra")" "$(basename "$extra" | sed 's/\./\\./g')|volumes"
 lbimage flip "$simg.003" 20; split_case "volume 3's header damaged" "s\.lbi\.003"
+truncate -s -4096 "$simg.002"  # a copy to a stick cut short
+damaged_verify "split: volume 2 cut short by 4096 bytes" "$simg" \
+    "s\.lbi\.003 \(volume 3\) starts at byte [0-9]+ of the image, but the volumes before it hold [0-9]+ bytes"
+check "split: volume 2 cut short: the hint names it" grep -q "s\.lbi\.002 or a volume before it is not as long" "$ERR"
+restore_untouched "split: volume 2 cut short by 4096 bytes" "$simg"
+rm -rf "$split_dir" && cp -r "$WORK/split.good" "$split_dir"
 # A byte of volume 3's payload, inside a chunk that started in an earlier
 # volume: named by its number and source offset.
 lbimage layout "$simg" >"$WORK/split.json"

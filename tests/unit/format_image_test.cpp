@@ -3,6 +3,7 @@
 // a finished image is out of the page cache.
 #include "format/buffer_pool.hpp"
 #include "format/image_file.hpp"
+#include "format/layout.hpp"
 #include "fs_test_support.hpp"
 #include "ops/chunking.hpp"
 
@@ -16,6 +17,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <filesystem>
 #include <fstream>
 #include <random>
 
@@ -189,6 +192,55 @@ TEST_CASE("a damaged chunk of a split image is named by number, offset and volum
     auto text = (*r)->unpack(records[0], std::move(*first), 0, pool);
     REQUIRE(text.has_value());
     CHECK(std::equal(text->span().begin(), text->span().end(), text_bytes(1 << 20).begin()));
+}
+
+TEST_CASE("a volume that does not start where the ones before it end is named, with the one to copy again",
+          "[format]") {
+    fs_test::TempDir t;
+    const std::string image = t / "s.lbi";
+    BufferPool pool(imager::format::kChunkSize, 8);
+    const std::string manifest =
+        R"({"format_version":1,"streams":[{"id":0,"kind":"raw","offset":0,"size":4194304}]})";
+    {
+        auto w = imager::format::ImageWriter::create(image, 1 << 20, false, manifest);
+        REQUIRE(w.has_value());
+        auto noise = pack(pool, random_bytes(3 << 20, 5), 0);
+        REQUIRE((*w)->add_chunk(noise.pieces[0].record, noise.stored.span()).has_value());
+        REQUIRE((*w)->finish().has_value());
+    }
+    REQUIRE(imager::format::ImageReader::open(image).has_value());
+    // Volume `path` says, in a valid volume header, that it starts at `offset`.
+    const auto claim = [](const std::string& path, std::uint64_t offset) {
+        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+        std::array<std::byte, imager::format::kVolumeHeaderSize> bytes{};
+        f.read(reinterpret_cast<char*>(bytes.data()), bytes.size());
+        auto header = imager::format::decode_volume_header(bytes, path);
+        REQUIRE(header.has_value());
+        header->logical_offset = offset;
+        const auto sealed = imager::format::encode(*header);
+        f.seekp(0);
+        f.write(reinterpret_cast<const char*>(sealed.data()), sealed.size());
+    };
+    const auto refusal = [&] {
+        auto r = imager::format::ImageReader::open(image);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == imager::Errc::damaged_image);
+        return r.error().message() + " / " + r.error().hint;
+    };
+
+    claim(image, 4096);
+    CHECK(refusal() == image + " (volume 1) starts at byte 4096 of the image, but the first volume starts at byte 0"
+                                " / the image is damaged; use another copy, or capture a new image");
+    claim(image, 0);
+    // Volume 2 one byte short, as a copy cut short leaves it.
+    const std::string second = image + ".002";
+    std::filesystem::resize_file(second, std::filesystem::file_size(second) - 1);
+    const auto third_starts = std::to_string(2 * ((1 << 20) - imager::format::kVolumeHeaderSize));
+    const auto before_it = std::to_string(2 * ((1 << 20) - imager::format::kVolumeHeaderSize) - 1);
+    CHECK(refusal() == image + ".003 (volume 3) starts at byte " + third_starts + " of the image, but the volumes " +
+                           "before it hold " + before_it + " bytes / " + second +
+                           " or a volume before it is not as long as when it was written (a copy cut short or "
+                           "added to?); copy the image's volumes again");
 }
 
 namespace {

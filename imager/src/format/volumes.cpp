@@ -195,11 +195,23 @@ Result<std::unique_ptr<VolumeReader>> VolumeReader::open(const std::string& imag
                                               path + " belongs to another image (image " + uuid_text(header->image_uuid) +
                                                   ", expected " + uuid_text(r->uuid_) + ")",
                                               "move the foreign volume away and put this image's volume there"));
-        if (header->number != number || header->logical_offset != r->logical_size_)
+        if (header->number != number)
             return std::unexpected(make_error(Errc::damaged_image,
                                               path + " is volume " + std::to_string(header->number) +
                                                   " of the image, in the place of volume " + std::to_string(number),
                                               "a volume is missing or volumes were renamed; restore their names"));
+        // The right volume in the right place, but the ones before it do not end where it begins.
+        if (header->logical_offset != r->logical_size_)
+            return std::unexpected(make_error(
+                Errc::damaged_image,
+                path + " (volume " + std::to_string(number) + ") starts at byte " +
+                    std::to_string(header->logical_offset) + " of the image, but " +
+                    (number == 1 ? std::string("the first volume starts at byte 0")
+                                 : "the volumes before it hold " + std::to_string(r->logical_size_) + " bytes"),
+                number == 1 ? "the image is damaged; use another copy, or capture a new image"
+                            : r->volumes_[r->volumes_.size() - 2].path +
+                                  " or a volume before it is not as long as when it was written (a copy cut short or "
+                                  "added to?); copy the image's volumes again"));
         r->volumes_.back().logical_offset = r->logical_size_;
         r->volumes_.back().payload = static_cast<std::uint64_t>(st.st_size) - kVolumeHeaderSize;
         r->logical_size_ += r->volumes_.back().payload;
