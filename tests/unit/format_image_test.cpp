@@ -1,6 +1,7 @@
 // format/: buffer pool reuse, chunk checks and how damage is named (chunk
-// numbers count data chunks only; the volume file is named for split images);
-// a finished image is out of the page cache.
+// numbers count data chunks only; the volume file is named for split images;
+// a volume that does not start where the ones before it end); a finished image
+// is out of the page cache.
 #include "format/buffer_pool.hpp"
 #include "format/image_file.hpp"
 #include "format/layout.hpp"
@@ -20,12 +21,14 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 
 namespace {
 
 using imager::format::Buffer;
 using imager::format::BufferPool;
+using imager::format::ImageWriter;
 using imager::format::IndexRecord;
 using imager::format::RecordKind;
 
@@ -54,6 +57,16 @@ Packed pack(BufferPool& pool, std::span<const std::byte> data, std::uint64_t off
     p.stored = pool.take(0);
     REQUIRE(packer.pack(0, offset, data, p.stored, p.pieces).has_value());
     return p;
+}
+
+// A raw image of one stream of `stream_size` bytes in 1 MiB volumes, its chunks added by `add`.
+void write_split(const std::string& image, std::uint64_t stream_size, const std::function<void(ImageWriter&)>& add) {
+    const std::string manifest = R"({"format_version":1,"streams":[{"id":0,"kind":"raw","offset":0,"size":)" +
+                                 std::to_string(stream_size) + "}]}";
+    auto w = ImageWriter::create(image, 1 << 20, false, manifest);
+    REQUIRE(w.has_value());
+    add(**w);
+    REQUIRE((*w)->finish().has_value());
 }
 
 }  // namespace
@@ -152,20 +165,15 @@ TEST_CASE("a damaged chunk of a split image is named by number, offset and volum
     fs_test::TempDir t;
     const std::string image = t / "s.lbi";
     BufferPool pool(imager::format::kChunkSize, 8);
-    const std::string manifest =
-        R"({"format_version":1,"streams":[{"id":0,"kind":"raw","offset":0,"size":16777216}]})";
-    {
-        auto w = imager::format::ImageWriter::create(image, 1 << 20, false, manifest);
-        REQUIRE(w.has_value());
+    write_split(image, 16 << 20, [&](ImageWriter& w) {
         // data chunk 0, a zero run, data chunk 1 (noise: 1 MiB stored, across volumes)
         auto text = pack(pool, text_bytes(1 << 20), 0);
         auto noise = pack(pool, random_bytes(3 << 20, 3), 2 << 20);
-        REQUIRE((*w)->add_chunk(text.pieces[0].record, text.stored.span()).has_value());
-        (*w)->add_zeros(0, 1 << 20, 1 << 20);
+        REQUIRE(w.add_chunk(text.pieces[0].record, text.stored.span()).has_value());
+        w.add_zeros(0, 1 << 20, 1 << 20);
         REQUIRE(noise.pieces.size() == 1);
-        REQUIRE((*w)->add_chunk(noise.pieces[0].record, noise.stored.span()).has_value());
-        REQUIRE((*w)->finish().has_value());
-    }
+        REQUIRE(w.add_chunk(noise.pieces[0].record, noise.stored.span()).has_value());
+    });
     // A byte of the noise chunk, inside s.lbi.003.
     {
         std::fstream f(image + ".003", std::ios::in | std::ios::out | std::ios::binary);
@@ -199,15 +207,10 @@ TEST_CASE("a volume that does not start where the ones before it end is named, w
     fs_test::TempDir t;
     const std::string image = t / "s.lbi";
     BufferPool pool(imager::format::kChunkSize, 8);
-    const std::string manifest =
-        R"({"format_version":1,"streams":[{"id":0,"kind":"raw","offset":0,"size":4194304}]})";
-    {
-        auto w = imager::format::ImageWriter::create(image, 1 << 20, false, manifest);
-        REQUIRE(w.has_value());
+    write_split(image, 4 << 20, [&](ImageWriter& w) {
         auto noise = pack(pool, random_bytes(3 << 20, 5), 0);
-        REQUIRE((*w)->add_chunk(noise.pieces[0].record, noise.stored.span()).has_value());
-        REQUIRE((*w)->finish().has_value());
-    }
+        REQUIRE(w.add_chunk(noise.pieces[0].record, noise.stored.span()).has_value());
+    });
     REQUIRE(imager::format::ImageReader::open(image).has_value());
     // Volume `path` says, in a valid volume header, that it starts at `offset`.
     const auto claim = [](const std::string& path, std::uint64_t offset) {
