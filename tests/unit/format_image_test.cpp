@@ -246,6 +246,38 @@ TEST_CASE("a volume that does not start where the ones before it end is named, w
                            "added to?); copy the image's volumes again");
 }
 
+TEST_CASE("a trailer that counts other volumes than there are is refused, in words", "[format]") {
+    fs_test::TempDir t;
+    const std::string image = t / "s.lbi";
+    BufferPool pool(imager::format::kChunkSize, 8);
+    write_split(image, 4 << 20, [&](ImageWriter& w) {
+        auto noise = pack(pool, random_bytes(3 << 20, 6), 0);
+        REQUIRE(w.add_chunk(noise.pieces[0].record, noise.stored.span()).has_value());
+    });
+    auto whole = imager::format::ImageReader::open(image);
+    REQUIRE(whole.has_value());
+    const std::uint32_t volumes = (*whole)->volume_count();
+    REQUIRE(volumes == 4);
+    // The last volume ends with the trailer: reseal it counting one volume.
+    const std::string last = image + ".004";
+    const auto at = static_cast<std::streamoff>(std::filesystem::file_size(last) - imager::format::kTrailerSize);
+    std::fstream f(last, std::ios::in | std::ios::out | std::ios::binary);
+    std::array<std::byte, imager::format::kTrailerSize> bytes{};
+    f.seekg(at);
+    f.read(reinterpret_cast<char*>(bytes.data()), bytes.size());
+    auto trailer = imager::format::decode_trailer(bytes, last);
+    REQUIRE(trailer.has_value());
+    trailer->volume_count = 1;
+    const auto sealed = imager::format::encode(*trailer);
+    f.seekp(at);
+    f.write(reinterpret_cast<const char*>(sealed.data()), sealed.size());
+    f.close();
+    auto r = imager::format::ImageReader::open(image);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == imager::Errc::damaged_image);
+    CHECK(r.error().message() == image + " has 4 volumes, but its trailer says the image has 1 volume");
+}
+
 namespace {
 
 // How many of `path`'s pages are in the page cache (mincore over a mapping of it).

@@ -16,6 +16,11 @@ Error damaged(const std::string& what) {
     return make_error(Errc::damaged_image, what, "the image is damaged; use another copy, or capture a new image");
 }
 
+// "1 volume", "3 volumes".
+std::string volumes_text(std::uint32_t count) {
+    return std::to_string(count) + (count == 1 ? " volume" : " volumes");
+}
+
 Result<std::vector<StreamExtent>> parse_streams(const std::string& manifest, const std::string& where) {
     auto j = nlohmann::json::parse(manifest, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("streams") || !j["streams"].is_array())
@@ -142,8 +147,8 @@ Result<std::unique_ptr<ImageReader>> ImageReader::open(const std::string& image)
         return std::unexpected(damaged(image + ": the trailer does not match the image it ends"));
     if (t->volume_count != v.volume_count())
         return std::unexpected(make_error(Errc::damaged_image,
-                                          image + " has " + std::to_string(v.volume_count()) + " volumes, the image " +
-                                              std::to_string(t->volume_count),
+                                          image + " has " + volumes_text(v.volume_count()) +
+                                              ", but its trailer says the image has " + volumes_text(t->volume_count),
                                           "put every volume (" + volume_name(image, 2) + ", ...) beside the first"));
 
     r->manifest_.resize(h->manifest_size);
