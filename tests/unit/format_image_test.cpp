@@ -256,26 +256,34 @@ TEST_CASE("a trailer that counts other volumes than there are is refused, in wor
     });
     auto whole = imager::format::ImageReader::open(image);
     REQUIRE(whole.has_value());
-    const std::uint32_t volumes = (*whole)->volume_count();
-    REQUIRE(volumes == 4);
-    // The last volume ends with the trailer: reseal it counting one volume.
+    REQUIRE((*whole)->volume_count() == 4);
+    // The last volume ends with the trailer: reseal it with another count.
     const std::string last = image + ".004";
     const auto at = static_cast<std::streamoff>(std::filesystem::file_size(last) - imager::format::kTrailerSize);
-    std::fstream f(last, std::ios::in | std::ios::out | std::ios::binary);
-    std::array<std::byte, imager::format::kTrailerSize> bytes{};
-    f.seekg(at);
-    f.read(reinterpret_cast<char*>(bytes.data()), bytes.size());
-    auto trailer = imager::format::decode_trailer(bytes, last);
-    REQUIRE(trailer.has_value());
-    trailer->volume_count = 1;
-    const auto sealed = imager::format::encode(*trailer);
-    f.seekp(at);
-    f.write(reinterpret_cast<const char*>(sealed.data()), sealed.size());
-    f.close();
-    auto r = imager::format::ImageReader::open(image);
-    REQUIRE_FALSE(r.has_value());
-    CHECK(r.error().code == imager::Errc::damaged_image);
-    CHECK(r.error().message() == image + " has 4 volumes, but its trailer says the image has 1 volume");
+    const auto count_in_trailer = [&](std::uint32_t count) {
+        std::fstream f(last, std::ios::in | std::ios::out | std::ios::binary);
+        std::array<std::byte, imager::format::kTrailerSize> bytes{};
+        f.seekg(at);
+        f.read(reinterpret_cast<char*>(bytes.data()), bytes.size());
+        auto trailer = imager::format::decode_trailer(bytes, last);
+        REQUIRE(trailer.has_value());
+        trailer->volume_count = count;
+        const auto sealed = imager::format::encode(*trailer);
+        f.seekp(at);
+        f.write(reinterpret_cast<const char*>(sealed.data()), sealed.size());
+    };
+    const auto refusal = [&] {
+        auto r = imager::format::ImageReader::open(image);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == imager::Errc::damaged_image);
+        return r.error().message() + " / " + r.error().hint;
+    };
+    count_in_trailer(1);  // more volumes than counted: each is this image's, so the trailer is wrong
+    CHECK(refusal() == image + " has 4 volumes, but its trailer says the image has 1 volume" +
+                           " / the image is damaged; use another copy, or capture a new image");
+    count_in_trailer(9);  // fewer: some were left behind
+    CHECK(refusal() == image + " has 4 volumes, but its trailer says the image has 9 volumes" + " / put every volume (" +
+                           image + ".002, ...) beside the first");
 }
 
 namespace {

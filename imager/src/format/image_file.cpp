@@ -145,11 +145,15 @@ Result<std::unique_ptr<ImageReader>> ImageReader::open(const std::string& image)
     r->trailer_ = *t;
     if (t->image_uuid != v.uuid() || t->logical_size != v.logical_size() || t->header_hash != hash128(header))
         return std::unexpected(damaged(image + ": the trailer does not match the image it ends"));
-    if (t->volume_count != v.volume_count())
-        return std::unexpected(make_error(Errc::damaged_image,
-                                          image + " has " + volumes_text(v.volume_count()) +
-                                              ", but its trailer says the image has " + volumes_text(t->volume_count),
-                                          "put every volume (" + volume_name(image, 2) + ", ...) beside the first"));
+    if (t->volume_count != v.volume_count()) {
+        // Fewer than the trailer counts: some were left behind. More: each carries this
+        // image's uuid and its number, so the trailer itself is wrong.
+        auto e = damaged(image + " has " + volumes_text(v.volume_count()) + ", but its trailer says the image has " +
+                         volumes_text(t->volume_count));
+        if (t->volume_count > v.volume_count())
+            e.hint = "put every volume (" + volume_name(image, 2) + ", ...) beside the first";
+        return std::unexpected(e);
+    }
 
     r->manifest_.resize(h->manifest_size);
     auto manifest = std::as_writable_bytes(std::span(r->manifest_));
