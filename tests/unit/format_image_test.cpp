@@ -69,6 +69,39 @@ void write_split(const std::string& image, std::uint64_t stream_size, const std:
     REQUIRE((*w)->finish().has_value());
 }
 
+// write_split() of 3 MiB of noise in a 4 MiB stream: four volumes.
+void write_noise_split(const std::string& image, unsigned seed) {
+    BufferPool pool(imager::format::kChunkSize, 8);
+    write_split(image, 4 << 20, [&](ImageWriter& w) {
+        auto noise = pack(pool, random_bytes(3 << 20, seed), 0);
+        REQUIRE(w.add_chunk(noise.pieces[0].record, noise.stored.span()).has_value());
+    });
+}
+
+// Rewrites the sealed structure of N bytes at `at` of `path` (a volume header,
+// a trailer): decoded, changed by `change`, sealed again.
+template <std::size_t N, class Decode, class Change>
+void reseal_at(const std::string& path, std::streamoff at, Decode decode, Change change) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    std::array<std::byte, N> bytes{};
+    f.seekg(at);
+    f.read(reinterpret_cast<char*>(bytes.data()), bytes.size());
+    auto value = decode(bytes, path);
+    REQUIRE(value.has_value());
+    change(*value);
+    const auto sealed = imager::format::encode(*value);
+    f.seekp(at);
+    f.write(reinterpret_cast<const char*>(sealed.data()), sealed.size());
+}
+
+// Why `image` is refused as damaged: "message / hint".
+std::string damage_refusal(const std::string& image) {
+    auto r = imager::format::ImageReader::open(image);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == imager::Errc::damaged_image);
+    return r.error().message() + " / " + r.error().hint;
+}
+
 }  // namespace
 
 TEST_CASE("buffer pool: buffers come back and are handed out again", "[format][pool]") {
@@ -206,30 +239,14 @@ TEST_CASE("a volume that does not start where the ones before it end is named, w
           "[format]") {
     fs_test::TempDir t;
     const std::string image = t / "s.lbi";
-    BufferPool pool(imager::format::kChunkSize, 8);
-    write_split(image, 4 << 20, [&](ImageWriter& w) {
-        auto noise = pack(pool, random_bytes(3 << 20, 5), 0);
-        REQUIRE(w.add_chunk(noise.pieces[0].record, noise.stored.span()).has_value());
-    });
+    write_noise_split(image, 5);
     REQUIRE(imager::format::ImageReader::open(image).has_value());
     // Volume `path` says, in a valid volume header, that it starts at `offset`.
     const auto claim = [](const std::string& path, std::uint64_t offset) {
-        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-        std::array<std::byte, imager::format::kVolumeHeaderSize> bytes{};
-        f.read(reinterpret_cast<char*>(bytes.data()), bytes.size());
-        auto header = imager::format::decode_volume_header(bytes, path);
-        REQUIRE(header.has_value());
-        header->logical_offset = offset;
-        const auto sealed = imager::format::encode(*header);
-        f.seekp(0);
-        f.write(reinterpret_cast<const char*>(sealed.data()), sealed.size());
+        reseal_at<imager::format::kVolumeHeaderSize>(path, 0, imager::format::decode_volume_header,
+                                                     [&](auto& header) { header.logical_offset = offset; });
     };
-    const auto refusal = [&] {
-        auto r = imager::format::ImageReader::open(image);
-        REQUIRE_FALSE(r.has_value());
-        CHECK(r.error().code == imager::Errc::damaged_image);
-        return r.error().message() + " / " + r.error().hint;
-    };
+    const auto refusal = [&] { return damage_refusal(image); };
 
     claim(image, 4096);
     CHECK(refusal() == image + " (volume 1) starts at byte 4096 of the image, but the first volume starts at byte 0"
@@ -249,11 +266,7 @@ TEST_CASE("a volume that does not start where the ones before it end is named, w
 TEST_CASE("a trailer that counts other volumes than there are is refused, in words", "[format]") {
     fs_test::TempDir t;
     const std::string image = t / "s.lbi";
-    BufferPool pool(imager::format::kChunkSize, 8);
-    write_split(image, 4 << 20, [&](ImageWriter& w) {
-        auto noise = pack(pool, random_bytes(3 << 20, 6), 0);
-        REQUIRE(w.add_chunk(noise.pieces[0].record, noise.stored.span()).has_value());
-    });
+    write_noise_split(image, 6);
     auto whole = imager::format::ImageReader::open(image);
     REQUIRE(whole.has_value());
     REQUIRE((*whole)->volume_count() == 4);
@@ -261,23 +274,10 @@ TEST_CASE("a trailer that counts other volumes than there are is refused, in wor
     const std::string last = image + ".004";
     const auto at = static_cast<std::streamoff>(std::filesystem::file_size(last) - imager::format::kTrailerSize);
     const auto count_in_trailer = [&](std::uint32_t count) {
-        std::fstream f(last, std::ios::in | std::ios::out | std::ios::binary);
-        std::array<std::byte, imager::format::kTrailerSize> bytes{};
-        f.seekg(at);
-        f.read(reinterpret_cast<char*>(bytes.data()), bytes.size());
-        auto trailer = imager::format::decode_trailer(bytes, last);
-        REQUIRE(trailer.has_value());
-        trailer->volume_count = count;
-        const auto sealed = imager::format::encode(*trailer);
-        f.seekp(at);
-        f.write(reinterpret_cast<const char*>(sealed.data()), sealed.size());
+        reseal_at<imager::format::kTrailerSize>(last, at, imager::format::decode_trailer,
+                                                [&](auto& trailer) { trailer.volume_count = count; });
     };
-    const auto refusal = [&] {
-        auto r = imager::format::ImageReader::open(image);
-        REQUIRE_FALSE(r.has_value());
-        CHECK(r.error().code == imager::Errc::damaged_image);
-        return r.error().message() + " / " + r.error().hint;
-    };
+    const auto refusal = [&] { return damage_refusal(image); };
     count_in_trailer(1);  // more volumes than counted: each is this image's, so the trailer is wrong
     CHECK(refusal() == image + " has 4 volumes, but its trailer says the image has 1 volume" +
                            " / the image is damaged; use another copy, or capture a new image");
