@@ -78,9 +78,9 @@ imager::Result<imager::CaptureEstimate> CaptureCoreAdapter::estimate(const std::
                        human_size(e->source_size) + ", image about " + human_size(e->estimated_image_bytes) +
                        ", at most " + human_size(e->max_image_bytes);
     for (const auto& p : e->parts)
-        text += "\n" + p.role + (p.partition != 0 ? " " + std::to_string(p.partition) : std::string()) + ": " +
-                (p.filesystem.empty() ? std::string("raw") : p.filesystem) + ", " + human_size(p.used_bytes) +
-                " used of " + human_size(p.size);
+        text += "\n" + imager::format::part_title(p.role, p.partition, p.filesystem.empty() ? "raw" : p.filesystem,
+                                                 p.label) +
+                ": " + human_size(p.used_bytes) + " used of " + human_size(p.size);
     for (const auto& n : e->notes) text += "\nnote: " + n;
     log_.write(text);
     return e;

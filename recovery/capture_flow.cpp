@@ -231,9 +231,9 @@ std::vector<std::string> CaptureFlow::summary_lines() const {
     if (!source_.model.empty()) source += ", " + source_.model;
     lines.push_back(source);
     for (const auto& p : estimate_.parts) {
-        if (p.role == "gap") continue;
-        std::string line = "             " + (p.role == "partition" ? "partition " + std::to_string(p.partition) : p.role) +
-                           ": " + (p.filesystem.empty() ? std::string("raw") : p.filesystem);
+        if (p.role == imager::format::StreamRole::gap) continue;
+        std::string line = "             " + imager::format::part_name(p.role, p.partition) + ": " +
+                           (p.filesystem.empty() ? std::string("raw") : p.filesystem);
         if (!p.label.empty()) line += " '" + p.label + "'";
         line += ", " + human_size(p.used_bytes) + " used of " + human_size(p.size);
         lines.push_back(line);

@@ -2,6 +2,8 @@
 // worker thread reporting through a queue, and the log of all of it.
 #include "restore_core_adapter.hpp"
 
+#include "restore_flow.hpp"
+
 #include "imager/progress.hpp"
 
 #include <string_view>
@@ -51,12 +53,12 @@ imager::Result<dsc::ImageContents> RestoreCoreAdapter::read_contents(const std::
         log_.write("contents of " + image + ": " + error_text(contents.error()));
         return contents;
     }
-    std::string text = "contents of " + image + ": " + (contents->table.empty() ? "no table" : contents->table) +
-                       ", needs " + human_size(contents->needed_size);
-    for (const auto& p : contents->parts)
-        text += "\n" + p.role + (p.partition != 0 ? " " + std::to_string(p.partition) : std::string()) + ": " +
-                human_size(p.size) + (p.filesystem.empty() ? "" : " " + p.filesystem) +
-                (p.label.empty() ? "" : " '" + p.label + "'");
+    const auto& m = contents->manifest;
+    std::string text = "contents of " + image + ": " + (m.disk ? m.disk->label : std::string("no table")) +
+                       ", needs " + human_size(needed_size(*contents));
+    for (const auto& s : m.streams)
+        if (s.role != imager::format::StreamRole::gap)
+            text += "\n" + imager::format::part_title(s) + ": " + human_size(s.size);
     log_.write(text);
     return contents;
 }

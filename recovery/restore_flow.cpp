@@ -91,8 +91,9 @@ Dialog refusal_dialog(const imager::Error& error, const imager::devices::Device&
         case Errc::sector_size_mismatch:
             d.reason = disk + " uses " + std::to_string(target.logical_sector_size) +
                        "-byte sectors; the image was taken from a disk with " +
-                       std::to_string(contents.logical_sector_size) + "-byte sectors.";
-            d.what_to_do = "Choose a disk with " + std::to_string(contents.logical_sector_size) + "-byte sectors.";
+                       std::to_string(contents.manifest.source.logical_sector_size) + "-byte sectors.";
+            d.what_to_do =
+                "Choose a disk with " + std::to_string(contents.manifest.source.logical_sector_size) + "-byte sectors.";
             break;
         case Errc::target_is_boot_medium:
             d.reason = disk + " is the disk Lifeboat started from.";
@@ -104,8 +105,8 @@ Dialog refusal_dialog(const imager::Error& error, const imager::devices::Device&
             break;
         case Errc::no_space:
             d.reason = disk + " (" + human_size(target.size) + ") is too small for this image, which needs " +
-                       human_size(contents.needed_size) + ".";
-            d.what_to_do = "Choose a disk of at least " + human_size(contents.needed_size) + ".";
+                       human_size(needed_size(contents)) + ".";
+            d.what_to_do = "Choose a disk of at least " + human_size(needed_size(contents)) + ".";
             break;
         case Errc::target_refused:
             d.reason = "Lifeboat will not write to " + disk + ".";
@@ -121,6 +122,10 @@ Dialog refusal_dialog(const imager::Error& error, const imager::devices::Device&
     // The core's words too: they name the mount, the sizes, the device node.
     if (d.back_to == RestoreStep::choose_target) d.reason += "\n(" + error.message() + ")";
     return d;
+}
+
+std::uint64_t needed_size(const imager::discovery::ImageContents& contents) {
+    return imager::fit_image(contents.manifest, 0, {}).needed_bytes;
 }
 
 std::optional<std::size_t> suggest_target(const std::vector<TargetChoice>& targets,
@@ -139,8 +144,8 @@ std::optional<std::size_t> suggest_target(const std::vector<TargetChoice>& targe
         if (!t.big_enough || t.holds_image || t.disk.read_only) continue;
         if (!best || t.disk.size < targets[*best].disk.size) best = i;
     }
-    reason = best ? "It is the smallest disk with room for the image (" + human_size(contents.needed_size) + ")."
-                  : "No disk has room for the image (" + human_size(contents.needed_size) + ").";
+    reason = best ? "It is the smallest disk with room for the image (" + human_size(needed_size(contents)) + ")."
+                  : "No disk has room for the image (" + human_size(needed_size(contents)) + ").";
     return best;
 }
 
@@ -188,7 +193,7 @@ void RestoreFlow::load_targets() {
         // A loop over a disk (the wizard's own mounts) is that disk's bytes again, never a target.
         if (d.backed_by_device) continue;
         TargetChoice t;
-        t.big_enough = d.size >= contents_.needed_size;
+        t.big_enough = imager::fit_image(contents_.manifest, d.size, options(true)).fits;
         t.same_serial = !d.serial.empty() && d.serial == contents_.entry.source_serial;
         t.disk = std::move(d);
         targets_.push_back(std::move(t));
@@ -234,18 +239,16 @@ void RestoreFlow::choose_target(const std::string& disk_path) {
     step_ = RestoreStep::show_plan;
 }
 
-const imager::discovery::ImagePart* RestoreFlow::part_to_grow() const {
+imager::TargetFit RestoreFlow::fit() const { return imager::fit_image(contents_.manifest, target_.size, options(true)); }
+
+const imager::format::Stream* RestoreFlow::part_to_grow() const {
     constexpr std::uint64_t kMiB = 1 << 20;  // less is alignment slack, not room
-    if (contents_.table.empty() || target_.size < contents_.needed_size + kMiB) return nullptr;
-    const imager::discovery::ImagePart* last = nullptr;
-    for (const auto& p : contents_.parts)
-        if (p.role == "partition" && (!last || p.offset + p.size > last->offset + last->size)) last = &p;
-    return last;
+    const auto f = fit();
+    if (f.last_partition == 0 || f.room_after_last < kMiB) return nullptr;
+    return contents_.manifest.partition_stream(f.last_partition);
 }
 
-std::uint64_t RestoreFlow::room_to_grow() const {
-    return part_to_grow() ? target_.size - contents_.needed_size : 0;
-}
+std::uint64_t RestoreFlow::room_to_grow() const { return part_to_grow() ? fit().room_after_last : 0; }
 
 void RestoreFlow::toggle_grow() {
     if (step_ != RestoreStep::show_plan || (!grow_ && !part_to_grow())) return;

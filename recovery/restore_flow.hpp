@@ -43,7 +43,7 @@ struct Dialog {
 
 struct TargetChoice {
     imager::devices::Device disk;
-    bool big_enough = false;   // at least the image's needed size
+    bool big_enough = false;   // the image fits (imager::fit_image)
     bool same_serial = false;  // the disk the image was taken from
     bool holds_image = false;  // the image is read from it: never suggested
 };
@@ -83,11 +83,13 @@ public:
     [[nodiscard]] const std::string& plan_text() const { return plan_text_; }
     [[nodiscard]] const imager::devices::Device& target() const { return target_; }
 
-    // A whole-disk image onto a disk at least 1 MiB larger than it needs: the
-    // partition that may grow (the one that ends last) and the room it may grow
+    // How the image fits the chosen target (imager::fit_image, as the core's plan has it).
+    [[nodiscard]] imager::TargetFit fit() const;
+    // A whole-disk image onto a disk with at least 1 MiB after the partition
+    // that ends last: that partition (it may grow) and the room it may grow
     // into (the core's --grow: the partition to the disk's end, its ext2/3/4,
     // NTFS or swap with it); else nullptr and 0.
-    [[nodiscard]] const imager::discovery::ImagePart* part_to_grow() const;
+    [[nodiscard]] const imager::format::Stream* part_to_grow() const;
     [[nodiscard]] std::uint64_t room_to_grow() const;
     [[nodiscard]] bool grow() const { return grow_; }
     // On the plan: grow or not (off when a disk is chosen), planned again.
@@ -152,6 +154,9 @@ private:
 // A refusal or error of the core in a person's words (exposed for tests).
 [[nodiscard]] Dialog refusal_dialog(const imager::Error& error, const imager::devices::Device& target,
                                     const imager::discovery::ImageContents& contents);
+
+// The least a target must hold for the image (imager::fit_image).
+[[nodiscard]] std::uint64_t needed_size(const imager::discovery::ImageContents& contents);
 
 // True for the Errc values that refuse a target (nothing was written).
 [[nodiscard]] bool is_target_refusal(imager::Errc code);

@@ -16,25 +16,31 @@ namespace recovery {
 
 using imager::devices::human_size;
 using imager::discovery::ImageContents;
-using imager::discovery::ImagePart;
+using imager::format::Stream;
 
 namespace {
 
 constexpr std::size_t kNotesShown = 3;
 constexpr int kFieldWidth = 24;
 
-std::string part_name(const ImagePart& part) {
-    if (part.role == "partition") return "partition " + std::to_string(part.partition);
-    return part.role == "filesystem" ? "filesystem" : "whole device";
-}
+std::string part_name(const Stream& part) { return imager::format::part_name(part.role, part.partition); }
 
 // "partition 2  ext4 "root"  87.0 MiB", with the used bytes when asked.
-std::string part_text(const ImagePart& part, bool with_used = true) {
-    std::string line = part_name(part) + "  " + (part.filesystem.empty() ? "raw" : part.filesystem);
-    if (!part.label.empty()) line += " \"" + part.label + "\"";
-    line += "  " + human_size(part.size);
-    if (with_used && part.used_bytes > 0 && !part.filesystem.empty()) line += " (" + human_size(part.used_bytes) + " used)";
+std::string part_text(const Stream& part, std::uint64_t size, bool with_used = true) {
+    const auto& fs = part.filesystem;
+    std::string line = part_name(part) + "  " + (fs ? fs->type : "raw");
+    if (fs && !fs->label.empty()) line += " \"" + fs->label + "\"";
+    line += "  " + human_size(size);
+    if (with_used && fs && part.used_bytes > 0) line += " (" + human_size(part.used_bytes) + " used)";
     return printable(line);
+}
+
+// The parts a person restores: partitions, or the one filesystem or device; not the gaps.
+std::vector<const Stream*> shown_parts(const ImageContents& c) {
+    std::vector<const Stream*> parts;
+    for (const auto& s : c.manifest.streams)
+        if (s.role != imager::format::StreamRole::gap) parts.push_back(&s);
+    return parts;
 }
 
 std::string table_name(const std::string& table) {
@@ -72,12 +78,13 @@ std::vector<ListItem> contents_lines(const ImageContents& c) {
                                                         : "every chunk whole on " + short_date(e.verified) + " UTC"));
     add("Size of the image file" + std::string(e.volumes > 1 ? "s" : "") + ": " + human_size(e.size_on_disk));
     add("");
-    if (c.table.empty()) add("Layout: a single " + std::string(c.parts.empty() ? "stream" : part_name(c.parts.front())), Style::heading);
-    else add("Layout: " + table_name(c.table) + " partition table, " + std::to_string(c.logical_sector_size) + "-byte sectors",
-             Style::heading);
-    for (const auto& part : c.parts) add("  " + part_text(part));
+    const auto& m = c.manifest;
+    if (!m.disk) add("Layout: a single " + part_name(m.streams.front()), Style::heading);
+    else add("Layout: " + table_name(m.disk->label) + " partition table, " + std::to_string(m.disk->logical_sector_size) +
+             "-byte sectors", Style::heading);
+    for (const auto* part : shown_parts(c)) add("  " + part_text(*part, part->size));
     add("");
-    add("A target disk needs at least " + human_size(c.needed_size) + ".");
+    add("A target disk needs at least " + human_size(needed_size(c)) + ".");
     return lines;
 }
 
@@ -104,20 +111,20 @@ std::vector<ListItem> plan_lines(const RestoreFlow& flow, int width) {
     const ImageContents& c = flow.contents();
     const auto& target = flow.target();
     add(columns("The image holds", target.name + " will hold", width), Style::heading);
-    const std::string table = c.table.empty() ? "no partition table" : table_name(c.table) + " partition table";
+    const std::string table = !c.manifest.disk ? "no partition table"
+                                                : table_name(c.manifest.disk->label) + " partition table";
     add(columns(table, table + ", " + human_size(target.size), width));
-    const ImagePart* grows = flow.part_to_grow();
-    for (const auto& part : c.parts) {
-        ImagePart after = part;
-        if (flow.grow() && &part == grows) after.size += flow.room_to_grow();
-        std::string right = "  " + part_text(after, false);
+    const Stream* grows = flow.part_to_grow();
+    for (const auto* part : shown_parts(c)) {
+        const std::uint64_t after = part->size + (flow.grow() && part == grows ? flow.room_to_grow() : 0);
+        std::string right = "  " + part_text(*part, after, false);
         // The list's margin takes 2 columns; what does not fit keeps its name and size.
         if (column_width(width) + right.size() + 2 > static_cast<std::size_t>(width))
-            right = "  " + part_name(after) + "  " + human_size(after.size);
-        add(columns("  " + part_text(part, false), right, width));
+            right = "  " + part_name(*part) + "  " + human_size(after);
+        add(columns("  " + part_text(*part, part->size, false), right, width));
     }
-    if (target.size > c.needed_size && !flow.grow())
-        add(columns("", "  unused: " + human_size(target.size - c.needed_size) + " at the end", width));
+    if (const auto room = flow.fit().room_after_last; room > 0 && !flow.grow())
+        add(columns("", "  unused: " + human_size(room) + " at the end", width));
     if (grows)
         add(flow.grow() ? "Press G to keep " + part_name(*grows) + " at its size in the image."
                         : "Press G to let " + part_name(*grows) + " grow to the end of " + target.name + ".",
@@ -142,7 +149,8 @@ std::vector<ListItem> plan_lines(const RestoreFlow& flow, int width) {
     }
     add("");
     add("What Lifeboat will do:", Style::heading);
-    for (const auto& line : wrap_text(flow.plan_text(), std::max(width - 2, 10))) add("  " + line);
+    // Indented by 2 in a list whose margin takes 2 more: what is wider is cut off.
+    for (const auto& line : wrap_text(flow.plan_text(), std::max(width - 4, 10))) add("  " + line);
     return lines;
 }
 
@@ -268,7 +276,7 @@ std::optional<ScreenExit> RestoreScreens::choose_target() {
     if (items.empty()) items.push_back({"No disks were found.", Style::note, false});
     ListMenu list;
     list.set_items(std::move(items), flow_.suggested_target().value_or(0));
-    const std::string needed = "The image needs " + human_size(flow_.contents().needed_size) + ".";
+    const std::string needed = "The image needs " + human_size(needed_size(flow_.contents())) + ".";
     auto draw = [&] {
         draw_frame(terminal_, "Restore: choose the disk to restore to (it will be erased)",
                    "Up/Down: move  Enter: see the plan (nothing is written yet)  Esc: back");
@@ -377,7 +385,13 @@ std::optional<ScreenExit> RestoreScreens::dialog() {
 void RestoreScreens::draw_result(const DialogModel& buttons) {
     const RestoreOutcome* o = flow_.outcome();
     const bool cancelled = !o->success && o->error.code == imager::Errc::cancelled;
-    draw_frame(terminal_, o->success ? "Restore finished" : cancelled ? "Restore cancelled" : "Restore failed",
+    // Restored in full; only growing the filesystem, which was asked for, did not happen.
+    const bool not_grown = !o->success && o->error.code == imager::Errc::resize_failed;
+    draw_frame(terminal_,
+               o->success  ? "Restore finished"
+               : cancelled ? "Restore cancelled"
+               : not_grown ? "Restore finished, not grown"
+                           : "Restore failed",
                "Left/Right/Tab: choose  Enter: do it");
     const int width = terminal_.cols() - 4;
     const int last = terminal_.rows() - 4;
@@ -393,7 +407,11 @@ void RestoreScreens::draw_result(const DialogModel& buttons) {
         for (const auto& note : o->notes) para(note);
         para("Remove the rescue disk and reboot to start the restored system.");
     } else {
-        para((cancelled ? "The restore was stopped. " : "The restore failed: ") + o->error.message(), Style::warning);
+        para((cancelled   ? "The restore was stopped. "
+              : not_grown ? "The restore finished, but "
+                          : "The restore failed: ") +
+                 o->error.message(),
+             Style::warning);
         para("Condition of " + flow_.target().name + ": " + o->disk_condition, Style::warning);
         if (!o->what_to_do.empty()) para("What to do: " + o->what_to_do);
     }

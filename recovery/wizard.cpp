@@ -5,6 +5,7 @@
 #include "recovery/wizard.hpp"
 
 #include "capture_screens.hpp"
+#include "flow_lock.hpp"
 #include "imager/devices.hpp"
 #include "restore_screens.hpp"
 #include "screen_exit.hpp"
@@ -65,6 +66,21 @@ std::optional<int> after_flow(Terminal& terminal, ScreenExit exit) {
     return std::nullopt;
 }
 
+// A flow's screens, while no other console runs one (flow_lock.hpp); else a
+// notice saying which does.
+ScreenExit run_flow(Terminal& terminal, const std::string& flow, ScreenExit (*screens)(Terminal&)) {
+    std::string holder;
+    auto lock = FlowLock::take(flow, console_name(), holder);
+    if (!lock) {
+        (void)show_notice(terminal, "Lifeboat is busy",
+                          "Lifeboat runs " + holder + ". Restore, Capture and Verify run one at a time, "
+                          "because each uses the machine's disks. Wait until it has finished there, or "
+                          "go on on that console.");
+        return ScreenExit::back;
+    }
+    return screens(terminal);
+}
+
 int run(Terminal& terminal) {
     StartAction last = StartAction::restore;
     for (;;) {
@@ -77,9 +93,9 @@ int run(Terminal& terminal) {
         last = choice.action;
         ScreenExit exit = ScreenExit::back;
         switch (choice.action) {
-            case StartAction::restore: exit = run_restore_screens(terminal); break;
-            case StartAction::capture: exit = run_capture_screens(terminal); break;
-            case StartAction::verify: exit = run_verify_screens(terminal); break;
+            case StartAction::restore: exit = run_flow(terminal, "Restore", run_restore_screens); break;
+            case StartAction::capture: exit = run_flow(terminal, "Capture", run_capture_screens); break;
+            case StartAction::verify: exit = run_flow(terminal, "Verify", run_verify_screens); break;
             case StartAction::browse_disks: break;  // a mode of the start screen
             case StartAction::shell:
                 if (const auto problem = run_shell(terminal, WizardLog::kDefaultPath); !problem.empty())

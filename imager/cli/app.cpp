@@ -1,5 +1,7 @@
 #include "app.hpp"
 
+#include "safe_output.hpp"
+
 #include "disks_command.hpp"
 #include "image_commands.hpp"
 #include "exit_codes.hpp"
@@ -19,7 +21,8 @@ constexpr const char* kExitCodes =
     "Exit codes: 0 ok, 1 failure, 2 usage, 3 image damaged, 4 target refused,\n"
     "5 not enough space, 6 cancelled, 7 not found, 8 permission denied, 9 unsupported;\n"
     "restore targets refused: 10 in use, 11 holds the image, 12 other sector size,\n"
-    "13 Lifeboat's boot medium, 14 changed since chosen.\n"
+    "13 Lifeboat's boot medium, 14 changed since chosen; 15 restored, but a filesystem\n"
+    "was not grown as --grow asked.\n"
     "With no command on a terminal, lifeboat starts the restore wizard.";
 
 struct Commands {
@@ -41,13 +44,18 @@ void add_image_commands(CLI::App& app, ImageCommandOptions& o) {
     capture->add_option("--note", o.capture.note, "A note stored in the image");
     capture->add_flag("--no-verify", o.no_verify, "Do not read the image back after writing it");
     capture->add_flag("--force", o.capture.force, "Replace an existing image");
+    capture->add_flag("--all-gaps", o.capture.all_gaps,
+                      "A whole disk: store every byte outside the partitions too (a forensic copy)");
     add_progress_options(capture, o);
     capture->add_option("SOURCE", o.capture.source, "Block device or file to capture")->required();
     capture->add_option("IMAGE", o.capture.image, "Image file to write")->required();
     capture->footer(
         "Stores only used blocks of ext2/3/4, FAT, exFAT and NTFS, and only the header of swap;\n"
-        "anything else is read whole with zero runs stored as holes. Writes IMAGE.partial and\n"
-        "renames it when complete; a failed capture leaves nothing behind.");
+        "anything else is read whole with zero runs stored as holes. Of a whole disk, what lies\n"
+        "outside the partitions is stored where boot loaders and tables use it (before the first\n"
+        "partition, EBRs, the ends of spaces between partitions, the backup GPT); free space after\n"
+        "the last partition is left out unless --all-gaps. Writes IMAGE.partial and renames it\n"
+        "when complete; a failed capture leaves nothing behind.");
 
     auto* restore = app.add_subcommand("restore", "Restore an image onto a block device or file");
     restore->add_flag("--yes", o.restore.assume_yes, "Overwrite the target without asking");
@@ -147,6 +155,7 @@ int run(int argc, char** argv) {
         return exit_usage;
     }
     const std::string name = chosen.front()->get_name();
+    const SafeOutput safe;  // text from images and disks reaches the terminal escaped
     if (name == "disks") return run_disks(commands.disks);
     if (name == "capture") return run_capture(commands.image);
     if (name == "restore") return run_restore(commands.image);

@@ -158,7 +158,8 @@ int run_disks(const DisksOptions& options) {
         devices.push_back(std::move(*d));
     }
     if (options.json)
-        std::cout << devices_to_json(devices).dump(2) << '\n';
+        // ASCII with \u escapes, and labels that are not UTF-8 replaced rather than thrown on.
+        std::cout << devices_to_json(devices).dump(2, ' ', true, json::error_handler_t::replace) << '\n';
     else
         std::cout << devices_to_table(devices);
     return exit_ok;

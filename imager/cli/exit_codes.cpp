@@ -18,6 +18,7 @@ int exit_code_for(imager::Errc code) {
     case Errc::sector_size_mismatch: return exit_sector_mismatch;
     case Errc::target_is_boot_medium: return exit_boot_medium;
     case Errc::target_changed: return exit_target_changed;
+    case Errc::resize_failed: return exit_resize_failed;
     case Errc::io:
     case Errc::internal: break;
     }

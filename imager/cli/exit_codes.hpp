@@ -22,6 +22,7 @@ enum ExitCode : int {
     exit_sector_mismatch = 12,     // restore target: other logical sector size
     exit_boot_medium = 13,         // restore target: Lifeboat runs from it
     exit_target_changed = 14,      // restore target: size or serial changed
+    exit_resize_failed = 15,       // restored, but a filesystem was not grown as asked
 };
 
 [[nodiscard]] int exit_code_for(imager::Errc code);

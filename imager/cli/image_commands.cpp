@@ -4,7 +4,6 @@
 #include "app.hpp"
 #include "exit_codes.hpp"
 #include "imager/devices.hpp"
-#include "imager/json_fields.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -14,10 +13,6 @@
 namespace cli {
 
 using imager::devices::human_size;
-using imager::json_fields::array;
-using imager::json_fields::member;
-using imager::json_fields::number;
-using imager::json_fields::text;
 
 namespace {
 
@@ -39,32 +34,33 @@ std::string fixed(double value) {
 }
 
 // The partition table of a whole-disk image, one partition a line.
-void print_layout(const nlohmann::json& disk, const nlohmann::json& streams) {
-    const auto ss = number(disk, "logical_sector_size", 512);
-    std::cout << "Disk        " << text(disk, "label") << " " << text(disk, "disk_id") << "  "
-              << human_size(number(disk, "size")) << "  sectors " << ss << "\n";
-    std::printf("  %-3s %-10s %-10s %-22s %-12s %-6s %-12s %-10s %s\n", "#", "START", "SIZE", "TYPE", "NAME", "FS",
-                "LABEL", "USED", "FLAGS");
-    for (const auto& p : array(disk, "partitions")) {
-        const auto partition = number(p, "number");
-        nlohmann::json fs;
-        for (const auto& s : streams)
-            if (number(s, "partition") == partition) fs = member(s, "filesystem");
-        const auto start = number(p, "start_sector");
-        const auto sectors = number(p, "end_sector") - start + 1;
-        const auto type_id = text(p, "type");
-        const auto type = imager::devices::partition_type_name(type_id);
+void print_layout(const imager::format::Manifest& m) {
+    const auto& disk = *m.disk;
+    const auto ss = disk.logical_sector_size;
+    std::cout << "Disk        " << disk.label << " " << disk.disk_id << "  " << human_size(disk.size_bytes)
+              << "  sectors " << ss << "\n";
+    // Through std::cout, so that cli::SafeOutput escapes the names and labels.
+    const auto row = [](auto... fields) {
+        char line[512];
+        std::snprintf(line, sizeof line, "  %-3s %-10s %-10s %-22s %-12s %-6s %-12s %-10s %s\n", fields...);
+        std::cout << line;
+    };
+    row("#", "START", "SIZE", "TYPE", "NAME", "FS", "LABEL", "USED", "FLAGS");
+    for (const auto& p : disk.partitions) {
+        const auto* stream = m.partition_stream(p.number);
+        const auto* fs = stream && stream->filesystem ? &*stream->filesystem : nullptr;
+        const auto type = imager::devices::partition_type_name(p.type);
         std::string flags;
-        for (const auto& f : array(p, "flags"))
-            if (f.is_string()) flags += (flags.empty() ? "" : ",") + f.get<std::string>();
-        const bool has_fs = fs.is_object();
-        std::printf("  %-3llu %-10s %-10s %-22s %-12s %-6s %-12s %-10s %s\n",
-                    static_cast<unsigned long long>(partition), human_size(start * ss).c_str(),
-                    human_size(sectors * ss).c_str(), (type.empty() ? type_id : type).c_str(),
-                    text(p, "name").c_str(), has_fs ? text(fs, "type").c_str() : "-",
-                    has_fs ? text(fs, "label").c_str() : "-",
-                    has_fs ? human_size(number(fs, "used_bytes")).c_str() : "-", flags.c_str());
+        for (const auto& f : p.flags) flags += (flags.empty() ? "" : ",") + f;
+        row(std::to_string(p.number).c_str(), human_size(p.start_sector * ss).c_str(),
+            human_size(p.sectors() * ss).c_str(), (type.empty() ? p.type : type).c_str(), p.name.c_str(),
+            fs ? fs->type.c_str() : "-", fs ? fs->label.c_str() : "-", fs ? human_size(fs->used_bytes).c_str() : "-",
+            flags.c_str());
     }
+    if (m.bytes_left_out() > 0)
+        std::cout << "Left out    " << human_size(m.bytes_left_out())
+                  << " outside every partition (only what boot loaders and tables use there is stored; "
+                     "capture --all-gaps keeps every byte)\n";
     std::cout << std::flush;
 }
 
@@ -82,6 +78,7 @@ int run_capture(ImageCommandOptions& o) {
     }
     CliProgress progress(progress_mode(o.progress));
     auto report = imager::capture(o.capture, progress);
+    progress.end_line();  // the bar never shares a line with what follows
     if (!report) return cli::report(report.error());
     const auto& r = *report;
     std::cerr << "captured " << o.capture.source << " (" << r.filesystem << ", " << human_size(r.used_bytes)
@@ -97,6 +94,7 @@ int run_restore(ImageCommandOptions& o) {
     CliProgress progress(progress_mode(o.progress));
     CliPrompt prompt;
     auto report = imager::restore(o.restore, progress, prompt);
+    progress.end_line();  // the bar never shares a line with what follows
     if (!report) return cli::report(report.error());
     const auto& r = *report;
     if (o.restore.dry_run) {
@@ -112,6 +110,7 @@ int run_restore(ImageCommandOptions& o) {
 int run_verify(const ImageCommandOptions& o) {
     CliProgress progress(progress_mode(o.progress));
     auto report = imager::verify(o.image, o.threads, progress);
+    progress.end_line();  // the bar never shares a line with what follows
     if (!report) return cli::report(report.error());
     std::cout << o.image << ": OK, " << report->chunks << " chunks, " << human_size(report->data_bytes)
               << " of data checked in " << fixed(report->seconds) << " s\n";
@@ -122,34 +121,31 @@ int run_info(const ImageCommandOptions& o) {
     auto summary = imager::describe_image(o.image);
     if (!summary) return cli::report(summary.error());
     const auto& s = *summary;
-    auto manifest = nlohmann::json::parse(s.manifest_json, nullptr, false);
     if (o.json) {
+        // The manifest as stored (its nesting was bounded when the image was opened).
+        const auto manifest = nlohmann::json::parse(s.manifest_json, nullptr, false);
         nlohmann::json out = {{"image",
                                {{"path", o.image}, {"uuid", s.uuid}, {"format_version", s.format_version},
                                 {"volumes", s.volumes}, {"bytes", s.image_bytes}, {"records", s.records},
                                 {"data_bytes", s.data_bytes}, {"zero_bytes", s.zero_bytes}}},
                               {"manifest", manifest}};
-        std::cout << out.dump(2) << '\n';
+        // ASCII with \u escapes: valid JSON that no terminal takes for a control sequence.
+        std::cout << out.dump(2, ' ', true, nlohmann::json::error_handler_t::replace) << '\n';
         return exit_ok;
     }
+    const auto& m = s.manifest;
     std::cout << "Image       " << o.image << "  " << human_size(s.image_bytes) << " in " << s.volumes
               << (s.volumes == 1 ? " file" : " files") << "\n"
               << "Format      version " << s.format_version << ", image " << s.uuid << "\n"
-              << "Created     " << text(manifest, "created") << " on " << text(manifest, "host") << " by "
-              << text(manifest, "tool") << "\n";
-    if (!text(manifest, "note").empty()) std::cout << "Note        " << text(manifest, "note") << "\n";
-    if (const auto& src = member(manifest, "source"); src.is_object())
-        std::cout << "Source      " << text(src, "path") << "  " << human_size(number(src, "size")) << "  "
-                  << text(src, "kind") << "\n";
-    const auto& disk = member(manifest, "disk");
-    if (disk.is_object()) print_layout(disk, array(manifest, "streams"));
-    for (const auto& stream : array(manifest, "streams")) {
-        const auto& fs = member(stream, "filesystem");
-        if (fs.is_object() && !disk.is_object())
-            std::cout << "Filesystem  " << text(fs, "type") << "  label '" << text(fs, "label") << "'  uuid "
-                      << text(fs, "uuid") << "  block " << number(fs, "block_size") << "  used "
-                      << human_size(number(fs, "used_bytes")) << "\n";
-    }
+              << "Created     " << m.created << " on " << m.host << " by " << m.tool << "\n";
+    if (!m.note.empty()) std::cout << "Note        " << m.note << "\n";
+    std::cout << "Source      " << m.source.path << "  " << human_size(m.source.size) << "  "
+              << imager::format::source_kind_name(m.source.kind) << "\n";
+    if (m.disk) print_layout(m);
+    const auto& fs = m.streams.front().filesystem;
+    if (!m.disk && fs)
+        std::cout << "Filesystem  " << fs->type << "  label '" << fs->label << "'  uuid " << fs->uuid << "  block "
+                  << fs->block_size << "  used " << human_size(fs->used_bytes) << "\n";
     std::cout << "Stored      " << s.records << " records: " << human_size(s.data_bytes) << " of data, "
               << human_size(s.zero_bytes) << " of zero runs\n";
     return exit_ok;

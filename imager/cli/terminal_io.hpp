@@ -5,7 +5,9 @@
 #include "imager/progress.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace cli {
 
@@ -19,6 +21,9 @@ public:
     CliProgress& operator=(const CliProgress&) = delete;
     void update(const imager::ProgressUpdate& update) override;
     void note(std::string_view message) override;
+    // Ends the bar's line, so that what is printed next (the final line, an
+    // error) starts on a line of its own.
+    void end_line();
 
 private:
     void draw_text(const imager::ProgressUpdate& u, double rate);  // rate 0: none yet
@@ -28,7 +33,27 @@ private:
     std::string step_;
     std::string item_;  // the part of a whole disk the last update was about
     bool line_open_ = false;
+    bool step_ended_ = false;    // the step's last bar is drawn and its line ended
+    std::size_t line_width_ = 0;  // of the bar on the open line, to blank what a shorter one leaves
 };
+
+// The width the bar fits: the terminal's on stderr (TIOCGWINSZ), else
+// $COLUMNS, else 80 (a serial console, the media's, reports no size).
+[[nodiscard]] int terminal_columns();
+
+// One bar line (no \r, no newline) in fewer than `columns` characters: the
+// last column stays free, since some terminals wrap as soon as it is written.
+// What does not fit goes in this order: the item's text is shortened with
+// "...", then the rate and ETA are dropped, then the bar shrinks, then the
+// bar goes, then the item; the rest is cut.
+struct BarLine {
+    std::string_view step;  // "capture", "restore", "verify"
+    std::string_view item;  // the part of a whole disk, or empty
+    std::uint64_t done = 0;
+    std::uint64_t total = 0;
+    double rate = 0;  // bytes per second; 0: not known yet
+};
+[[nodiscard]] std::string bar_line(const BarLine& line, int columns);
 
 // Asks on the terminal: the person must type the target's name. Without a
 // terminal it says no (use --yes in scripts).

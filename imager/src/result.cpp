@@ -55,6 +55,7 @@ const char* errc_name(Errc code) {
     case Errc::sector_size_mismatch: return "sector_size_mismatch";
     case Errc::target_is_boot_medium: return "target_is_boot_medium";
     case Errc::target_changed: return "target_changed";
+    case Errc::resize_failed: return "resize_failed";
     }
     return "unknown";
 }

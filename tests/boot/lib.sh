@@ -11,6 +11,8 @@
 #   wait_for_exit SECONDS         # the guest powers off by itself
 #   serial_send TEXT              # types TEXT and Enter on the serial console
 #   iso_kernel                    # $WORK/vmlinuz and $WORK/initrd.img from the ISO
+#   guest_toolbox NAME SCRIPT MODULES PROGRAMS QEMU-ARGS...
+#                                 # runs a script with host tools in the media's kernel
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib/common.sh"
 
 boot_init() {
@@ -34,7 +36,8 @@ OVMF_VARS_MS=/usr/share/OVMF/OVMF_VARS_4M.ms.fd   # Microsoft's keys enrolled: s
 uefi_args() {
     local code=$OVMF_CODE vars=$OVMF_VARS
     if [ "${1:-}" = secure ]; then code=$OVMF_CODE_SB vars=$OVMF_VARS_MS; fi
-    [ -f "$code" ] && [ -f "$vars" ] || skip "$code or $vars is missing (package ovmf)"
+    [ -f "$code" ] && [ -f "$vars" ] ||
+        die "$code or $vars is missing (package ovmf: run tools/install-deps as root)"
     cp "$vars" "$WORK/vars.fd"
     UEFI_ARGS=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
                -drive "if=pflash,format=raw,unit=1,file=$WORK/vars.fd")
@@ -133,4 +136,55 @@ show_tail() {
 
 expect() {
     if serial_text | grep -Eq "$1"; then ok "$2"; else bad "$2 (no line matching '$1')"; fi
+}
+
+# guest_toolbox NAME SCRIPT "MODULES" "PROGRAMS" QEMU-ARGS...: runs SCRIPT (a
+# file of busybox sh) in the media's kernel in place of Lifeboat's init, for
+# what a test must make or judge with the real kernel (an md array's
+# superblock, a device-mapper table): a cpio put before the media's
+# initramfs adds the host's PROGRAMS (each with the libraries it loads) and
+# the kernel MODULES (names, loaded in that order, from the media's kernel
+# package). The disks are in QEMU-ARGS (virtio). The guest powers off when
+# SCRIPT ends; its exit code is on the serial port as "toolbox: rc=N", which
+# this waits for (2 minutes at most) and checks is 0.
+guest_toolbox() {
+    local name=$1 script=$2 modules=$3 programs=$4 tree=$WORK/toolbox-$1 kdir p lib m
+    shift 4
+    [ -f "$WORK/vmlinuz" ] || iso_kernel
+    kdir=$(echo "$LB_TOP"/build/media/pkgs/kernel/lib/modules/*)
+    [ -d "$kdir" ] || die "no kernel modules in $LB_TOP/build/media/pkgs (tools/build-media)"
+    rm -rf "$tree" && mkdir -p "$tree/toolbox/bin" "$tree/toolbox/modules"
+    for p in $programs; do
+        p=$(command -v "$p") || die "guest_toolbox: $p is not installed (tools/install-deps)"
+        cp "$p" "$tree/toolbox/bin/"
+        for lib in $(ldd "$p" | grep -o '/[^ ]*'); do
+            mkdir -p "$tree$(dirname "$lib")" && cp -L "$lib" "$tree$lib"
+        done
+    done
+    for m in $modules; do
+        find "$kdir" -name "$m.ko" -exec cp {} "$tree/toolbox/modules/" \;
+        [ -f "$tree/toolbox/modules/$m.ko" ] || die "guest_toolbox: no module $m in $kdir"
+    done
+    cp "$script" "$tree/toolbox/script"
+    cat >"$tree/toolbox/run" <<RUN
+#!/bin/sh
+export PATH=/toolbox/bin:/sbin:/bin:/usr/sbin:/usr/bin
+mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
+modprobe virtio_pci; modprobe virtio_blk
+for m in $modules; do insmod /toolbox/modules/\$m.ko || echo "toolbox: insmod \$m failed"; done
+sleep 1
+sh -x /toolbox/script
+echo "toolbox: rc=\$?"
+sync
+poweroff -f
+RUN
+    chmod +x "$tree/toolbox/run"
+    (cd "$tree" && find . | cpio -o -H newc --quiet) >"$WORK/toolbox-$name.cpio" || die "cpio of the toolbox"
+    # First: the kernel reads on after a plain cpio, not after the media's zstd-compressed one.
+    cat "$WORK/toolbox-$name.cpio" "$WORK/initrd.img" >"$WORK/toolbox-$name.img"
+    start_qemu "$name" -machine q35 -kernel "$WORK/vmlinuz" -initrd "$WORK/toolbox-$name.img" \
+        -append "console=ttyS0,115200n8 rdinit=/toolbox/run" "$@"
+    wait_for 'toolbox: rc=[0-9]+' 120 || return 1
+    expect 'toolbox: rc=0$' "$name: the guest's script exits 0"
+    wait_for_exit 30
 }

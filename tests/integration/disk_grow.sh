@@ -13,7 +13,9 @@
 #      ending after it): both grow to the last sector, ext4 fills partition 5,
 #      the table stays valid and every partition and file is intact;
 #   4. GPT with swap last: its header page becomes the one mkswap writes for
-#      the grown partition, with the same UUID and label.
+#      the grown partition, with the same UUID and label;
+#   5. a resize2fs that fails: exit 15 (restored, not grown), the reason and
+#      the disk's condition said, the ext4 whole at its old size.
 # Also: without --grow, the plan onto a larger disk says how much stays in no
 # partition and names --grow; with it, or onto a disk of the source's size, not.
 #   usage: disk_grow.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
@@ -91,12 +93,17 @@ junk "$t" $((192 * MiB))
 lb_ok "GPT: restore --dry-run onto a larger file" restore --dry-run "$WORK/gpt.lbi" "$t" &&
     check "GPT, no --grow: the plan says what stays in no partition and names --grow" \
         grep -qx "Note    $t is 64\.0 MiB larger than the source disk; the 111\.0 MiB after partition 2 stay in no partition (--grow lets partition 2 fill them)" "$OUT"
-lb_ok "GPT: restore --dry-run --grow onto a larger file" restore --dry-run --grow "$WORK/gpt.lbi" "$t" &&
+lb_ok "GPT: restore --dry-run --grow onto a larger file" restore --dry-run --grow "$WORK/gpt.lbi" "$t" && {
     check "GPT, --grow: the plan says partition 2 grows by 111.0 MiB (the source's free end too), no other note" \
         eval 'grep -qx "Note    partition 2 grows by 111\.0 MiB to the end of the disk" "$OUT" && ! grep -q "no partition" "$OUT"'
+    check "GPT, --grow: the plan's table is written for the target's size, not the source's" \
+        grep -q "^Table   gpt .*, 2 partitions, written for this target's 192\.0 MiB (the source disk had 128\.0 MiB)$" "$OUT"
+}
 junk "$WORK/same.img" $((128 * MiB))
 lb_ok "GPT: restore --dry-run onto a file of the source's size" restore --dry-run "$WORK/gpt.lbi" "$WORK/same.img" &&
-    check "GPT, same size (47 MiB free at its end, as on the source): no note" eval '! grep -q "^Note" "$OUT"'
+    check "GPT, same size (47 MiB free at its end, as on the source): no note" eval '! grep -q "^Note" "$OUT"' &&
+    check "GPT, same size: the plan's table is as on the source disk" \
+        grep -q "^Table   gpt .*, 2 partitions, as on the source disk (128\.0 MiB)$" "$OUT"
 rm -f "$WORK/same.img"
 attach loop "$t"
 lb_ok "GPT: restore --grow onto a larger loop device" restore --yes --grow --progress none "$WORK/gpt.lbi" "$loop" &&
@@ -137,6 +144,36 @@ if grown "$mbr" 160 "MBR"; then
     judge_part "$mbr" "$t" 1 ntfs "$what"
 fi
 rm -f "$t"
+
+# --------------------------------------- a filesystem tool that fails --
+# The restore is whole, but what --grow asked for was not done: exit 15, the
+# reason and the disk's condition said; the partition grew, its ext4 keeps its
+# old size and is whole. resize2fs is made to fail by one on PATH that exits 1.
+say "--- MBR --grow with a resize2fs that fails"
+mkdir -p "$WORK/failing"
+printf '#!/bin/sh\necho "resize2fs: cannot (a test)" >&2\nexit 1\n' >"$WORK/failing/resize2fs"
+chmod +x "$WORK/failing/resize2fs"
+lb_ok "failing resize2fs: capture" capture --progress none "$mbr" "$WORK/grow.lbi" || die "cannot capture $mbr"
+t=$WORK/mbr-failing.img
+junk "$t" $((160 * MiB))
+PATH=$WORK/failing:$PATH lb_expect 15 "failing resize2fs: restore --grow exits 15" \
+    restore --yes --grow --progress none "$WORK/grow.lbi" "$t"
+what="failing resize2fs"
+err_has "$what: the error names the filesystem and the tool" \
+    'the filesystem of partition 2 \(ext4\) was not grown: resize2fs exited with 1'
+err_has "$what: it says what the disk holds" \
+    "holds the whole image and its partition table; partition 2 fills the disk, its filesystem keeps the size it had"
+err_has "$what: it says the disk can be used" 'the disk can be used as it is'
+check "$what: partition 2 ends on the last sector" [ $(($(part_start "$t" 2) + $(part_size "$t" 2))) = $((160 * 2048)) ]
+blocks() { dumpe2fs -h "$1" 2>/dev/null | sed -n 's/^Block count: *//p'; }
+part_loop p "$t" 2
+part_loop q "$mbr" 2
+check "$what: the ext4 keeps its size in the image ($(blocks "$q") blocks)" [ "$(blocks "$p")" = "$(blocks "$q")" ]
+detach "$q"
+detach "$p"
+judge_part "$mbr" "$t" 2 ext4 "$what"
+judge_part "$mbr" "$t" 1 ntfs "$what"
+rm -f "$t" "$WORK/grow.lbi"
 
 # -------------------------------------------------- MBR, a logical last --
 say "--- MBR: a logical partition last"

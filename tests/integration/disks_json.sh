@@ -21,7 +21,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || skip "needs root (loop devices and mounts)"
 [ -e /dev/loop-control ] || skip "no loop devices on this machine"
 for tool in losetup sgdisk sfdisk parted mkfs.vfat mkfs.ext4 mkswap python3 blockdev mount umount; do
-    command -v "$tool" >/dev/null || skip "$tool is not installed"
+    command -v "$tool" >/dev/null || fail "$tool is not installed (run tools/install-deps as root: it installs every tool the tests use)"
 done
 
 work=$(realpath "$(mktemp -d /tmp/lifeboat-disks-json.XXXXXX)")

@@ -15,12 +15,20 @@
 #   5. --progress=json: JSON lines on stdout with step/done/total, done never
 #      decreasing and the last equal to total, for capture, verify, restore;
 #   6. unknown options and commands, bad values: exit 2 and no file created;
-#   7. --note, --no-verify, --level, --threads.
+#   7. --note, --no-verify, --level, --threads;
+#   8. the other exit codes through the binary: 1 (a read fails with EIO: a
+#      btrfs checksum error), 12 (a 4096-byte-sector image onto a new and an
+#      existing file), 8 (not root: an image and a device only root
+#      may read), 14 (--expect-size and --expect-serial of a target that
+#      changed since it was chosen), each message, and the target unchanged;
+#   9. --progress=text: every bar fits COLUMNS (80, 60, 40), and its line
+#      ends before the final line or an error.
+# Codes 3 and 9 are pinned by image_damage.sh, 13 by disk_boot_medium.sh.
 #   usage: image_cli.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
 # shellcheck disable=SC2154  # loop variables are set by attach (lib/common.sh)
 source "$(dirname "$0")/lib/common.sh"
 lb_init cli "${1:-}"
-need_tools mkfs.ext4 losetup mount umount cmp jq python3 sha256sum
+need_tools mkfs.ext4 mkfs.btrfs sgdisk losetup blockdev mount umount setpriv cmp jq python3 sha256sum
 need_loop
 
 MiB=$((1 << 20))
@@ -172,7 +180,7 @@ rm -f "$WORK"/self.lbi "$WORK"/selfs.lbi* "$WORK/rnd.bin"
 # done never decreasing, total constant = TOTAL, and its last done = total.
 check_progress() {
     local msg
-    if msg=$(python3 - "$OUT" "$2" "$3" <<'PY'
+    if msg=$(python3 - "$OUT" "$2" "$3" 2>&1 <<'PY'
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
 want = sys.argv[2].split(",")
@@ -266,5 +274,161 @@ for l in l1 l19; do
     lb_ok "restore $l" restore "$WORK/$l.lbi" "$WORK/$l.bin" &&
         check "restore of $l.lbi is byte-identical" same_bytes "$text" "$WORK/$l.bin"
 done
+rm -f "$WORK"/l1.* "$WORK"/l19.* "$text"
+
+# --- 8. the other exit codes ------------------------------------------------------
+# err_line DESCRIPTION LINE: the last stderr holds exactly LINE.
+err_line() {
+    if grep -q -x -F -- "$2" "$ERR"; then ok "$1"; else bad "$1: no line '$2' on stderr"; show_err; fi
+}
+# run COMMAND...: as lb, for a command line that starts lifeboat itself.
+run() {
+    OUT=$WORK/lb.out ERR=$WORK/lb.err RC=0
+    "$@" </dev/null >"$OUT" 2>"$ERR" || RC=$?
+}
+
+# 14: the target changed since it was chosen (the wizard passes what it chose).
+chosen=$WORK/chosen.bin
+junk "$chosen" $((8 * MiB))
+attach cloop "$chosen"
+chosen_size=$(blockdev --getsize64 "$cloop")
+lb_expect 0 "restore --dry-run --expect-size of the size the target has" restore --dry-run --expect-size "$chosen_size" "$img" "$cloop"
+truncate -s $((12 * MiB)) "$chosen"
+losetup -c "$cloop"  # another disk in its place: 12 MiB now
+check "the chosen loop device is 12 MiB now" [ "$(blockdev --getsize64 "$cloop")" -eq $((12 * MiB)) ]
+before=$(sha "$cloop")
+lb_expect 14 "restore --expect-size onto a target whose size changed" restore --yes --expect-size "$chosen_size" "$img" "$cloop"
+err_line "exit 14 says why" "lifeboat: refusing to restore onto $cloop: its size or serial changed since it was chosen"
+err_line "exit 14 says what to do" "  check which disk this is and choose it again; nothing was written"
+check "the changed target is unchanged (sha256)" [ "$(sha "$cloop")" = "$before" ]
+# A loop device has no serial: any serial chosen is not this disk's.
+lb_expect 14 "restore --expect-serial onto a target with another serial" \
+    restore --yes --expect-size $((12 * MiB)) --expect-serial LB-TEST-SERIAL "$img" "$cloop"
+err_line "exit 14 for the serial says why" "lifeboat: refusing to restore onto $cloop: its size or serial changed since it was chosen"
+check "the target is still unchanged (sha256)" [ "$(sha "$cloop")" = "$before" ]
+detach "$cloop"
+
+# 8: not root. An image and a device only root may read, read as nobody.
+cp "$img" "$WORK/private.lbi"
+chmod 600 "$WORK/private.lbi"
+chmod 755 "$WORK"
+attach ploop "$src"
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+run nobody "$LB" info "$WORK/private.lbi"
+check "info of an image only root may read, as nobody: exit $RC, expected 8" [ "$RC" -eq 8 ]
+err_line "exit 8 names the file and the error" "lifeboat: open $WORK/private.lbi: Permission denied"
+run nobody "$LB" capture "$ploop" "$WORK/nobody.lbi"
+check "capture of a device only root may read, as nobody: exit $RC, expected 8" [ "$RC" -eq 8 ]
+err_line "exit 8 names the device and the error" "lifeboat: open $ploop: Permission denied"
+check "nothing created by the refused capture" eval '[ ! -e "$WORK/nobody.lbi" ] && [ ! -e "$WORK/nobody.lbi.partial" ]'
+detach "$ploop"
+rm -f "$WORK/private.lbi"
+
+# 12: an image of a disk with 4096-byte sectors onto a file, whose sectors
+# are 512 bytes: refused while planning, a new file (not created) as an
+# existing one (unchanged). Exit 4 (a capture destination that became
+# read-only) is the wizard's; tests/unit/cli_exit_codes_test.cpp pins its number.
+k4=$WORK/k4.bin
+junk "$k4" $((16 * MiB))
+attach k4loop "$k4" --sector-size 4096
+quiet sgdisk -n 1:256:+4M -t 1:8300 "$k4loop" || bad "sgdisk on $k4loop failed"
+lb_ok "capture of a disk with 4096-byte sectors" capture "$k4loop" "$WORK/k4.lbi" || die "4096-byte capture failed"
+detach "$k4loop"
+lb_expect 12 "restore of a 4096-byte-sector image onto a new file" restore --yes "$WORK/k4.lbi" "$WORK/k4new.bin"
+err_line "exit 12 says why" "lifeboat: refusing to restore onto $WORK/k4new.bin: a new file has 512-byte sectors, the image's disk 4096-byte ones"
+check "no file was created" [ ! -e "$WORK/k4new.bin" ]
+junk "$WORK/k4old.bin" $((16 * MiB))
+before=$(sha "$WORK/k4old.bin")
+lb_expect 12 "restore of a 4096-byte-sector image onto an existing file" restore --yes "$WORK/k4.lbi" "$WORK/k4old.bin"
+err_line "exit 12 says why" "lifeboat: refusing to restore onto $WORK/k4old.bin: its sectors are 512 bytes, the image's 4096"
+check "the existing file is unchanged (sha256)" [ "$(sha "$WORK/k4old.bin")" = "$before" ]
+rm -f "$WORK"/k4*
+
+# 1: an I/O error. btrfs checks its data's checksums: a byte changed under
+# the filesystem makes reading that block fail with EIO. The damage sits at
+# 40 MiB so that bars are drawn before the error (section 9 reads this run).
+bt=$WORK/btrfs.img
+truncate -s 160M "$bt"
+quiet mkfs.btrfs -q -f "$bt" || die "mkfs.btrfs failed"
+mkdir -p "$WORK/bt"
+mounted "$WORK/bt" mount -o loop "$bt" "$WORK/bt" || die "cannot mount the btrfs"
+{ head -c $((40 * MiB)) /dev/urandom; printf 'LIFEBOAT-EIO-MARK'; head -c $((8 * MiB)) /dev/urandom; } >"$WORK/bt/data.bin"
+unmount "$WORK/bt"
+at=$(grep -obUa LIFEBOAT-EIO-MARK "$bt" | head -n1 | cut -d: -f1)
+if [ -n "$at" ]; then
+    printf 'X' | dd of="$bt" bs=1 seek="$at" conv=notrunc status=none
+    mounted "$WORK/bt" mount -o loop,ro "$bt" "$WORK/bt" || die "cannot mount the damaged btrfs"
+    check "the damaged file reads with an I/O error" eval '! cat "$WORK/bt/data.bin" >/dev/null 2>&1'
+    run env COLUMNS=60 "$LB" capture --threads 1 --progress=text "$WORK/bt/data.bin" "$WORK/eio.lbi"
+    check "capture of a file that reads with EIO: exit $RC, expected 1" [ "$RC" -eq 1 ]
+    err_line "exit 1 names the read and the error" "lifeboat: read $WORK/bt/data.bin at 0x2800000: Input/output error"
+    check "no image left by the failed capture" eval '[ ! -e "$WORK/eio.lbi" ] && [ ! -e "$WORK/eio.lbi.partial" ]'
+    cp "$ERR" "$WORK/eio.err"
+    unmount "$WORK/bt"
+else
+    bad "the marker was not found in $bt: the data is not where the test expects"
+fi
+rm -f "$bt"
+
+# --- 9. --progress=text ----------------------------------------------------------------
+# bars_fit WHAT COLUMNS FILE STEPS LAST: FILE (stderr) holds, for each of the
+# comma-separated STEPS, one line of bars (\r-separated, each under COLUMNS
+# characters) ended by a newline; the line after the last bar starts with LAST.
+bars_fit() {
+    local msg
+    if msg=$(python3 - "$2" "$3" "$4" "$5" 2>&1 <<'PY'
+import sys
+columns, text, steps, last = int(sys.argv[1]), open(sys.argv[2], encoding="utf-8", newline="").read(), sys.argv[3].split(","), sys.argv[4]
+if not text.endswith("\n"):
+    sys.exit("stderr does not end with a newline: %r" % text[-80:])
+lines = text[:-1].split("\n")
+bars = [n for n, l in enumerate(lines) if "\r" in l]
+if not bars:
+    sys.exit("no bar at all")
+for n in bars:
+    if not lines[n].startswith("\r"):
+        sys.exit("a bar shares its line with other output: %r" % lines[n][:100])
+    shown = lines[n].split("\r")[1:]
+    for seg in shown:
+        if len(seg) >= columns:
+            sys.exit("a bar of %d characters in %d columns: %r" % (len(seg), columns, seg))
+    if len({seg.split()[0] for seg in shown}) != 1:
+        sys.exit("one line holds bars of several steps: %r" % lines[n][:100])
+got = [lines[n].split("\r")[1].split()[0] for n in bars]
+if got != steps:
+    sys.exit("bar lines for %s, expected %s" % (got, steps))
+after = lines[bars[-1] + 1] if bars[-1] + 1 < len(lines) else ""
+if not after.startswith(last):
+    sys.exit("the line after the last bar does not start with %r: %r" % (last, after[:100]))
+widest = max(len(seg) for n in bars for seg in lines[n].split("\r"))
+print("%d bar lines, %d bars, the widest %d" % (len(bars), sum(lines[n].count("\r") for n in bars), widest))
+PY
+    ); then
+        ok "$1: $msg"
+    else
+        bad "$1: $msg"
+        tr '\r' '\n' <"$3" | head -n 6 | sed 's/^/     | /'
+    fi
+}
+if [ -f "$WORK/eio.err" ]; then
+    bars_fit "--progress=text, 60 columns, then an I/O error" 60 "$WORK/eio.err" capture "lifeboat: read "
+fi
+head -c $((32 * MiB)) /dev/urandom >"$WORK/bar.bin"
+for columns in 80 60 40; do
+    run env COLUMNS="$columns" "$LB" capture --force --threads 1 --progress=text "$WORK/bar.bin" "$WORK/bar.lbi"
+    bars_fit "capture --progress=text, $columns columns" "$columns" "$ERR" capture,verify "captured "
+    run env COLUMNS="$columns" "$LB" restore --yes --threads 1 --progress=text "$WORK/bar.lbi" "$WORK/bar.out"
+    bars_fit "restore --progress=text, $columns columns" "$columns" "$ERR" restore "restored "
+done
+check "the restore under --progress=text is byte-identical" same_bytes "$WORK/bar.bin" "$WORK/bar.out"
+# A whole disk: each bar also names its part ("partition 2", "boot area / gap").
+disk=$WORK/disk.bin
+junk "$disk" $((24 * MiB))
+quiet sgdisk -n 1:2048:+8M -t 1:8300 -c 1:first-partition-with-a-long-name -n 2:0:+8M -t 2:8300 "$disk" ||
+    bad "sgdisk on $disk failed"
+run env COLUMNS=60 "$LB" capture --threads 1 --progress=text "$disk" "$WORK/disk.lbi"
+bars_fit "whole-disk capture --progress=text, 60 columns" 60 "$ERR" capture,verify "captured "
+run env COLUMNS=40 "$LB" restore --yes --threads 1 --progress=text "$WORK/disk.lbi" "$WORK/disk.out"
+bars_fit "whole-disk restore --progress=text, 40 columns" 40 "$ERR" restore "restored "
 
 lb_finish

@@ -10,8 +10,7 @@
 #   usage: image_memory.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
 source "$(dirname "$0")/lib/common.sh"
 lb_init memory "${1:-}"
-need_tools cmp dd truncate
-[ -x /usr/bin/time ] || skip "/usr/bin/time is not installed (Debian package 'time')"
+need_tools cmp dd truncate /usr/bin/time  # GNU time (Debian package 'time'), not the shell's keyword
 
 MiB=$((1 << 20))
 GiB=$((1 << 30))

@@ -14,7 +14,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 [ "${LIFEBOAT_STATIC:-}" = ON ] || skip "not a static build (LIFEBOAT_STATIC=${LIFEBOAT_STATIC:-})"
 lifeboat=$(realpath "$1")
 for tool in file ldd python3 sgdisk mkfs.ext4 chroot; do
-    command -v "$tool" >/dev/null || skip "$tool is not installed"
+    command -v "$tool" >/dev/null || fail "$tool is not installed (run tools/install-deps as root: it installs every tool the tests use)"
 done
 
 ########## the file itself

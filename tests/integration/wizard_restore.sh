@@ -20,7 +20,10 @@
 # plan grows the last partition: the plan and the target column say so, the
 # result says the ext4 fills it; on the host: the partition ends on the last
 # usable sector, the ext4 fills it, e2fsck -fn clean, every file kept. The
-# terminal is sane after each run.
+# terminal is sane after each run. Run 4: an image whose partitions end at
+# 29 MiB of its 96 MiB source disk is offered for a 40 MiB disk (not "too
+# small": the wizard asks the core's fit_image) and restores there, judged by
+# sgdisk -v, the table, the bytes of each partition and e2fsck -fn.
 # Also: the CLI's --progress=json names each partition with its own bytes.
 # Usage: wizard_restore.sh /path/to/lifeboat    (exit 77 = skipped)
 source "$(dirname "$0")/lib/common.sh"
@@ -55,10 +58,24 @@ mke2fs -q -F -t ext4 -L LBROOT -d "$WORK/data" "$WORK/root.fs" || die "mke2fs ro
 dd if="$WORK/root.fs" of="$src" bs=1M seek=$((p2_start * 512)) oflag=seek_bytes conv=notrunc status=none || die "dd root"
 rm -rf "$WORK/esp.fs" "$WORK/root.fs" "$WORK/esp"
 
-# ------------------------------------- the image, on the store disk --
+# A second source whose partitions end at 29 MiB of 96: its image fits a 40 MiB disk.
+small_name=wizsmall-$$.lbi src2=$WORK/source2.img target2=$WORK/target2.img
+truncate -s 96M "$src2"
+sgdisk -n 1:2048:18431 -t 1:ef00 -c 1:ESP -n 2:18432:59391 -t 2:8300 -c 2:root "$src2" >/dev/null || die "sgdisk source 2"
+dd if="$src" of="$src2" bs=1M skip=$((p1_start * 512)) seek=$((p1_start * 512)) count="$p1_bytes" \
+    iflag=skip_bytes,count_bytes oflag=seek_bytes conv=notrunc status=none || die "dd the ESP into source 2"
+mkdir -p "$WORK/data2" && cp -r /etc/os-release /usr/share/doc/bash "$WORK/data2/"
+truncate -s $((40960 * 512)) "$WORK/root2.fs"
+mke2fs -q -F -t ext4 -L SMALLROOT -d "$WORK/data2" "$WORK/root2.fs" || die "mke2fs root 2"
+dd if="$WORK/root2.fs" of="$src2" bs=1M seek=$((18432 * 512)) oflag=seek_bytes conv=notrunc status=none || die "dd root 2"
+rm -f "$WORK/root2.fs"
+
+# ------------------------------------- the images, on the store disk --
 mkdir -p "$WORK/storefs/lifeboat"
 "$LB" capture --progress none --note "wizard restore test" "$src" "$WORK/storefs/lifeboat/$image_name" ||
     die "the CLI capture of the source"
+"$LB" capture --progress none --note "ends early" "$src2" "$WORK/storefs/lifeboat/$small_name" ||
+    die "the CLI capture of source 2"
 truncate -s 160M "$store"
 sgdisk -n 1:2048:0 -t 1:8300 "$store" >/dev/null || die "sgdisk store"
 store_end=$(sgdisk -i 1 "$store" | awk '/Last sector/ {print $3}')
@@ -77,15 +94,16 @@ store_sha=$(sha "$storeloop")
 # pane_says REGEX: the pane's text, its lines joined (wrapped text), matches.
 pane_says() { tmux_pane | sed 's/^ *//' | tr '\n' ' ' | tr -s ' ' | grep -qE -- "$1"; }
 
-# Start screen -> Restore -> the picker with our image -> its contents -> the target list.
+# Start screen -> Restore -> the picker with our image (or image $1) -> its contents.
 to_targets() {
+    local name=${1:-$image_name}
     tmux_wait '^> 1\. Restore a system image' "the start screen's actions"
     tmux_send Enter
     tmux_wait 'Restore: choose an image' "the image picker" 60
-    tmux_choose_row " .*$image_name"
-    tmux_wait "^File: /run/lifeboat/${storename}p1/lifeboat/$image_name\$" "the image's path under /run/lifeboat"
+    tmux_choose_row " .*$name"
+    tmux_wait "^File: /run/lifeboat/${storename}p1/lifeboat/$name\$" "the image's path under /run/lifeboat"
     tmux_send Enter
-    tmux_wait "Restore: what $image_name holds" "the contents"
+    tmux_wait "Restore: what $name holds" "the contents"
 }
 
 # ---------------------------------------------------------------- run 1 --
@@ -230,6 +248,52 @@ ext_fills "$big" 2 "the grown disk: partition 2"
 DATA_SUMS=$WORK/data.sums  # the files of the source's ext4, as judge_part wants them
 tree_sums "$WORK/data" >"$DATA_SUMS"
 judge_part "$src" "$big" 2 ext4 "the grown disk"
+
+# ---------------------------------------------------------------- run 4 --
+# An image whose partitions end at 29 MiB of its 96 MiB disk, onto a 40 MiB
+# disk: the wizard and the core agree that it fits (the backup GPT after the
+# last partition, not the source's size), so it is offered and restores.
+truncate -s 40M "$target2"
+attach smallloop "$target2"
+# shellcheck disable=SC2154  # set by attach
+smallname=${smallloop#/dev/}
+tmux_type "clear; TERM=linux $LB; echo exit-4=\$?"
+to_targets "$small_name"
+check "contents: it needs the last partition's end and the backup GPT, not 96 MiB" \
+    pane_says 'A target disk needs at least 29\.0 MiB\.'
+tmux_send Enter
+tmux_wait 'Restore: choose the disk to restore to' "the target list"
+check "the 40 MiB disk is listed" quiet tmux_try "^[> ] $smallname +40\.0 MiB" 2
+check "the 40 MiB disk is not marked too small" eval "! tmux_pane | grep -E '^[> ] $smallname ' | grep -q 'too small'"
+tmux_choose_row "$smallname "
+tmux_send Enter
+tmux_wait "Restore: the plan for $smallname" "the plan onto the smaller disk"
+tmux_send NPage  # the core's plan, below the two columns
+tmux_wait '^ *Table ' "the core's plan with its table line"
+check "the plan writes the table for the 40 MiB target, not the source's 96 MiB" \
+    pane_says "written for this target's 40\.0 MiB \(the source disk had 96\.0 MiB\)"
+tmux_send PPage
+tmux_send Enter
+tmux_wait "type the disk's name: $smallname" "the confirmation"
+tmux_send -l "$smallname"
+tmux_send Enter
+tmux_wait 'Restore finished' "the result" 90
+tmux_send Enter
+tmux_wait '^> 1\. Restore a system image' "the start screen again" 60
+tmux_send q
+tmux_sane 4 0
+ok "run 4: the terminal is sane after quitting"
+detach "$smallloop"
+gpt_at_end "$target2" "the smaller disk"
+same_table "$src2" "$target2" "the smaller disk"
+check "the smaller disk: partition 1 (FAT) byte for byte" \
+    cmp -s -n "$p1_bytes" -i $((p1_start * 512)):$((p1_start * 512)) "$src2" "$target2"
+check "the smaller disk: partition 2 (ext4) byte for byte" \
+    cmp -s -n $((40960 * 512)) -i $((18432 * 512)):$((18432 * 512)) "$src2" "$target2"
+attach root2 "$target2" -r -o $((18432 * 512)) --sizelimit $((40960 * 512))
+# shellcheck disable=SC2154
+check "the smaller disk: e2fsck -fn on partition 2" fs_check ext4 "$root2"
+detach "$root2"
 
 # ------------------------------------- per-partition progress in the CLI --
 truncate -s 112M "$WORK/cli.img"

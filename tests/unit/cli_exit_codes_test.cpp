@@ -51,6 +51,11 @@ TEST_CASE("exit codes: the documented numbers never change", "[cli][exit_codes]"
     CHECK(cli::exit_not_found == 7);
     CHECK(cli::exit_permission == 8);
     CHECK(cli::exit_unsupported == 9);
+    CHECK(cli::exit_target_in_use == 10);
+    CHECK(cli::exit_target_holds_image == 11);
+    CHECK(cli::exit_sector_mismatch == 12);
+    CHECK(cli::exit_boot_medium == 13);
+    CHECK(cli::exit_target_changed == 14);
 }
 
 TEST_CASE("exit codes: each error class maps to its code", "[cli][exit_codes]") {
@@ -65,6 +70,11 @@ TEST_CASE("exit codes: each error class maps to its code", "[cli][exit_codes]") 
     CHECK(cli::exit_code_for(Errc::not_found) == 7);
     CHECK(cli::exit_code_for(Errc::permission) == 8);
     CHECK(cli::exit_code_for(Errc::unsupported) == 9);
+    CHECK(cli::exit_code_for(Errc::target_in_use) == 10);
+    CHECK(cli::exit_code_for(Errc::target_holds_image) == 11);
+    CHECK(cli::exit_code_for(Errc::sector_size_mismatch) == 12);
+    CHECK(cli::exit_code_for(Errc::target_is_boot_medium) == 13);
+    CHECK(cli::exit_code_for(Errc::target_changed) == 14);
 }
 
 TEST_CASE("exit codes: errno values reach the right code through sys_error", "[cli][exit_codes]") {

@@ -9,6 +9,7 @@
 #include "imager/devices.hpp"
 
 #include "temp_dir.hpp"
+#include "test_requirements.hpp"
 
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
@@ -195,7 +196,7 @@ TEST_CASE("usage: /proc/swaps parsing", "[devices][usage]") {
     CHECK(UsageMap::parse_swaps("").empty());
 }
 
-TEST_CASE("usage: identify tells files by inode and block devices by number", "[devices][usage]") {
+TEST_CASE("usage: identify tells files by inode", "[devices][usage]") {
     const TempDir tmp("usage");
     const fs::path file = tmp.path() / "f.img";
     write_file(file, "x");
@@ -210,11 +211,12 @@ TEST_CASE("usage: identify tells files by inode and block devices by number", "[
     auto missing = imager::devices::identify((tmp.path() / "nope").string());
     REQUIRE_FALSE(missing);
     CHECK(missing.error().code == imager::Errc::not_found);
+}
 
-    if (!make_block_node(tmp.path() / "node", 60, 42)) {
-        WARN("cannot mknod (not root?): block identity not tested");
-        return;
-    }
+TEST_CASE("usage: identify tells block devices by number", "[devices][usage]") {
+    LIFEBOAT_SKIP_UNLESS_ROOT("mknod of a block device node");
+    const TempDir tmp("usage");
+    REQUIRE(make_block_node(tmp.path() / "node", 60, 42));
     auto node = imager::devices::identify((tmp.path() / "node").string());
     REQUIRE(node);
     CHECK(node->block);
@@ -223,11 +225,9 @@ TEST_CASE("usage: identify tells files by inode and block devices by number", "[
 }
 
 TEST_CASE("usage: uses_of follows loop devices and partition nodes to byte ranges", "[devices][usage]") {
+    LIFEBOAT_SKIP_UNLESS_ROOT("mknod of the fake machine's block device nodes");
     Machine m;
-    if (!m.nodes_ok) {
-        WARN("cannot mknod (not root?): usage attribution not tested");
-        return;
-    }
+    REQUIRE(m.nodes_ok);
     const auto map = UsageMap::load(m.paths, imager::devices::sysfs::scan(m.paths.sys));
 
     SECTION("an image file: a mount through an offset loop and swap on a whole-file loop") {
@@ -279,11 +279,9 @@ TEST_CASE("usage: uses_of follows loop devices and partition nodes to byte range
 }
 
 TEST_CASE("usage: describe() attributes uses to the partitions of an image", "[devices][usage]") {
+    LIFEBOAT_SKIP_UNLESS_ROOT("mknod of the fake machine's block device nodes");
     Machine m;
-    if (!m.nodes_ok) {
-        WARN("cannot mknod (not root?): usage attribution not tested");
-        return;
-    }
+    REQUIRE(m.nodes_ok);
     auto d = imager::devices::describe(m.disk_img.string(), m.paths);
     REQUIRE(d);
     CHECK(d->transport == imager::devices::Transport::file);
@@ -308,11 +306,9 @@ TEST_CASE("usage: describe() attributes uses to the partitions of an image", "[d
 }
 
 TEST_CASE("usage: list_devices() on a fake machine", "[devices][usage]") {
+    LIFEBOAT_SKIP_UNLESS_ROOT("mknod of the fake machine's block device nodes");
     Machine m;
-    if (!m.nodes_ok) {
-        WARN("cannot mknod (not root?): usage attribution not tested");
-        return;
-    }
+    REQUIRE(m.nodes_ok);
     auto devices = imager::devices::list_devices(m.paths);
     REQUIRE(devices);
     std::vector<std::string> paths;

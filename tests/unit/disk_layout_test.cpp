@@ -14,6 +14,7 @@
 #include "disk/gpt_raw.hpp"
 #include "disk/mbr_raw.hpp"
 #include "io/block_source.hpp"
+#include "test_requirements.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -62,13 +63,6 @@ std::string q(const std::string& s) {
     for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return out + "'";
 }
-
-#define DISK_REQUIRE_TOOLS(...)                                                     \
-    for (const char* tool_ : {__VA_ARGS__})                                         \
-        if (run(std::string("command -v ") + tool_).code != 0) {                    \
-            WARN("skipped: " << tool_ << " is not installed (tools/install-deps)"); \
-            return;                                                                 \
-        }
 
 // A fresh directory under /tmp, removed with the loop devices noted in it.
 class Scratch {
@@ -307,7 +301,7 @@ void make_mbr(const std::string& path) {
 }  // namespace
 
 TEST_CASE("read_layout reads a GPT as sgdisk wrote it", "[disk]") {
-    DISK_REQUIRE_TOOLS("sgdisk");
+    LIFEBOAT_REQUIRE_TOOLS("sgdisk");
     Scratch t;
     const std::string src = t / "gpt.img";
     make_gpt(src);
@@ -345,7 +339,7 @@ TEST_CASE("read_layout reads a GPT as sgdisk wrote it", "[disk]") {
 }
 
 TEST_CASE("write_layout recreates a GPT on junk of the same and a larger size", "[disk]") {
-    DISK_REQUIRE_TOOLS("sgdisk", "sfdisk");
+    LIFEBOAT_REQUIRE_TOOLS("sgdisk", "sfdisk");
     Scratch t;
     const std::string src = t / "gpt.img";
     make_gpt(src);
@@ -383,7 +377,7 @@ TEST_CASE("write_layout recreates a GPT on junk of the same and a larger size", 
 }
 
 TEST_CASE("write_layout refuses a GPT target too small by one sector and leaves it untouched", "[disk]") {
-    DISK_REQUIRE_TOOLS("sgdisk");
+    LIFEBOAT_REQUIRE_TOOLS("sgdisk");
     Scratch t;
     const std::string src = t / "gpt.img";
     make_gpt(src);
@@ -413,7 +407,7 @@ TEST_CASE("write_layout refuses a GPT target too small by one sector and leaves 
 }
 
 TEST_CASE("write_layout keeps a GPT's first usable sector when it is not 34", "[disk]") {
-    DISK_REQUIRE_TOOLS("sgdisk");
+    LIFEBOAT_REQUIRE_TOOLS("sgdisk");
     Scratch t;
     const std::string src = t / "moved.img";
     junk_file(src, 8 * MiB, 11);
@@ -437,7 +431,7 @@ TEST_CASE("write_layout keeps a GPT's first usable sector when it is not 34", "[
 }
 
 TEST_CASE("read_layout reads an MBR with logical partitions as sfdisk wrote it", "[disk]") {
-    DISK_REQUIRE_TOOLS("sfdisk");
+    LIFEBOAT_REQUIRE_TOOLS("sfdisk");
     Scratch t;
     const std::string src = t / "mbr.img";
     make_mbr(src);
@@ -494,7 +488,7 @@ TEST_CASE("read_layout reads an MBR with logical partitions as sfdisk wrote it",
 }
 
 TEST_CASE("write_layout recreates an MBR on junk of the same and a larger size", "[disk]") {
-    DISK_REQUIRE_TOOLS("sfdisk");
+    LIFEBOAT_REQUIRE_TOOLS("sfdisk");
     Scratch t;
     const std::string src = t / "mbr.img";
     make_mbr(src);
@@ -531,7 +525,7 @@ TEST_CASE("write_layout recreates an MBR on junk of the same and a larger size",
 }
 
 TEST_CASE("write_layout refuses an MBR target too small and leaves it untouched", "[disk]") {
-    DISK_REQUIRE_TOOLS("sfdisk");
+    LIFEBOAT_REQUIRE_TOOLS("sfdisk");
     Scratch t;
     const std::string src = t / "mbr.img";
     make_mbr(src);
@@ -550,7 +544,7 @@ TEST_CASE("write_layout refuses an MBR target too small and leaves it untouched"
 }
 
 TEST_CASE("write_layout refuses another logical sector size and invalid layouts without writing", "[disk]") {
-    DISK_REQUIRE_TOOLS("sgdisk");
+    LIFEBOAT_REQUIRE_TOOLS("sgdisk");
     Scratch t;
     const std::string src = t / "gpt.img";
     make_gpt(src);
@@ -611,7 +605,7 @@ TEST_CASE("write_layout refuses another logical sector size and invalid layouts 
 }
 
 TEST_CASE("an MBR written over a GPT disk leaves no GPT behind", "[disk]") {
-    DISK_REQUIRE_TOOLS("sgdisk", "sfdisk", "blkid");
+    LIFEBOAT_REQUIRE_TOOLS("sgdisk", "sfdisk", "blkid");
     Scratch t;
     const std::string gpt = t / "gpt.img";
     const std::string mbr = t / "mbr.img";
@@ -630,6 +624,7 @@ TEST_CASE("an MBR written over a GPT disk leaves no GPT behind", "[disk]") {
 }
 
 TEST_CASE("read_layout of a disk without a partition table is not_found", "[disk]") {
+    LIFEBOAT_REQUIRE_TOOLS("mkfs.ext4");
     Scratch t;
     const std::string zeros = t / "zeros.img";
     std::ofstream(zeros).close();
@@ -638,38 +633,31 @@ TEST_CASE("read_layout of a disk without a partition table is not_found", "[disk
     REQUIRE_FALSE(r);
     CHECK(r.error().code == Errc::not_found);
 
-    if (run("command -v mkfs.ext4").code == 0) {
-        const std::string ext = t / "ext4.img";
-        REQUIRE(run("mkfs.ext4 -q -F " + q(ext) + " 8M").code == 0);
-        r = imager::disk::read_layout(ext);
-        REQUIRE_FALSE(r);
-        CHECK(r.error().code == Errc::not_found);
-    }
+    const std::string ext = t / "ext4.img";
+    REQUIRE(run("mkfs.ext4 -q -F " + q(ext) + " 8M").code == 0);
+    r = imager::disk::read_layout(ext);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::not_found);
     r = imager::disk::read_layout(t / "missing.img");
     REQUIRE_FALSE(r);
     CHECK(r.error().code == Errc::not_found);
 }
 
 TEST_CASE("GPT on 4096-byte logical sectors (loop devices, root only)", "[disk]") {
-    DISK_REQUIRE_TOOLS("sgdisk", "losetup");
-    if (::geteuid() != 0) {
-        WARN("skipped: 4096-byte sectors need loop devices (root); libparted sees files as 512-byte sectors");
-        return;
-    }
+    LIFEBOAT_REQUIRE_TOOLS("sgdisk", "losetup");
+    // libparted sees a file as 512-byte sectors: only a loop device has 4096.
+    LIFEBOAT_SKIP_UNLESS_ROOT("attaching a loop device with 4096-byte sectors");
     Scratch t;
     const auto attach = [&](const std::string& file, std::uint64_t size, std::uint64_t seed) {
         junk_file(file, size, seed);
         const Ran r = run("losetup --sector-size 4096 -f --show " + q(file));
-        if (r.code != 0) return std::string();
+        INFO("losetup --sector-size 4096: " << r.out);
+        REQUIRE(r.code == 0);
         std::string dev = r.out.substr(0, r.out.find('\n'));
         t.keep_loop(dev);
         return dev;
     };
     const std::string src = attach(t / "src4k.img", 16 * MiB, 1);
-    if (src.empty()) {
-        WARN("skipped: losetup --sector-size 4096 failed");
-        return;
-    }
     const Ran made = run("sgdisk -U " + std::string(disk_guid) + " -n 1:256:+2M -t 1:ef00 -n 2:0:+4M -t 2:8300 -c 2:" +
                          q(nonascii_name) + " -A 2:set:63 " + src);
     INFO(made.out);
@@ -683,7 +671,6 @@ TEST_CASE("GPT on 4096-byte logical sectors (loop devices, root only)", "[disk]"
     check_against_sgdisk(src, *want);
 
     const std::string dst = attach(t / "dst4k.img", 24 * MiB, 2);
-    REQUIRE_FALSE(dst.empty());
     const auto before = slurp(t / "dst4k.img");
     const auto written = imager::disk::write_layout(dst, *want);
     INFO((written ? "" : written.error().message()));

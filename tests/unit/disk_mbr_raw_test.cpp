@@ -7,6 +7,7 @@
 
 #include "imager/disk_layout.hpp"
 #include "io/block_source.hpp"
+#include "test_requirements.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -92,11 +93,9 @@ private:
 }  // namespace
 
 TEST_CASE("mbr::read_table follows the EBR chain sfdisk wrote", "[disk]") {
+    LIFEBOAT_REQUIRE_TOOLS("sfdisk");
     MbrImage img;
-    if (!img.ok()) {
-        WARN("skipped: sfdisk is not installed (tools/install-deps)");
-        return;
-    }
+    REQUIRE(img.ok());
     imager::io::MemorySource mem(img.bytes);
     auto t = mbr::read_table(mem, 512);
     INFO((t ? "" : t.error().message()));
@@ -116,11 +115,9 @@ TEST_CASE("mbr::read_table follows the EBR chain sfdisk wrote", "[disk]") {
 }
 
 TEST_CASE("damaged and hostile MBRs are errors, not crashes", "[disk]") {
+    LIFEBOAT_REQUIRE_TOOLS("sfdisk");
     MbrImage img;
-    if (!img.ok()) {
-        WARN("skipped: sfdisk is not installed (tools/install-deps)");
-        return;
-    }
+    REQUIRE(img.ok());
     imager::io::MemorySource mem(img.bytes);
     auto good = mbr::read_table(mem, 512);
     REQUIRE(good);
@@ -170,11 +167,9 @@ TEST_CASE("damaged and hostile MBRs are errors, not crashes", "[disk]") {
 }
 
 TEST_CASE("an EBR without its signature ends the chain for both readers", "[disk]") {
+    LIFEBOAT_REQUIRE_TOOLS("sfdisk");
     MbrImage img;
-    if (!img.ok()) {
-        WARN("skipped: sfdisk is not installed (tools/install-deps)");
-        return;
-    }
+    REQUIRE(img.ok());
     img.bytes[4096 * 512 + 510] = std::byte{0};  // the first EBR
     img.save();
     auto l = imager::disk::read_layout(img.path());

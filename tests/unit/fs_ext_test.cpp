@@ -68,27 +68,27 @@ void check_ext(const std::string& type, const std::string& options) {
 }  // namespace
 
 TEST_CASE("ext2 with 1 KiB blocks: only used blocks are needed", "[fs][ext]") {
-    FS_TEST_REQUIRE_TOOLS("mkfs.ext4", "e2fsck", "debugfs", "sha256sum");
+    LIFEBOAT_REQUIRE_TOOLS("mkfs.ext4", "e2fsck", "debugfs", "sha256sum");
     check_ext("ext2", "-b 1024");
 }
 
 TEST_CASE("ext3: only used blocks are needed", "[fs][ext]") {
-    FS_TEST_REQUIRE_TOOLS("mkfs.ext4", "e2fsck", "debugfs", "sha256sum");
+    LIFEBOAT_REQUIRE_TOOLS("mkfs.ext4", "e2fsck", "debugfs", "sha256sum");
     check_ext("ext3", "");
 }
 
 TEST_CASE("ext4: only used blocks are needed", "[fs][ext]") {
-    FS_TEST_REQUIRE_TOOLS("mkfs.ext4", "e2fsck", "debugfs", "sha256sum");
+    LIFEBOAT_REQUIRE_TOOLS("mkfs.ext4", "e2fsck", "debugfs", "sha256sum");
     check_ext("ext4", "");
 }
 
 TEST_CASE("ext4 with bigalloc: only used clusters are needed", "[fs][ext]") {
-    FS_TEST_REQUIRE_TOOLS("mkfs.ext4", "e2fsck", "debugfs", "sha256sum");
+    LIFEBOAT_REQUIRE_TOOLS("mkfs.ext4", "e2fsck", "debugfs", "sha256sum");
     check_ext("ext4", "-O bigalloc -C 16384");
 }
 
 TEST_CASE("ext: read by offset through a slice of a larger source", "[fs][ext]") {
-    FS_TEST_REQUIRE_TOOLS("mkfs.ext4");
+    LIFEBOAT_REQUIRE_TOOLS("mkfs.ext4");
     fs_test::TempDir t;
     const std::string image = t / "fs.img";
     REQUIRE(fs_test::sh("truncate -s 16M " + image + " && mkfs.ext4 -q -F " + image).code == 0);
@@ -109,7 +109,7 @@ TEST_CASE("ext: read by offset through a slice of a larger source", "[fs][ext]")
 }
 
 TEST_CASE("ext: damaged or foreign bytes give an Error, not a crash", "[fs][ext]") {
-    FS_TEST_REQUIRE_TOOLS("mkfs.ext4");
+    LIFEBOAT_REQUIRE_TOOLS("mkfs.ext4");
     const auto& ext = imager::fs::descriptor_for("ext4");
     fs_test::TempDir t;
 

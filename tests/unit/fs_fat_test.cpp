@@ -87,27 +87,27 @@ void check_fat(unsigned bits, std::uint64_t size, const std::string& options, st
 }  // namespace
 
 TEST_CASE("FAT12: only allocated clusters are needed", "[fs][fat]") {
-    FS_TEST_REQUIRE_TOOLS("mkfs.vfat", "fsck.fat", "mcopy", "mdel", "sha256sum");
+    LIFEBOAT_REQUIRE_TOOLS("mkfs.vfat", "fsck.fat", "mcopy", "mdel", "sha256sum");
     check_fat(12, 8ULL << 20, "", 1);
 }
 
 TEST_CASE("FAT16: only allocated clusters are needed", "[fs][fat]") {
-    FS_TEST_REQUIRE_TOOLS("mkfs.vfat", "fsck.fat", "mcopy", "mdel", "sha256sum");
+    LIFEBOAT_REQUIRE_TOOLS("mkfs.vfat", "fsck.fat", "mcopy", "mdel", "sha256sum");
     check_fat(16, 64ULL << 20, "", 2);
 }
 
 TEST_CASE("FAT32: only allocated clusters are needed", "[fs][fat]") {
-    FS_TEST_REQUIRE_TOOLS("mkfs.vfat", "fsck.fat", "mcopy", "mdel", "sha256sum");
+    LIFEBOAT_REQUIRE_TOOLS("mkfs.vfat", "fsck.fat", "mcopy", "mdel", "sha256sum");
     check_fat(32, 64ULL << 20, "", 2);
 }
 
 TEST_CASE("FAT16 with 4 KiB sectors: only allocated clusters are needed", "[fs][fat]") {
-    FS_TEST_REQUIRE_TOOLS("mkfs.vfat", "fsck.fat", "mcopy", "mdel", "sha256sum");
+    LIFEBOAT_REQUIRE_TOOLS("mkfs.vfat", "fsck.fat", "mcopy", "mdel", "sha256sum");
     check_fat(16, 64ULL << 20, "-S 4096", 2);
 }
 
 TEST_CASE("FAT: damaged or foreign bytes give an Error, not a crash", "[fs][fat]") {
-    FS_TEST_REQUIRE_TOOLS("mkfs.vfat");
+    LIFEBOAT_REQUIRE_TOOLS("mkfs.vfat");
     const auto& fat = imager::fs::descriptor_for("vfat");
     fs_test::TempDir t;
     const std::string image = t / "fs.img";

@@ -106,27 +106,27 @@ std::uint64_t le(const std::vector<std::byte>& b, std::size_t at, int n) {
 }  // namespace
 
 TEST_CASE("NTFS: only clusters in $Bitmap are needed", "[fs][ntfs]") {
-    FS_TEST_REQUIRE_TOOLS("mkntfs", "ntfs-3g", "ntfsfix", "mountpoint", "sha256sum");
+    LIFEBOAT_REQUIRE_TOOLS("mkntfs", "ntfs-3g", "ntfsfix", "mountpoint", "sha256sum");
     check_ntfs("");
 }
 
 TEST_CASE("NTFS with 512-byte clusters (records span clusters)", "[fs][ntfs]") {
-    FS_TEST_REQUIRE_TOOLS("mkntfs", "ntfs-3g", "ntfsfix", "mountpoint", "sha256sum");
+    LIFEBOAT_REQUIRE_TOOLS("mkntfs", "ntfs-3g", "ntfsfix", "mountpoint", "sha256sum");
     check_ntfs("-c 512");
 }
 
 TEST_CASE("NTFS with 64 KiB clusters", "[fs][ntfs]") {
-    FS_TEST_REQUIRE_TOOLS("mkntfs", "ntfs-3g", "ntfsfix", "mountpoint", "sha256sum");
+    LIFEBOAT_REQUIRE_TOOLS("mkntfs", "ntfs-3g", "ntfsfix", "mountpoint", "sha256sum");
     check_ntfs("-c 65536");
 }
 
 TEST_CASE("NTFS with 4 KiB sectors (4 KiB records, 512-byte fixup stride)", "[fs][ntfs]") {
-    FS_TEST_REQUIRE_TOOLS("mkntfs", "ntfs-3g", "ntfsfix", "mountpoint", "sha256sum");
+    LIFEBOAT_REQUIRE_TOOLS("mkntfs", "ntfs-3g", "ntfsfix", "mountpoint", "sha256sum");
     check_ntfs("-s 4096");
 }
 
 TEST_CASE("NTFS: a volume marked dirty is refused", "[fs][ntfs]") {
-    FS_TEST_REQUIRE_TOOLS("mkntfs");
+    LIFEBOAT_REQUIRE_TOOLS("mkntfs");
     fs_test::TempDir t;
     const std::string image = t / "fs.img";
     REQUIRE(sh("truncate -s 16M " + image + " && mkntfs -F -Q " + image).code == 0);
@@ -150,7 +150,7 @@ TEST_CASE("NTFS: a volume marked dirty is refused", "[fs][ntfs]") {
 }
 
 TEST_CASE("NTFS: damaged or foreign bytes give an Error, not a crash", "[fs][ntfs]") {
-    FS_TEST_REQUIRE_TOOLS("mkntfs");
+    LIFEBOAT_REQUIRE_TOOLS("mkntfs");
     using fs_test::PatchedSource;
     const auto& ntfs = imager::fs::descriptor_for("ntfs");
     fs_test::TempDir t;

@@ -21,7 +21,7 @@ std::string probe(const std::string& image) {
 }  // namespace
 
 TEST_CASE("swap: only the header page is needed, and it keeps UUID and label", "[fs][swap]") {
-    FS_TEST_REQUIRE_TOOLS("mkswap", "blkid");
+    LIFEBOAT_REQUIRE_TOOLS("mkswap", "blkid");
     fs_test::TempDir t;
     const std::string image = t / "swap.img";
     REQUIRE(sh("truncate -s " + std::to_string(image_size) + " " + image).code == 0);
@@ -74,7 +74,7 @@ TEST_CASE("swap: anything but a plain swap header is refused", "[fs][swap]") {
 }
 
 TEST_CASE("swap: a grown area's header is the one mkswap makes for the larger size", "[fs][swap]") {
-    FS_TEST_REQUIRE_TOOLS("mkswap");
+    LIFEBOAT_REQUIRE_TOOLS("mkswap");
     fs_test::TempDir t;
     const std::string small = t / "small.img";
     const std::string large = t / "large.img";

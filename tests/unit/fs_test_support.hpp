@@ -7,6 +7,7 @@
 
 #include "fs/used_blocks.hpp"
 #include "io/block_source.hpp"
+#include "test_requirements.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -46,16 +47,6 @@ inline Ran sh(const std::string& cmd) {
     return r;
 }
 
-inline bool have(const std::string& tool) { return sh("command -v " + tool).code == 0; }
-
-// Skips (with a warning) when a tool is missing: the only reason to skip.
-#define FS_TEST_REQUIRE_TOOLS(...)                                            \
-    for (const char* tool_ : {__VA_ARGS__})                                   \
-        if (!fs_test::have(tool_)) {                                          \
-            WARN("skipped: " << tool_ << " is not installed (tools/install-deps)"); \
-            return;                                                           \
-        }
-
 inline std::string quote(const std::string& s) {
     std::string q = "'";
     for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -67,8 +58,8 @@ inline std::string quote(const std::string& s) {
 // those: a device number alone may have been reused by another test).
 class TempDir {
 public:
-    TempDir() {
-        std::string templ = (std::filesystem::temp_directory_path() / "lifeboat-fs-XXXXXX").string();
+    explicit TempDir(const std::filesystem::path& base = std::filesystem::temp_directory_path()) {
+        std::string templ = (base / "lifeboat-fs-XXXXXX").string();
         if (::mkdtemp(templ.data()) != nullptr) path_ = templ;
     }
     ~TempDir() {

@@ -64,7 +64,7 @@ TEST_CASE("raw keeps every byte", "[fs][used_blocks]") {
 }
 
 TEST_CASE("every descriptor refuses zeros, garbage and other filesystems", "[fs][used_blocks]") {
-    FS_TEST_REQUIRE_TOOLS("mkfs.ext4", "mkfs.vfat", "mkfs.exfat", "mkntfs", "mkswap");
+    LIFEBOAT_REQUIRE_TOOLS("mkfs.ext4", "mkfs.vfat", "mkfs.exfat", "mkntfs", "mkswap");
     fs_test::TempDir t;
     // image -> the descriptor that must accept it
     const std::vector<std::pair<std::string, std::string>> made{

@@ -118,7 +118,7 @@ TEST_CASE("restore: a stop after partition 1 names it written and partition 2 no
     CHECK(bytes_of(target, 9 * MiB, 14 * MiB) == before.substr(9 * MiB, 14 * MiB));
 }
 
-TEST_CASE("restore: a stop asked before the start writes nothing; a created file is removed",
+TEST_CASE("restore: a stop asked before the start writes nothing, a created file is removed",
           "[ops][restore][cancel]") {
     fs_test::TempDir t;
     const auto image = make_disk_image(t);
@@ -180,6 +180,6 @@ TEST_CASE("restore: a stop during a single-stream restore names no partition tab
     const auto message = r.error().aftermath;
     INFO(message);
     CHECK(r.error().code == imager::Errc::cancelled);
-    CHECK(has(message, "partly written: device (4.0 MiB of 16.0 MiB)"));
+    CHECK(has(message, "partly written: whole device (4.0 MiB of 16.0 MiB)"));
     CHECK_FALSE(has(message, "partition table"));
 }

@@ -107,7 +107,7 @@ TEST_CASE("capture core: a capture on the worker writes <dest>/lifeboat/<name>.l
     CHECK(log.find("verified") != std::string::npos);
 }
 
-TEST_CASE("capture core: cancel stops the capture and leaves no file; a second start while running is refused",
+TEST_CASE("capture core: cancel stops the capture and leaves no file, a second start while running is refused",
           "[wizard][capture]") {
     fs_test::TempDir t;
     const std::string source = t / "source.bin";
@@ -160,7 +160,7 @@ TEST_CASE("capture core: a folder that cannot be made ends the capture with what
     CHECK(events.error->hint.find("choose another") != std::string::npos);
 }
 
-TEST_CASE("capture core: make_writable leaves someone else's read-write mount as it is and logs it; a missing one "
+TEST_CASE("capture core: make_writable leaves someone else's read-write mount as it is and logs it, a missing one "
           "is refused with what to do",
           "[wizard][capture]") {
     fs_test::TempDir t;

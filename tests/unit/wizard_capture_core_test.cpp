@@ -65,12 +65,11 @@ TEST_CASE("capture estimate: parts, used bytes, and a bound the image never exce
     INFO((estimate ? std::string() : estimate.error().message()));
     REQUIRE(estimate.has_value());
     CHECK(estimate->source_size == 24 * MiB);
-    CHECK(estimate->table == "gpt");
     std::uint64_t sum = 0;
     int partitions = 0;
     for (const auto& p : estimate->parts) {
         sum += p.used_bytes;
-        if (p.role == "partition") {
+        if (p.role == imager::format::StreamRole::partition) {
             ++partitions;
             CHECK(p.filesystem.empty());  // junk: stored raw, every byte
             CHECK(p.used_bytes == p.size);
@@ -100,7 +99,7 @@ TEST_CASE("capture estimate: parts, used bytes, and a bound the image never exce
 }
 
 TEST_CASE("capture estimate: a real ext4 counts only its used blocks", "[wizard][capture][ops]") {
-    FS_TEST_REQUIRE_TOOLS("mkfs.ext4");
+    LIFEBOAT_REQUIRE_TOOLS("mkfs.ext4");
     fs_test::TempDir t;
     const std::string fs = t / "fs.img";
     fs_test::make_tree(t / "tree");
@@ -112,7 +111,6 @@ TEST_CASE("capture estimate: a real ext4 counts only its used blocks", "[wizard]
     REQUIRE(estimate->parts.size() == 1);
     CHECK(estimate->parts[0].filesystem == "ext4");
     CHECK(estimate->parts[0].label == "DATA");
-    CHECK(estimate->table.empty());
     CHECK(estimate->used_bytes < 32 * MiB);  // far less than the 64 MiB
     CHECK(estimate->used_bytes >= fs_test::tree_bytes(t / "tree"));
 }

@@ -47,10 +47,10 @@ public:
         disks = {disk("sda", 500 * GiB), disk("sdb", 16 * GiB), disk("sdc", 64 * GiB), disk("sdd", 32 * GiB)};
         estimate_result.source_size = 500 * GiB;
         estimate_result.used_bytes = 10 * GiB;
-        estimate_result.table = "gpt";
-        estimate_result.parts = {{"gap", 0, 0, MiB, "", "", MiB},
-                                 {"partition", 1, MiB, 512 * MiB, "vfat", "ESP", 30 * MiB},
-                                 {"partition", 2, 513 * MiB, 499 * GiB, "ext4", "root", 10 * GiB - 31 * MiB}};
+        using imager::format::StreamRole;
+        estimate_result.parts = {{StreamRole::gap, 0, 0, MiB, "", "", MiB},
+                                 {StreamRole::partition, 1, MiB, 512 * MiB, "vfat", "ESP", 30 * MiB},
+                                 {StreamRole::partition, 2, 513 * MiB, 499 * GiB, "ext4", "root", 10 * GiB - 31 * MiB}};
         estimate_result.estimated_image_bytes = 6 * GiB;
         estimate_result.max_image_bytes = 10 * GiB + 2 * MiB;
         destinations = {dest("sdc", 1, 40 * GiB, "BACKUP"), dest("sdd", 1, 12 * GiB, "SMALL"), dest("sdb", 1, 2 * GiB)};
@@ -295,7 +295,7 @@ TEST_CASE("capture flow: the name: default, checked, and one that exists is refu
     CHECK(recovery::default_image_name("", "2026-11-25") == "lifeboat-2026-11-25");
 }
 
-TEST_CASE("capture flow: the level is 1 to 19, default 3; the summary shows the estimate and free space",
+TEST_CASE("capture flow: the level is 1 to 19, default 3, the summary shows the estimate and free space",
           "[wizard][capture]") {
     FakeCore core;
     CaptureFlow flow(core);
@@ -321,7 +321,7 @@ TEST_CASE("capture flow: the level is 1 to 19, default 3; the summary shows the 
     CHECK(core.made_writable.empty());  // nor made writable
 }
 
-TEST_CASE("capture flow: nothing is made writable while listing; a destination that cannot be is a dialog",
+TEST_CASE("capture flow: nothing is made writable while listing, a destination that cannot be is a dialog",
           "[wizard][capture]") {
     FakeCore core;
     core.writable_error = imager::make_error(imager::Errc::io, "mount sdc1 (ext4) read-write at /run/lifeboat/capture/sdc1: "
@@ -487,7 +487,7 @@ TEST_CASE("capture flow: a failure shows the core's hint, or the wizard's for it
     CHECK(has(unchecked.outcome()->what_to_do, "Verify it"));
 }
 
-TEST_CASE("capture flow: a loop over a disk (the wizard's own mounts) is no source; a loop over a file is",
+TEST_CASE("capture flow: a loop over a disk (the wizard's own mounts) is no source, a loop over a file is",
           "[wizard][capture]") {
     FakeCore core;
     auto over_disk = disk("loop3", 16 * GiB);

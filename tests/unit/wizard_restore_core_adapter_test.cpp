@@ -3,6 +3,7 @@
 // restore onto a file on a worker thread with its events drained on this
 // thread, the bytes compared; the log file holds every step; a cancel.
 #include "../../recovery/restore_core_adapter.hpp"
+#include "../../recovery/restore_flow.hpp"
 #include "fs_test_support.hpp"
 #include "image_test_support.hpp"
 #include "wizard_test_support.hpp"
@@ -97,7 +98,7 @@ imager::RestoreOptions options_for(const Setup& s) {
 
 }  // namespace
 
-TEST_CASE("restore core adapter: find, plan and restore onto a file; events on this thread; the log",
+TEST_CASE("restore core adapter: find, plan and restore onto a file, events on this thread, the log",
           "[wizard][adapter]") {
     Setup s;
     auto core = recovery::make_restore_core(s.config());
@@ -113,7 +114,7 @@ TEST_CASE("restore core adapter: find, plan and restore onto a file; events on t
     auto contents = core->read_contents(s.image);
     INFO((contents ? std::string() : contents.error().message()));
     REQUIRE(contents.has_value());
-    CHECK(contents->needed_size == 12 * MiB);
+    CHECK(recovery::needed_size(*contents) == 12 * MiB);
 
     auto plan = core->plan(options_for(s));
     INFO((plan ? std::string() : plan.error().message()));
@@ -183,7 +184,7 @@ TEST_CASE("restore core adapter: a cancel stops the restore between chunks and s
     INFO(result.error().message() << "\n" << result.error().aftermath);
     CHECK(result.error().code == imager::Errc::cancelled);
     CHECK(result.error().aftermath.find("the restore stopped after writing 4.0 MiB of 24.0 MiB") != std::string::npos);
-    CHECK(result.error().aftermath.find("partly written: device") != std::string::npos);
+    CHECK(result.error().aftermath.find("partly written: whole device") != std::string::npos);
     CHECK(events.updates.size() == 1);
     // Only the first chunk reached the target.
     const auto after = read_all(s.target);
@@ -194,7 +195,7 @@ TEST_CASE("restore core adapter: a cancel stops the restore between chunks and s
     INFO(log);
     CHECK(log.find("cancel: the person asked to stop the restore") != std::string::npos);
     CHECK(log.find("restore ended (cancelled): restore of " + s.image) != std::string::npos);
-    CHECK(log.find("partly written: device") != std::string::npos);  // the aftermath, in the log
+    CHECK(log.find("partly written: whole device") != std::string::npos);  // the aftermath, in the log
 
     // A second restore, not cancelled, runs through the same adapter.
     queued = 2;

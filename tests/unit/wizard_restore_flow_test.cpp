@@ -51,9 +51,8 @@ public:
                 if (e.path == image) {
                     dsc::ImageContents c;
                     c.entry = e;
-                    c.table = "gpt";
-                    c.needed_size = 100 * GiB;
-                    c.parts.push_back({"partition", 1, 1 << 20, 100 * GiB - (2 << 20), "ext4", "root", 5 * GiB});
+                    c.manifest = wizard_test::gpt_manifest(
+                        100 * GiB, {{1, 1 << 20, 100 * GiB - (2 << 20), "ext4", "root", 5 * GiB}});
                     return c;
                 }
         return std::unexpected(imager::make_error(Errc::not_found, "open " + image));
@@ -130,7 +129,7 @@ TEST_CASE("restore flow: chosen -> plan shown -> wrong name refused, right name 
     REQUIRE(flow.catalog().machines.size() == 1);
     flow.choose_image("/run/lifeboat/sdc1/lifeboat/office.lbi");
     REQUIRE(flow.step() == RestoreStep::image_contents);
-    CHECK(flow.contents().parts.size() == 1);
+    CHECK(flow.contents().manifest.streams.size() == 1);
     flow.show_targets();
     REQUIRE(flow.step() == RestoreStep::choose_target);
     REQUIRE(flow.targets().size() == 3);
@@ -337,7 +336,7 @@ TEST_CASE("restore flow: cancel asks first, says what the disk is left as, and w
 TEST_CASE("restore flow: the suggested target", "[wizard][restore]") {
     dsc::ImageContents c;
     c.entry.source_serial = "GONE";
-    c.needed_size = 100 * GiB;
+    c.manifest = wizard_test::gpt_manifest(100 * GiB, {{1, 1 << 20, 100 * GiB - (2 << 20), "ext4", "root", 5 * GiB}});
     const auto choice = [](dev::Device d, bool big, bool same, bool holds) {
         return recovery::TargetChoice{std::move(d), big, same, holds};
     };
@@ -411,11 +410,38 @@ TEST_CASE("restore flow: the plan screen's lines, image beside target and what i
     CHECK(std::find(lines.begin(), lines.end(), "  plan: partition 1 -> /dev/sdb") != lines.end());
 }
 
+TEST_CASE("restore flow: the core's plan is wrapped inside the list, nothing cut off", "[wizard][restore]") {
+    FakeCore core = standard_core();
+    const std::string words = "Table   gpt 5403629e, 2 partitions, written for this target's 40.0 MiB (the source disk had "
+                              "96.0 MiB) and more words that go on past the end of any line of the screen";
+    core.plan_answer = words + "\n";
+    RestoreFlow flow(core);
+    to_plan(flow, "/dev/sdb");
+    for (const int width : {80, 100}) {  // 80x24 is the least the wizard draws on
+        std::string plan;
+        bool in_plan = false;
+        for (const auto& item : recovery::plan_lines(flow, width)) {
+            INFO(item.text);
+            CHECK(item.text.size() + 2 <= static_cast<std::size_t>(width));  // the list's margin takes 2
+            if (item.text == "What Lifeboat will do:") in_plan = true;
+            else if (in_plan && item.text.find_first_not_of(' ') != std::string::npos)
+                plan += (plan.empty() ? "" : " ") + item.text.substr(item.text.find_first_not_of(' '));
+        }
+        CHECK(plan == "Table gpt 5403629e, 2 partitions, written for this target's 40.0 MiB (the source disk had "
+                      "96.0 MiB) and more words that go on past the end of any line of the screen");  // none cut
+    }
+}
+
 TEST_CASE("restore flow: onto a larger disk the last partition may grow, planned again each time",
           "[wizard][restore]") {
     FakeCore core = standard_core();
-    core.disks.push_back(disk("sdd", 100 * GiB + (512 << 10), "SERIAL-D"));  // 512 KiB more: no room
     RestoreFlow flow(core);
+    flow.open();
+    flow.choose_image("/run/lifeboat/sdc1/lifeboat/office.lbi");
+    // The image needs its partition's end and the backup GPT: 512 KiB more than that is no room.
+    const std::uint64_t needed = recovery::needed_size(flow.contents());
+    CHECK(needed == 100 * GiB - (1 << 20) + 33 * 512);
+    core.disks.push_back(disk("sdd", needed + (512 << 10), "SERIAL-D"));
     auto lines = [&](int width = 80) {
         std::vector<std::string> out;
         for (const auto& item : recovery::plan_lines(flow, width)) out.push_back(item.text);
@@ -437,7 +463,7 @@ TEST_CASE("restore flow: onto a larger disk the last partition may grow, planned
     flow.back();
     flow.choose_target("/dev/sdb");  // 120 GiB for an image that needs 100
     REQUIRE(flow.step() == RestoreStep::show_plan);
-    CHECK(flow.room_to_grow() == 20 * GiB);
+    CHECK(flow.room_to_grow() == 120 * GiB - needed);
     REQUIRE(flow.part_to_grow() != nullptr);
     CHECK(flow.part_to_grow()->partition == 1);
     CHECK_FALSE(flow.grow());  // off until asked: the restore is exact by default
@@ -477,7 +503,7 @@ TEST_CASE("restore flow: onto a larger disk the last partition may grow, planned
     CHECK(flow.outcome()->notes[0] == "partition 1 (ext4) and its filesystem now fill the disk");
 }
 
-TEST_CASE("restore flow: choosing a disk again starts without growing; a refused plan turns growing off",
+TEST_CASE("restore flow: choosing a disk again starts without growing, a refused plan turns growing off",
           "[wizard][restore]") {
     FakeCore core = standard_core();
     RestoreFlow flow(core);
@@ -496,7 +522,7 @@ TEST_CASE("restore flow: choosing a disk again starts without growing; a refused
     CHECK(core.started.empty());
 }
 
-TEST_CASE("restore flow: a loop over a disk (the wizard's own mounts) is no target; a loop over a file is",
+TEST_CASE("restore flow: a loop over a disk (the wizard's own mounts) is no target, a loop over a file is",
           "[wizard][restore]") {
     FakeCore core = standard_core();
     dev::Device over_disk = disk("loop3", 64 * GiB, "");

@@ -1,6 +1,7 @@
 // The Restore screens' text: an image's contents, a target's line with its
 // marks, the clock and the progress numbers. No terminal.
 #include "../../recovery/restore_screens.hpp"
+#include "wizard_test_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -8,7 +9,6 @@
 #include <vector>
 
 using imager::discovery::ImageContents;
-using imager::discovery::ImagePart;
 
 namespace {
 
@@ -34,10 +34,9 @@ TEST_CASE("restore screens: an image's contents, line by line", "[wizard][restor
     c.entry.verified = "2026-11-25T08:00:00Z";
     c.entry.size_on_disk = 40 * kMiB;
     c.entry.volumes = 1;
-    c.table = "gpt";
-    c.needed_size = 200 * kMiB;
-    c.parts = {{"partition", 1, kMiB, 8 * kMiB, "vfat", "ESP", kMiB / 2},
-               {"partition", 2, 9 * kMiB, 190 * kMiB, "", "", 0}};
+    // The last partition ends 1 MiB before the disk's end: a target needs that MiB less, but the backup GPT.
+    c.manifest = wizard_test::gpt_manifest(200 * kMiB, {{1, kMiB, 8 * kMiB, "vfat", "ESP", kMiB / 2},
+                                                        {2, 9 * kMiB, 190 * kMiB, "", "", 0}});
     CHECK(texts(recovery::contents_lines(c)) ==
           std::vector<std::string>{"Image: /run/lifeboat/sdb1/lifeboat/pc.lbi",
                                    "Taken 2026-11-24 19:05 UTC on office-pc",
@@ -50,7 +49,7 @@ TEST_CASE("restore screens: an image's contents, line by line", "[wizard][restor
                                    "  partition 1  vfat \"ESP\"  8.0 MiB (512.0 KiB used)",
                                    "  partition 2  raw  190.0 MiB",
                                    "",
-                                   "A target disk needs at least 200.0 MiB."});
+                                   "A target disk needs at least 199.0 MiB."});
     c.entry.verified.clear();
     c.entry.created.clear();
     const auto lines = texts(recovery::contents_lines(c));

@@ -17,6 +17,44 @@
 
 namespace wizard_test {
 
+// A partition of a test image: where it lies on the source disk and its filesystem ("": stored raw).
+struct PartSpec {
+    int number = 0;
+    std::uint64_t offset = 0;
+    std::uint64_t size = 0;
+    std::string filesystem;
+    std::string label;
+    std::uint64_t used_bytes = 0;
+};
+
+// The manifest of a whole-disk image of a GPT disk of `disk_bytes` (512-byte
+// sectors) holding `parts`, as the core reads it (the gaps left out: the
+// wizard shows partitions only).
+inline imager::format::Manifest gpt_manifest(std::uint64_t disk_bytes, const std::vector<PartSpec>& parts) {
+    imager::format::Manifest m;
+    m.source.size = disk_bytes;
+    m.source.kind = imager::format::SourceKind::disk;
+    imager::disk::DiskLayout l;
+    l.label = "gpt";
+    l.size_bytes = disk_bytes;
+    for (const auto& p : parts) {
+        l.partitions.push_back({p.number, p.offset / 512, (p.offset + p.size) / 512 - 1,
+                                "0fc63daf-8483-4772-8e79-3d69d8477de4", "", "", 0, {}, ""});
+        imager::format::Stream s;
+        s.id = static_cast<std::uint16_t>(m.streams.size());
+        s.role = imager::format::StreamRole::partition;
+        s.partition = p.number;
+        s.offset = p.offset;
+        s.size = p.size;
+        s.used_bytes = p.filesystem.empty() ? p.size : p.used_bytes;
+        s.kind = p.filesystem.empty() ? imager::format::StreamKind::raw : imager::format::StreamKind::filesystem;
+        if (!p.filesystem.empty()) s.filesystem = imager::format::FilesystemFacts{p.filesystem, "", p.label, "", 4096, p.used_bytes};
+        m.streams.push_back(std::move(s));
+    }
+    m.disk = std::move(l);
+    return m;
+}
+
 // A monotonic clock the test moves on by hand.
 struct FakeClock {
     double now = 100;

@@ -82,7 +82,7 @@ struct Setup {
 
 }  // namespace
 
-TEST_CASE("verify core adapter: find, verify whole and damaged on a worker; events on this thread; the log",
+TEST_CASE("verify core adapter: find, verify whole and damaged on a worker, events on this thread, the log",
           "[wizard][verify][adapter]") {
     Setup s;
     auto core = recovery::make_verify_core(s.config());

@@ -145,7 +145,7 @@ TEST_CASE("verify flow: a damaged chunk is named as the core names it, with what
     CHECK(o->log_path == "/run/lifeboat/lifeboat.log");
 }
 
-TEST_CASE("verify flow: cancel asks first; No goes on; Yes asks the core and waits for it", "[wizard][verify]") {
+TEST_CASE("verify flow: cancel asks first, No goes on, Yes asks the core and waits for it", "[wizard][verify]") {
     auto core = core_with_two_images();
     VerifyFlow flow(core);
     flow.open();

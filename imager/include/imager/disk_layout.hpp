@@ -13,6 +13,11 @@
 
 namespace imager::disk {
 
+// The most partitions a table Lifeboat writes can hold: libparted writes GPTs
+// of 128 entries; an msdos table holds at most 64 (libparted's MAX_TOTAL_PART).
+inline constexpr unsigned kMaxPartitions = 128;
+inline constexpr unsigned kMaxMsdosPartitions = 64;
+
 struct PartitionEntry {
     int number = 0;
     std::uint64_t start_sector = 0;  // logical sectors
@@ -37,6 +42,22 @@ struct DiskLayout {
     std::uint64_t last_usable = 0;
     std::vector<PartitionEntry> partitions;  // in number order
 };
+
+// Where a table Lifeboat writes keeps its own sectors on a disk of
+// `disk_bytes` with `sector_size`-byte logical sectors: a GPT of 128 entries of
+// 128 bytes has its header and entry array at the start and both again at
+// the end (34 and 33 sectors at 512 bytes, 6 and 5 at 4096); an msdos table
+// only sector 0. The one place restore, --grow, capture and the wizard learn it.
+struct TableGeometry {
+    std::uint64_t first_usable = 0;    // the first sector a partition may start on
+    std::uint64_t last_usable = 0;     // the last sector a partition may end on; 0: no room at all
+    std::uint64_t backup_sectors = 0;  // the sectors the backup GPT takes at the disk's end
+};
+[[nodiscard]] TableGeometry table_geometry(const std::string& label, std::uint64_t disk_bytes, unsigned sector_size);
+
+// Bytes a disk must hold for every partition of `layout` at its place and,
+// for GPT, the backup table after the last one.
+[[nodiscard]] std::uint64_t bytes_needed(const DiskLayout& layout);
 
 // Reads the table of a device or image file. No table Lifeboat can recreate
 // (not gpt/msdos) is an error of class unsupported; no table, not_found.

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "imager/devices.hpp"
+#include "imager/manifest.hpp"
 #include "imager/result.hpp"
 
 #include <cstdint>
@@ -60,37 +61,21 @@ struct ImageCatalog {
 // One file, described from its volume headers and manifest.
 [[nodiscard]] ImageEntry describe_entry(const std::string& path);
 
-// The manifest's facts about an image (host, source, created, note, whole
-// disk), from its JSON; damaged_image when it is not a manifest.
-[[nodiscard]] Status read_manifest_facts(const std::string& manifest_json, ImageEntry& entry);
+// The manifest's facts an image list shows (host, source, created, note,
+// whole disk), copied from the manifest open() read and checked.
+void fill_entry(const format::Manifest& manifest, ImageEntry& entry);
 
 [[nodiscard]] ImageCatalog group_by_machine(std::vector<ImageEntry> entries);
 
-// What an image holds, for the screen that shows a version's contents.
-struct ImagePart {
-    std::string role;        // "partition", "filesystem", "device"
-    int partition = 0;       // its number, for role "partition"
-    std::uint64_t offset = 0;  // on the source disk
-    std::uint64_t size = 0;
-    std::string filesystem;  // "ext4", ...; "" when stored raw
-    std::string label;
-    std::uint64_t used_bytes = 0;
-};
-
+// What an image holds, for the screens between choosing an image and
+// restoring it: its entry and its manifest (the parts are manifest.streams;
+// whether it fits a disk is imager::fit_image()'s answer).
 struct ImageContents {
     ImageEntry entry;
-    std::string table;  // "gpt", "msdos"; "" for a single filesystem or device
-    unsigned logical_sector_size = 512;
-    // The least a target must hold: the last partition's end (+ the backup
-    // GPT) for a whole disk, the source's size otherwise. The core's restore
-    // plan has the final word.
-    std::uint64_t needed_size = 0;
-    std::vector<ImagePart> parts;  // in source order; gaps left out
+    format::Manifest manifest;
 };
 
 [[nodiscard]] Result<ImageContents> read_contents(const std::string& image);
-// The same from a manifest (exposed for tests).
-[[nodiscard]] Result<ImageContents> contents_from_manifest(const std::string& manifest_json);
 
 // One filesystem made reachable for find_images().
 struct MountedFilesystem {

@@ -3,10 +3,12 @@
 // Called by the CLI and the wizard.
 #pragma once
 
+#include "imager/manifest.hpp"
 #include "imager/progress.hpp"
 #include "imager/result.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -22,6 +24,9 @@ struct CaptureOptions {
     std::string note;
     bool verify = true;        // read the image back after writing it
     bool force = false;        // replace an existing image
+    // A whole disk: store every byte outside the partitions too, not only what
+    // boot loaders and tables use (docs/FORMAT.md, "Whole disks"), for a forensic copy.
+    bool all_gaps = false;
     // A request to stop (the wizard's cancel), looked at between chunks: the
     // capture then removes its .partial files and returns Errc::cancelled.
     // Asked once the image is complete, it stops (or skips) only the
@@ -34,8 +39,8 @@ struct CaptureOptions {
 // What capture would store, found without writing anything (capture's own
 // planning): for the wizard's summary and its check for room on the destination.
 struct CapturePart {
-    std::string role;             // "partition", "gap" (whole disk), "filesystem", "device"
-    int partition = 0;            // its number, for role "partition"
+    format::StreamRole role = format::StreamRole::device;
+    int partition = 0;            // its number, for role partition
     std::uint64_t offset = 0;     // on the source
     std::uint64_t size = 0;
     std::string filesystem;       // "ext4", ...; "" when stored raw
@@ -46,7 +51,6 @@ struct CapturePart {
 struct CaptureEstimate {
     std::uint64_t source_size = 0;
     std::uint64_t used_bytes = 0;   // all parts'
-    std::string table;              // "gpt", "dos"; "" for one filesystem or device
     std::vector<CapturePart> parts; // in source order, gaps included
     // About how big the image will be: used bytes x kEstimatedRatio + overhead.
     std::uint64_t estimated_image_bytes = 0;
@@ -123,7 +127,8 @@ struct VerifyReport {
 };
 
 struct ImageSummary {
-    std::string manifest_json;  // the manifest as stored
+    std::string manifest_json;  // the manifest as stored (`info --json` shows it)
+    format::Manifest manifest;  // ...as read and checked: what everything else uses
     std::string uuid;
     std::uint32_t format_version = 0;
     std::uint32_t volumes = 0;
@@ -132,6 +137,22 @@ struct ImageSummary {
     std::uint64_t data_bytes = 0;   // uncompressed bytes in chunks
     std::uint64_t zero_bytes = 0;   // bytes recorded as zero runs
 };
+
+// Whether an image fits a target of `target_bytes`, and what restoring it
+// there means: the one answer the restore plan (and so the CLI) and the
+// wizard's list of disks share. Reads only the manifest.
+struct TargetFit {
+    std::uint64_t needed_bytes = 0;  // the least the target must hold
+    bool fits = false;
+    // Whole-disk images restored whole: the partition that ends last (the one
+    // `grow` grows; 0 when there is none) and the room after it on this target.
+    int last_partition = 0;
+    std::uint64_t room_after_last = 0;
+    std::optional<disk::DiskLayout> layout;  // the table written onto this target
+    std::vector<std::string> notes;          // what `grow` does, the space left in no partition
+};
+[[nodiscard]] TargetFit fit_image(const format::Manifest& manifest, std::uint64_t target_bytes,
+                                  const RestoreOptions& options);
 
 [[nodiscard]] Result<CaptureReport> capture(const CaptureOptions& options, Progress& progress);
 // Plans a capture of `source` (a disk, a partition, a file) and sizes it; writes nothing.

@@ -28,6 +28,9 @@ enum class Errc {
     sector_size_mismatch,   // 512 vs 4096-byte logical sectors
     target_is_boot_medium,  // Lifeboat itself runs from it
     target_changed,         // its size or serial changed since it was chosen
+    // The restore finished, but a filesystem was not resized as asked (--grow):
+    // the disk is whole and usable, the filesystem keeps its old size.
+    resize_failed,
 };
 
 struct Error {

@@ -3,6 +3,7 @@
 #include <blkid/blkid.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <memory>
 
@@ -62,6 +63,41 @@ std::optional<Filesystem> probe_filesystem(int fd, std::uint64_t offset, std::ui
     fs.uuid = lookup(pr.get(), "UUID");
     fs.version = lookup(pr.get(), "VERSION");
     return fs;
+}
+
+Result<std::vector<Signature>> find_signatures(int fd, std::uint64_t offset, std::uint64_t size) {
+    ProbePtr pr(blkid_new_probe());
+    if (!pr) return std::unexpected(make_error(Errc::internal, "libblkid could not allocate a probe"));
+    if (blkid_probe_set_device(pr.get(), fd, static_cast<blkid_loff_t>(offset), static_cast<blkid_loff_t>(size)) != 0)
+        return std::unexpected(sys_error("probe at byte " + std::to_string(offset), errno ? errno : EIO));
+    // As wipefs does: every superblock and table by its magic, bad checksums too.
+    blkid_probe_enable_superblocks(pr.get(), 1);
+    blkid_probe_set_superblocks_flags(pr.get(), BLKID_SUBLKS_MAGIC | BLKID_SUBLKS_TYPE | BLKID_SUBLKS_BADCSUM);
+    blkid_probe_enable_partitions(pr.get(), 1);
+    blkid_probe_set_partitions_flags(pr.get(), BLKID_PARTS_MAGIC);
+    std::vector<Signature> found;
+    while (blkid_do_probe(pr.get()) == 0) {
+        Signature s;
+        std::string magic_offset;
+        const char* magic = nullptr;
+        std::size_t length = 0;
+        if (s.type = lookup(pr.get(), "TYPE"); !s.type.empty()) {
+            magic_offset = lookup(pr.get(), "SBMAGIC_OFFSET");
+            blkid_probe_lookup_value(pr.get(), "SBMAGIC", &magic, &length);
+        } else if (s.type = lookup(pr.get(), "PTTYPE"); !s.type.empty()) {
+            magic_offset = lookup(pr.get(), "PTMAGIC_OFFSET");
+            blkid_probe_lookup_value(pr.get(), "PTMAGIC", &magic, &length);
+        }
+        std::uint64_t at = 0;
+        const char* end = magic_offset.data() + magic_offset.size();
+        if (magic == nullptr || length == 0 || std::from_chars(magic_offset.data(), end, at).ptr != end ||
+            magic_offset.empty())
+            continue;
+        s.offset = offset + at;
+        s.length = length;
+        found.push_back(std::move(s));
+    }
+    return found;
 }
 
 Result<Contents> probe_contents(int fd, const std::string& path) {

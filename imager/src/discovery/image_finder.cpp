@@ -5,10 +5,7 @@
 #include "format/volumes.hpp"
 #include "imager/image_discovery.hpp"
 #include "imager/image_ops.hpp"
-#include "imager/json_fields.hpp"
 #include "ops/verified_mark.hpp"
-
-#include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -24,8 +21,6 @@
 namespace imager::discovery {
 
 namespace {
-
-using json = nlohmann::json;
 
 // A hostile store may hold millions of files; a person never keeps images so.
 constexpr std::size_t kMaxEntriesPerFolder = 20000;
@@ -111,30 +106,16 @@ std::pair<std::uint64_t, std::uint32_t> volume_files(const std::string& path) {
     return {bytes, count};
 }
 
-// "YYYY-MM-DDTHH:MM:SSZ" or "": anything else would sort as if it were a date.
-std::string checked_time(const std::string& s) {
-    static constexpr std::string_view shape = "dddd-dd-ddTdd:dd:ddZ";
-    if (s.size() != shape.size()) return {};
-    for (std::size_t i = 0; i < s.size(); ++i)
-        if (shape[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(s[i])) : s[i] != shape[i]) return {};
-    return s;
-}
-
 }  // namespace
 
-Status read_manifest_facts(const std::string& manifest_json, ImageEntry& entry) {
-    const json m = json::parse(manifest_json, nullptr, false);
-    if (m.is_discarded() || !m.is_object())
-        return std::unexpected(make_error(Errc::damaged_image, "the manifest is not a JSON object"));
-    const json& source = m.contains("source") ? m["source"] : json();
-    entry.host = json_fields::text(m, "host");
-    entry.created = checked_time(json_fields::text(m, "created"));
-    entry.note = json_fields::text(m, "note");
-    entry.source_model = json_fields::text(source, "model");
-    entry.source_serial = json_fields::text(source, "serial");
-    entry.source_size = json_fields::number(source, "size");
-    entry.whole_disk = m.contains("disk") && m["disk"].is_object();
-    return {};
+void fill_entry(const format::Manifest& m, ImageEntry& entry) {
+    entry.host = m.host;
+    entry.created = m.created;
+    entry.note = m.note;
+    entry.source_model = m.source.model;
+    entry.source_serial = m.source.serial;
+    entry.source_size = m.source.size;
+    entry.whole_disk = m.disk.has_value();
 }
 
 ImageEntry describe_entry(const std::string& path) {
@@ -150,10 +131,7 @@ ImageEntry describe_entry(const std::string& path) {
     }
     entry.size_on_disk = summary->image_bytes;
     entry.volumes = summary->volumes;
-    if (auto facts = read_manifest_facts(summary->manifest_json, entry); !facts) {
-        entry.problem = facts.error().message();
-        return entry;
-    }
+    fill_entry(summary->manifest, entry);
     entry.readable = true;
     // Only a mark naming this image as it is now counts (docs/FORMAT.md, "Verified mark").
     if (auto identity = ops::image_identity(path, summary->uuid, summary->volumes))

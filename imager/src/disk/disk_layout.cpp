@@ -161,8 +161,8 @@ Error too_small(const std::string& path, std::uint64_t missing_sectors, unsigned
 // Also normalises the GUID texts to lowercase, as read_layout gives them.
 Result<GptPlan> plan_gpt(DiskLayout& l, const PartedDevice& dev, const std::string& path) {
     const unsigned ss = dev.logical_sector_size;
-    const std::uint64_t array_sectors = (gpt_array_bytes + ss - 1) / ss;
-    const std::uint64_t first = 2 + array_sectors;
+    const auto geometry = table_geometry("gpt", dev.length_sectors * ss, ss);
+    const std::uint64_t first = geometry.first_usable;
     GptPlan plan;
     if (!l.disk_id.empty()) {
         plan.patch.disk_guid = gpt::guid_from_text(l.disk_id);
@@ -209,10 +209,11 @@ Result<GptPlan> plan_gpt(DiskLayout& l, const PartedDevice& dev, const std::stri
     plan.first_usable = std::max<std::uint64_t>(first, l.first_usable);
     if (plan.first_usable != first) plan.patch.first_usable = plan.first_usable;
 
-    if (dev.length_sectors < 2 * (1 + array_sectors) + 2)
-        return std::unexpected(
-            too_small(path, 2 * (1 + array_sectors) + 2 - dev.length_sectors, ss, "no room for a GPT"));
-    const std::uint64_t last = dev.length_sectors - 2 - array_sectors;
+    // Room for both tables and one sector between them.
+    const std::uint64_t least = geometry.first_usable + 1 + geometry.backup_sectors;
+    if (dev.length_sectors < least)
+        return std::unexpected(too_small(path, least - dev.length_sectors, ss, "no room for a GPT"));
+    const std::uint64_t last = geometry.last_usable;
     if (max_end > last)
         return std::unexpected(too_small(
             path, max_end - last, ss,
@@ -243,6 +244,9 @@ Status check_mbr_structure(DiskLayout& l, std::vector<std::uint8_t>& types) {
         if (p.kind != "primary" && p.kind != "extended" && !logical)
             return std::unexpected(invalid(what + " has kind \"" + p.kind + "\""));
         if (logical != (p.number >= 5)) return std::unexpected(invalid(what + " is numbered as the wrong kind"));
+        if (p.number > static_cast<int>(kMaxMsdosPartitions))
+            return std::unexpected(make_error(
+                Errc::unsupported, cat(what, ": an msdos table holds at most ", kMaxMsdosPartitions, " partitions")));
         if ((p.kind == "extended") != mbr::is_extended_type(types[i]))
             return std::unexpected(invalid(cat(what, " is ", p.kind, " but has type ", p.type)));
         if (p.attributes != 0 && p.attributes != 0x80)
@@ -429,6 +433,23 @@ Result<DiskLayout> read_layout(const std::string& path) {
     std::ranges::sort(parted->partitions, {}, &PartedPartition::number);
     if (raw_gpt) return merge_gpt(*parted, *raw_gpt, (*src)->size(), path);
     return merge_mbr(*parted, *raw_mbr, (*src)->size(), path);
+}
+
+TableGeometry table_geometry(const std::string& label, std::uint64_t disk_bytes, unsigned sector_size) {
+    if (sector_size == 0) return {};
+    const std::uint64_t sectors = disk_bytes / sector_size;
+    if (label != "gpt") return {1, sectors > 1 ? sectors - 1 : 0, 0};
+    const std::uint64_t array_sectors = (gpt_array_bytes + sector_size - 1) / sector_size;
+    const std::uint64_t backup = 1 + array_sectors;
+    const std::uint64_t first = 2 + array_sectors;
+    return {first, sectors > first + backup ? sectors - 1 - backup : 0, backup};
+}
+
+std::uint64_t bytes_needed(const DiskLayout& l) {
+    std::uint64_t end = 1;
+    for (const auto& p : l.partitions) end = std::max(end, p.end_sector + 1);
+    const auto geometry = table_geometry(l.label, 0, l.logical_sector_size);
+    return (end + geometry.backup_sectors) * l.logical_sector_size;
 }
 
 Status check_layout(const DiskLayout& layout, std::uint64_t target_bytes, const std::string& target) {

@@ -5,6 +5,7 @@
 // the link to the next EBR). Bytes 510..511 hold 0x55 0xAA.
 #include "disk/mbr_raw.hpp"
 #include "disk/text.hpp"
+#include "imager/disk_layout.hpp"
 
 #include <algorithm>
 #include <map>
@@ -15,7 +16,7 @@ namespace imager::disk::mbr {
 namespace {
 
 constexpr std::size_t records_offset = 446;
-constexpr int max_partitions = 64;  // libparted's limit for msdos (MAX_TOTAL_PART)
+constexpr int max_partitions = kMaxMsdosPartitions;
 
 std::uint64_t get_le(std::span<const std::byte> b, std::size_t off, std::size_t n) {
     std::uint64_t v = 0;

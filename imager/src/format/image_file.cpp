@@ -1,6 +1,5 @@
 #include "format/image_file.hpp"
 
-#include <nlohmann/json.hpp>
 #include <zstd.h>
 
 #include <algorithm>
@@ -19,23 +18,6 @@ Error damaged(const std::string& what) {
 // "1 volume", "3 volumes".
 std::string volumes_text(std::uint32_t count) {
     return std::to_string(count) + (count == 1 ? " volume" : " volumes");
-}
-
-Result<std::vector<StreamExtent>> parse_streams(const std::string& manifest, const std::string& where) {
-    auto j = nlohmann::json::parse(manifest, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("streams") || !j["streams"].is_array())
-        return std::unexpected(damaged(where + ": the manifest is not valid"));
-    std::vector<StreamExtent> streams;
-    for (const auto& s : j["streams"]) {
-        const auto number = [&](const char* key) { return s.contains(key) && s[key].is_number_unsigned(); };
-        if (!s.is_object() || !number("id") || !number("offset") || !number("size") ||
-            s["id"].get<std::uint64_t>() > 0xffff ||
-            s["offset"].get<std::uint64_t>() > UINT64_MAX - s["size"].get<std::uint64_t>())
-            return std::unexpected(damaged(where + ": a manifest stream is not valid"));
-        streams.push_back({s["id"].get<std::uint16_t>(), s["offset"].get<std::uint64_t>(), s["size"].get<std::uint64_t>()});
-    }
-    if (streams.empty()) return std::unexpected(damaged(where + ": the manifest names no stream"));
-    return streams;
 }
 
 }  // namespace
@@ -155,15 +137,26 @@ Result<std::unique_ptr<ImageReader>> ImageReader::open(const std::string& image)
         return std::unexpected(e);
     }
 
-    r->manifest_.resize(h->manifest_size);
-    auto manifest = std::as_writable_bytes(std::span(r->manifest_));
-    if (h->manifest_offset + h->manifest_size > t->index_offset || !v.read(h->manifest_offset, manifest))
+    if (h->manifest_size > kMaxManifestBytes)
+        return std::unexpected(damaged(image + ": the manifest is " + std::to_string(h->manifest_size) +
+                                       " bytes; Lifeboat reads at most " + std::to_string(kMaxManifestBytes)));
+    if (h->manifest_offset + h->manifest_size > t->index_offset)
         return std::unexpected(damaged(image + ": the manifest is out of place"));
+    r->manifest_json_.resize(h->manifest_size);
+    auto manifest = std::as_writable_bytes(std::span(r->manifest_json_));
+    if (auto s = v.read(h->manifest_offset, manifest); !s) return std::unexpected(s.error());
     if (hash128(manifest) != h->manifest_hash) return std::unexpected(damaged(image + ": the manifest checksum does not match"));
-    auto streams = parse_streams(r->manifest_, image);
-    if (!streams) return std::unexpected(streams.error());
-    r->streams_ = std::move(*streams);
+    auto parsed = parse_manifest(r->manifest_json_);
+    if (!parsed) {
+        Error e = parsed.error();
+        e.context = image + ": " + e.context;
+        return std::unexpected(e);
+    }
+    r->manifest_ = std::move(*parsed);
+    if (r->manifest_.format_version != h->version)
+        return std::unexpected(damaged(image + ": the manifest's format version is not the header's"));
     if (auto s = r->read_index(); !s) return std::unexpected(s.error());
+    if (auto s = r->check_used_bytes(); !s) return std::unexpected(s.error());
     return r;
 }
 
@@ -191,9 +184,9 @@ Status ImageReader::check_records() const {
     const IndexRecord* previous = nullptr;
     for (std::size_t i = 0; i < records_.size(); ++i) {
         const auto& r = records_[i];
-        auto stream = std::ranges::find(streams_, r.stream, &StreamExtent::id);
+        const Stream* stream = manifest_.stream(r.stream);
         const bool data = r.kind != RecordKind::zeros;
-        const bool bad = stream == streams_.end() || r.length == 0 || r.offset > stream->size ||
+        const bool bad = stream == nullptr || r.length == 0 || r.offset > stream->size ||
                          r.length > stream->size - r.offset || (data && r.length > header_.chunk_size) ||
                          (data && (r.stored_offset < data_start || r.stored_size == 0 ||
                                    r.stored_offset + r.stored_size > trailer_.index_offset)) ||
@@ -208,8 +201,22 @@ Status ImageReader::check_records() const {
     return {};
 }
 
-const StreamExtent& ImageReader::stream(std::uint16_t id) const {
-    return *std::ranges::find(streams_, id, &StreamExtent::id);
+// Capture records every used byte of a stream, as data or as a zero run, and
+// nothing else: the records of each stream add up to the used bytes the
+// manifest gives it (and its filesystem).
+Status ImageReader::check_used_bytes() const {
+    std::vector<std::uint64_t> recorded(manifest_.streams.size(), 0);
+    for (const auto& r : records_) {
+        const auto at = std::ranges::find(manifest_.streams, r.stream, &Stream::id) - manifest_.streams.begin();
+        recorded[static_cast<std::size_t>(at)] += r.length;  // no overflow: records lie inside the stream, apart
+    }
+    for (std::size_t i = 0; i < recorded.size(); ++i) {
+        const Stream& s = manifest_.streams[i];
+        if (recorded[i] != s.used_bytes || (s.filesystem && s.filesystem->used_bytes != s.used_bytes))
+            return std::unexpected(damaged(path() + ": the index holds " + std::to_string(recorded[i]) + " bytes of " +
+                                           part_title(s) + ", the manifest says " + std::to_string(s.used_bytes)));
+    }
+    return {};
 }
 
 Result<Buffer> ImageReader::read_stored(const IndexRecord& record, BufferPool& pool) const {

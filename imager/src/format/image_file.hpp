@@ -1,12 +1,14 @@
 // Writing and reading whole images: header, manifest, chunks, index, trailer
 // (docs/FORMAT.md). The writer takes already-compressed chunks in order; the
-// reader checks the whole structure on open (everything but the chunks) and
-// checks each chunk when it is read. Called by ops/.
+// reader checks the whole structure on open (everything but the chunks: every
+// item of FORMAT.md's "What a reader checks") and checks each chunk when it
+// is read. Called by ops/.
 #pragma once
 
 #include "format/buffer_pool.hpp"
 #include "format/layout.hpp"
 #include "format/volumes.hpp"
+#include "imager/manifest.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -15,12 +17,6 @@
 #include <vector>
 
 namespace imager::format {
-
-struct StreamExtent {
-    std::uint16_t id = 0;
-    std::uint64_t offset = 0;  // where the stream begins on the source disk
-    std::uint64_t size = 0;
-};
 
 class ImageWriter {
 public:
@@ -47,16 +43,16 @@ private:
 
 class ImageReader {
 public:
-    // Opens every volume and checks headers, trailer, manifest and index.
+    // Opens every volume and checks headers, trailer, manifest and index, and
+    // how they agree with each other and with the disk the manifest describes.
     static Result<std::unique_ptr<ImageReader>> open(const std::string& image);
 
     [[nodiscard]] const Header& header() const { return header_; }
     [[nodiscard]] const Trailer& trailer() const { return trailer_; }
-    [[nodiscard]] const std::string& manifest_json() const { return manifest_; }
+    // The manifest as stored (for `info --json`) and as read and checked.
+    [[nodiscard]] const std::string& manifest_json() const { return manifest_json_; }
+    [[nodiscard]] const Manifest& manifest() const { return manifest_; }
     [[nodiscard]] const std::vector<IndexRecord>& records() const { return records_; }
-    [[nodiscard]] const std::vector<StreamExtent>& streams() const { return streams_; }
-    // The stream with this id; every record's stream exists (checked on open).
-    [[nodiscard]] const StreamExtent& stream(std::uint16_t id) const;
     [[nodiscard]] std::uint64_t file_bytes() const { return volumes_->file_bytes(); }
     [[nodiscard]] std::uint32_t volume_count() const { return volumes_->volume_count(); }
     [[nodiscard]] const std::string& path() const { return volumes_->image(); }
@@ -76,14 +72,15 @@ private:
     ImageReader() = default;
     Status read_index();
     Status check_records() const;
+    Status check_used_bytes() const;
     // How many data records come before records()[index]: its chunk number.
     [[nodiscard]] std::uint64_t data_before(std::size_t index) const;
     std::unique_ptr<VolumeReader> volumes_;
     Header header_{};
     Trailer trailer_{};
-    std::string manifest_;
+    std::string manifest_json_;
+    Manifest manifest_;
     std::vector<IndexRecord> records_;
-    std::vector<StreamExtent> streams_;
 };
 
 // Chunks are numbered for people from 0, in index order (by stream, then

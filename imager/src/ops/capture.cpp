@@ -128,8 +128,8 @@ Result<Packed> pack_job(Job& job, int level, format::BufferPool& pool) {
 
 // The part of a whole disk a stream is, as progress names it: "partition 2 (ext4)".
 std::string item_name(const ops::StreamPlan& s) {
-    if (s.role != "partition") return "boot area / gap";
-    return "partition " + std::to_string(s.partition) + " (" + (s.filesystem ? s.filesystem->type : "raw") + ")";
+    if (s.role != format::StreamRole::partition) return format::part_name(s.role, s.partition);
+    return format::part_title(s.role, s.partition, s.filesystem ? s.filesystem->type : "raw", "");
 }
 
 std::string describe_source(const ops::CapturePlan& plan) {
@@ -192,7 +192,11 @@ Result<CaptureReport> capture(const CaptureOptions& options, Progress& progress)
         return std::unexpected(make_error(Errc::invalid_argument, "compression level must be 1 to 19"));
     auto source = io::open_source(options.source);
     if (!source) return std::unexpected(with_hint(source.error(), "check the source path; `lifeboat disks` lists disks"));
-    auto plan = ops::plan_capture(**source, options.source, progress);
+    if (options.note.size() > format::kMaxNoteBytes)
+        return std::unexpected(make_error(Errc::invalid_argument,
+                                          "the note is " + std::to_string(options.note.size()) + " bytes long",
+                                          "write a note of at most " + std::to_string(format::kMaxNoteBytes) + " bytes"));
+    auto plan = ops::plan_capture(**source, options.source, options.all_gaps, progress);
     if (!plan) return std::unexpected(plan.error());
     const std::uint64_t size = (*source)->size();
 
@@ -208,7 +212,7 @@ Result<CaptureReport> capture(const CaptureOptions& options, Progress& progress)
         std::optional<ops::InterruptGuard> interrupts;
         if (watch_signals) interrupts.emplace();
         auto writer = format::ImageWriter::create(options.image, options.split, options.force,
-                                                  ops::manifest_for(options, *plan, size));
+                                                  format::manifest_json(ops::manifest_for(options, *plan, size)));
         if (!writer) return std::unexpected(writer.error());
         if (auto s = write_image(options, **source, *plan, **writer, progress, report, watch_signals); !s) {
             (*writer)->abandon();
@@ -272,11 +276,10 @@ Result<CaptureEstimate> estimate_capture(const std::string& source_path) {
     if (!source) return std::unexpected(with_hint(source.error(), "check the source path; `lifeboat disks` lists disks"));
     CaptureEstimate estimate;
     NoteList notes(estimate.notes);
-    auto plan = ops::plan_capture(**source, source_path, notes);
+    auto plan = ops::plan_capture(**source, source_path, false, notes);
     if (!plan) return std::unexpected(plan.error());
     estimate.source_size = (*source)->size();
     estimate.used_bytes = plan->used_bytes();
-    estimate.table = plan->layout ? plan->layout->label : "";
     for (const auto& s : plan->streams) {
         CapturePart part{s.role, s.partition, s.base, s.size, "", "", s.used.used_bytes()};
         if (s.filesystem) {
@@ -288,7 +291,8 @@ Result<CaptureEstimate> estimate_capture(const std::string& source_path) {
     CaptureOptions options;
     options.source = source_path;
     // Fixed parts: volume header, header, trailer, the manifest (a long note adds a little).
-    const std::uint64_t fixed = 64 + 256 + 128 + ops::manifest_for(options, *plan, estimate.source_size).size() + 4096;
+    const std::uint64_t fixed =
+        64 + 256 + 128 + format::manifest_json(ops::manifest_for(options, *plan, estimate.source_size)).size() + 4096;
     const std::uint64_t overhead = fixed + index_bound(*plan);
     estimate.estimated_image_bytes =
         static_cast<std::uint64_t>(static_cast<double>(estimate.used_bytes) * CaptureEstimate::kEstimatedRatio) +

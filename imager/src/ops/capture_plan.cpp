@@ -1,8 +1,8 @@
 #include "ops/capture_plan.hpp"
 
+#include "disk/mbr_raw.hpp"
 #include "format/layout.hpp"
 #include "imager/version.hpp"
-#include "ops/layout_json.hpp"
 
 #include <sys/utsname.h>
 
@@ -12,8 +12,6 @@
 namespace imager::ops {
 
 namespace {
-
-using nlohmann::json;
 
 std::string utc_now() {
     const std::time_t now = std::time(nullptr);
@@ -49,15 +47,68 @@ Status map_stream(io::BlockSource& source, StreamPlan& plan, const std::optional
     return {};
 }
 
+struct Range {
+    std::uint64_t begin = 0;
+    std::uint64_t end = 0;
+};
+
+// What is stored of the regions outside every partition (docs/FORMAT.md,
+// "Whole disks"): all of them with `all_gaps`; otherwise what boot loaders
+// and tables use. `ebrs` are the byte ranges of an msdos table's EBRs.
+std::vector<Range> kept_outside(const std::vector<Range>& outside, std::uint64_t disk_size,
+                                std::uint64_t backup_bytes, const std::vector<Range>& ebrs, bool all_gaps) {
+    if (all_gaps) return outside;
+    std::vector<Range> kept;
+    const auto keep = [&](Range region, Range part) {
+        part.begin = std::max(part.begin, region.begin);
+        part.end = std::min(part.end, region.end);
+        if (part.begin < part.end) kept.push_back(part);
+    };
+    for (const Range& r : outside) {
+        const bool first = r.begin == 0;
+        const bool last = r.end == disk_size;
+        if (first && !last) {
+            keep(r, r);  // the MBR or GPT, GRUB's core.img, a board's boot loader
+        } else if (last) {
+            if (first) keep(r, {0, kGapEnds});  // a table and no partition
+            keep(r, {disk_size - std::min(disk_size, backup_bytes), disk_size});
+        } else if (r.end - r.begin <= kGapKeptWhole) {
+            keep(r, r);
+        } else {
+            keep(r, {r.begin, r.begin + kGapEnds});
+            keep(r, {r.end - kGapEnds, r.end});
+        }
+        for (const Range& ebr : ebrs) keep(r, ebr);
+    }
+    std::ranges::sort(kept, {}, &Range::begin);
+    std::vector<Range> merged;
+    for (const Range& k : kept) {
+        if (!merged.empty() && k.begin <= merged.back().end) merged.back().end = std::max(merged.back().end, k.end);
+        else merged.push_back(k);
+    }
+    return merged;
+}
+
+// The EBRs of an msdos table, as byte ranges; none for GPT.
+Result<std::vector<Range>> ebr_ranges(io::BlockSource& source, const disk::DiskLayout& layout) {
+    std::vector<Range> ranges;
+    if (layout.label != "msdos") return ranges;
+    const unsigned ss = layout.logical_sector_size;
+    auto table = disk::mbr::read_table(source, ss);
+    if (!table) return std::unexpected(table.error());
+    for (const std::uint64_t lba : table->ebrs) ranges.push_back({lba * ss, (lba + 1) * ss});
+    return ranges;
+}
+
 Result<std::vector<StreamPlan>> disk_streams(io::BlockSource& source, const devices::Device& device,
-                                              const disk::DiskLayout& layout, Progress& progress) {
+                                              const disk::DiskLayout& layout, bool all_gaps, Progress& progress) {
     const std::uint64_t ss = layout.logical_sector_size;
     std::vector<StreamPlan> streams;
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> covered;  // [begin, end) of partitions
+    std::vector<Range> covered;  // the partitions
     for (const auto& p : layout.partitions) {
         if (p.kind == "extended") continue;  // its EBRs are stored with the gaps
         StreamPlan s;
-        s.role = "partition";
+        s.role = format::StreamRole::partition;
         s.partition = p.number;
         s.base = p.start_sector * ss;
         s.size = p.sectors() * ss;
@@ -67,17 +118,23 @@ Result<std::vector<StreamPlan>> disk_streams(io::BlockSource& source, const devi
                                                   " ends beyond the disk",
                                               "the partition table is damaged; capture the disk raw instead"));
         streams.push_back(std::move(s));
-        covered.emplace_back(streams.back().base, streams.back().base + streams.back().size);
+        covered.push_back({streams.back().base, streams.back().base + streams.back().size});
     }
-    std::ranges::sort(covered);
+    std::ranges::sort(covered, {}, &Range::begin);
     std::uint64_t at = 0;
-    std::vector<StreamPlan> gaps;
+    std::vector<Range> outside;
     for (const auto& [begin, end] : covered) {
         if (begin < at) return std::unexpected(make_error(Errc::damaged_image, "partitions of " + device.path + " overlap"));
-        if (begin > at) gaps.push_back({0, at, begin - at, "gap", 0, std::nullopt, {}});
+        if (begin > at) outside.push_back({at, begin});
         at = end;
     }
-    if (at < source.size()) gaps.push_back({0, at, source.size() - at, "gap", 0, std::nullopt, {}});
+    if (at < source.size()) outside.push_back({at, source.size()});
+    auto ebrs = ebr_ranges(source, layout);
+    if (!ebrs) return std::unexpected(ebrs.error());
+    const auto geometry = disk::table_geometry(layout.label, source.size(), layout.logical_sector_size);
+    std::vector<StreamPlan> gaps;
+    for (const Range& r : kept_outside(outside, source.size(), geometry.backup_sectors * ss, *ebrs, all_gaps))
+        gaps.push_back({0, r.begin, r.end - r.begin, format::StreamRole::gap, 0, std::nullopt, {}});
     for (auto& s : streams) {
         auto part = std::ranges::find(device.partitions, s.partition, &devices::Partition::number);
         const auto fs = part != device.partitions.end() ? part->filesystem : std::nullopt;
@@ -86,23 +143,26 @@ Result<std::vector<StreamPlan>> disk_streams(io::BlockSource& source, const devi
     for (auto& g : gaps)
         if (auto st = map_stream(source, g, std::nullopt, progress); !st) return std::unexpected(st.error());
     streams.insert(streams.end(), gaps.begin(), gaps.end());
+    if (streams.size() > format::kMaxStreams)
+        return std::unexpected(make_error(Errc::unsupported, device.path + " has too many partitions and gaps for one image"));
     std::ranges::sort(streams, {}, &StreamPlan::base);
     for (std::size_t i = 0; i < streams.size(); ++i) streams[i].id = static_cast<std::uint16_t>(i);
     return streams;
 }
 
-json stream_json(const StreamPlan& s) {
-    json fs = nullptr;
+format::Stream manifest_stream(const StreamPlan& s) {
+    format::Stream out;
+    out.id = s.id;
+    out.kind = s.filesystem ? format::StreamKind::filesystem : format::StreamKind::raw;
+    out.role = s.role;
+    out.partition = s.partition;
+    out.offset = s.base;
+    out.size = s.size;
+    out.used_bytes = s.used.used_bytes();
     if (s.filesystem)
-        fs = {{"type", s.filesystem->type},       {"uuid", s.filesystem->uuid},
-              {"label", s.filesystem->label},     {"version", s.filesystem->version},
-              {"block_size", s.used.block_size},  {"used_bytes", s.used.used_bytes()}};
-    json j = {{"id", s.id},     {"kind", s.filesystem ? "filesystem" : "raw"},
-              {"role", s.role}, {"offset", s.base},
-              {"size", s.size}, {"used_bytes", s.used.used_bytes()},
-              {"filesystem", fs}};
-    if (s.role == "partition") j["partition"] = s.partition;
-    return j;
+        out.filesystem = format::FilesystemFacts{s.filesystem->type,  s.filesystem->uuid, s.filesystem->label,
+                                                 s.filesystem->version, s.used.block_size,  s.used.used_bytes()};
+    return out;
 }
 
 }  // namespace
@@ -113,7 +173,7 @@ std::uint64_t CapturePlan::used_bytes() const {
     return total;
 }
 
-Result<CapturePlan> plan_capture(io::BlockSource& source, const std::string& path, Progress& progress) {
+Result<CapturePlan> plan_capture(io::BlockSource& source, const std::string& path, bool all_gaps, Progress& progress) {
     auto device = devices::describe(path);
     if (!device) return std::unexpected(device.error());
     CapturePlan plan{std::move(*device), std::nullopt, {}};
@@ -122,7 +182,7 @@ Result<CapturePlan> plan_capture(io::BlockSource& source, const std::string& pat
     if (!plan.device.table_type.empty()) {
         auto layout = disk::read_layout(path);
         if (layout) {
-            auto streams = disk_streams(source, plan.device, *layout, progress);
+            auto streams = disk_streams(source, plan.device, *layout, all_gaps, progress);
             if (!streams) return std::unexpected(streams.error());
             plan.layout = std::move(*layout);
             plan.streams = std::move(*streams);
@@ -131,34 +191,29 @@ Result<CapturePlan> plan_capture(io::BlockSource& source, const std::string& pat
         progress.note("cannot read the partition table of " + path + " (" + layout.error().message() +
                       "): storing the disk as one raw stream");
     }
-    StreamPlan whole{0, 0, source.size(), plan.device.filesystem ? "filesystem" : "device", 0, std::nullopt, {}};
+    StreamPlan whole{0, 0, source.size(),
+                     plan.device.filesystem ? format::StreamRole::filesystem : format::StreamRole::device,
+                     0, std::nullopt, {}};
     if (auto st = map_stream(source, whole, plan.device.filesystem, progress); !st) return std::unexpected(st.error());
     plan.streams.push_back(std::move(whole));
     return plan;
 }
 
-std::string manifest_for(const CaptureOptions& options, const CapturePlan& plan, std::uint64_t size) {
-    json streams = json::array();
-    for (const auto& s : plan.streams) streams.push_back(stream_json(s));
+format::Manifest manifest_for(const CaptureOptions& options, const CapturePlan& plan, std::uint64_t size) {
     const auto& d = plan.device;
-    const bool single_fs = !plan.layout && plan.streams.front().filesystem;
-    json manifest = {
-        {"format_version", format::kFormatVersion},
-        {"tool", std::string("lifeboat ") + version},
-        {"created", utc_now()},
-        {"host", host_name()},
-        {"note", options.note},
-        {"source",
-         {{"path", options.source},
-          {"size", size},
-          {"logical_sector_size", d.logical_sector_size},
-          {"physical_sector_size", d.physical_sector_size},
-          {"model", d.model},
-          {"serial", d.serial},
-          {"kind", plan.layout ? "disk" : single_fs ? "filesystem" : "raw"}}},
-        {"streams", streams},
-        {"disk", plan.layout ? layout_to_json(*plan.layout) : json(nullptr)}};
-    return manifest.dump(2);
+    format::Manifest m;
+    m.format_version = format::kFormatVersion;
+    m.tool = std::string("lifeboat ") + version;
+    m.created = utc_now();
+    m.host = host_name();
+    m.note = options.note;
+    m.source = {options.source, size, d.logical_sector_size, d.physical_sector_size, d.model, d.serial,
+                plan.layout                       ? format::SourceKind::disk
+                : plan.streams.front().filesystem ? format::SourceKind::filesystem
+                                                  : format::SourceKind::raw};
+    for (const auto& s : plan.streams) m.streams.push_back(manifest_stream(s));
+    m.disk = plan.layout;
+    return m;
 }
 
 }  // namespace imager::ops

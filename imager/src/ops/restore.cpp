@@ -7,6 +7,7 @@
 // the table; the error then says what the target holds.
 #include "format/image_file.hpp"
 #include "fs/used_blocks.hpp"
+#include "devices/probe.hpp"
 #include "imager/devices.hpp"
 #include "imager/image_ops.hpp"
 #include "io/block_source.hpp"
@@ -162,64 +163,119 @@ Status grow_swap(const std::string& target, std::uint64_t offset, std::uint64_t 
     return (*sink)->sync();
 }
 
-// --grow: the filesystem of the grown partition, by its own tools (swap by Lifeboat).
-void grow_filesystem(const ops::RestorePlan& plan, Progress& progress) {
-    const auto& src = *plan.source_layout;
-    const auto& dst = *plan.target_layout;
-    for (std::size_t i = 0; i < dst.partitions.size(); ++i) {
-        const auto& part = dst.partitions[i];
-        // An extended partition grows with its last logical one; it holds no filesystem.
-        if (part.end_sector == src.partitions[i].end_sector || part.kind == "extended") continue;
-        auto described = devices::describe(plan.target);
-        std::string type;
-        if (described)
-            for (const auto& p : described->partitions)
-                if (p.number == part.number && p.filesystem) type = p.filesystem->type;
-        const std::uint64_t ss = dst.logical_sector_size;
-        const auto what = "partition " + std::to_string(part.number) + (type.empty() ? "" : " (" + type + ")");
-        if (type == "swap") {
-            if (auto s = grow_swap(plan.target, part.start_sector * ss, part.sectors() * ss); !s)
-                progress.note(what + " grew, its swap area did not: " + s.error().message());
-            else
-                progress.note(what + " and its swap area now fill the disk");
-            continue;
+// --grow, after the table: the grown partition's filesystem follows it, by its
+// own tools (swap by Lifeboat). A failure leaves a whole, usable disk whose
+// filesystem keeps its old size: Errc::resize_failed says so.
+Status grow_filesystem(const ops::RestorePlan& plan, Progress& progress) {
+    const auto& step = *plan.grow;
+    const auto& part = *std::ranges::find(plan.target_layout->partitions, step.partition, &disk::PartitionEntry::number);
+    const std::uint64_t ss = plan.target_layout->logical_sector_size;
+    const auto what = format::part_title(format::StreamRole::partition, part.number, step.filesystem, "");
+    const auto not_grown = [&](const std::string& why, const std::string& hint) {
+        Error e = make_error(Errc::resize_failed, "the filesystem of " + what + " was not grown: " + why, hint);
+        e.aftermath = plan.target + " holds the whole image and its partition table; partition " +
+                      std::to_string(part.number) + " fills the disk, its filesystem keeps the size it had in the image";
+        return std::unexpected(e);
+    };
+    if (step.swap) {
+        if (auto s = grow_swap(plan.target, part.start_sector * ss, part.sectors() * ss); !s)
+            return not_grown(s.error().message(), "the disk can be used as it is; mkswap grows the swap area");
+        progress.note(what + " and its swap area now fill the disk");
+        return {};
+    }
+    auto loop = io::LoopDevice::attach(plan.target, part.start_sector * ss, part.sectors() * ss);
+    if (!loop) return not_grown("cannot reach it: " + loop.error().message(), "the disk can be used as it is");
+    for (auto command : step.commands) {
+        command.back() = loop->path();
+        auto rc = io::run_program(command);
+        // e2fsck exits 1 when it fixed something (here: nothing but counters); 2+ is trouble.
+        const int worst = command[0] == "e2fsck" ? 1 : 0;
+        if (!rc || *rc > worst)
+            return not_grown(command[0] + (rc ? " exited with " + std::to_string(*rc) : " did not run: " + rc.error().message()),
+                             "the disk can be used as it is; " + command[0] + " on partition " +
+                                 std::to_string(part.number) + " grows it when its problem is fixed");
+    }
+    progress.note(what + " and its filesystem now fill the disk");
+    return {};
+}
+
+// What the kernel shows of the target once the restore is done, and so what
+// blkid -p, wipefs and udev will probe: the whole target and, for a disk, each
+// partition of the table written (an extended one holds no filesystem).
+std::vector<std::pair<std::uint64_t, std::uint64_t>> probed_regions(const ops::RestorePlan& plan) {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> regions{{0, plan.target_size}};
+    if (!plan.target_layout) return regions;
+    const std::uint64_t ss = plan.target_layout->logical_sector_size;
+    for (const auto& p : plan.target_layout->partitions)
+        if (p.kind != "extended") regions.emplace_back(p.start_sector * ss, p.sectors() * ss);
+    return regions;
+}
+
+// The target's bytes this restore wrote from the image (data and zero runs), merged.
+std::vector<std::pair<std::uint64_t, std::uint64_t>> written_ranges(const ops::RestorePlan& plan) {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;  // [begin, end)
+    for (const auto& r : plan.image->records()) {
+        const auto place = std::ranges::find(plan.placements, r.stream, &ops::Placement::stream);
+        if (place == plan.placements.end() || r.offset >= place->write_limit) continue;
+        const std::uint64_t at = place->target_offset + r.offset;
+        ranges.emplace_back(at, at + std::min(r.length, place->write_limit - r.offset));
+    }
+    std::ranges::sort(ranges);
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> merged;
+    for (const auto& r : ranges) {
+        if (!merged.empty() && r.first <= merged.back().second) merged.back().second = std::max(merged.back().second, r.second);
+        else merged.push_back(r);
+    }
+    return merged;
+}
+
+// The old disk's signatures in what the restore did not write (a filesystem's
+// free space, a grown partition's new end): an md superblock at the end of a
+// partition, an LVM label, an old filesystem's. Left there, blkid and udev
+// would find two things in one partition (or the wrong one) and md or LVM
+// could claim it at boot. Their magic bytes are zeroed, as `wipefs -a` does;
+// the image's own signatures lie in what it wrote and stay.
+Status clear_stale_signatures(const ops::RestorePlan& plan, Progress& progress) {
+    const auto written = written_ranges(plan);
+    const auto covered = [&](const devices::Signature& s) {
+        const auto after = std::ranges::upper_bound(written, std::pair{s.offset, UINT64_MAX});
+        return after != written.begin() && std::prev(after)->second >= s.offset + s.length;
+    };
+    const int fd = ::open(plan.target.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return std::unexpected(sys_error("open " + plan.target, errno));
+    std::vector<std::string> cleared;
+    Status status;
+    for (const auto& [offset, size] : probed_regions(plan)) {
+        auto found = devices::find_signatures(fd, offset, size);
+        if (!found) {
+            status = std::unexpected(found.error());
+            break;
         }
-        std::vector<std::vector<std::string>> steps;
-        if (type == "ext2" || type == "ext3" || type == "ext4")
-            steps = {{"e2fsck", "-fy", ""}, {"resize2fs", ""}};
-        else if (type == "ntfs")
-            steps = {{"ntfsresize", "--force", "--no-progress-bar", ""}};
-        const bool tools = !steps.empty() && std::ranges::all_of(steps, [](auto& s) { return io::have_program(s[0]); });
-        if (!tools) {
-            progress.note(what + " grew, its filesystem did not (Lifeboat grows ext2/3/4 with " +
-                          "resize2fs, NTFS with ntfsresize, when present, and swap itself)");
-            continue;
-        }
-        auto loop = io::LoopDevice::attach(plan.target, part.start_sector * ss, part.sectors() * ss);
-        if (!loop) {
-            progress.note("cannot reach " + what + " to grow its filesystem: " + loop.error().message());
-            continue;
-        }
-        bool grown = true;
-        for (auto& step : steps) {
-            step.back() = loop->path();
-            auto rc = io::run_program(step);
-            // e2fsck exits 1 when it fixed something (here: nothing but counters); 2+ is trouble.
-            const int worst = step[0] == "e2fsck" ? 1 : 0;
-            if (!rc || *rc > worst) {
-                progress.note(step[0] + " failed on " + what + "; its filesystem keeps its old size");
-                grown = false;
+        for (const auto& s : *found) {
+            if (covered(s)) continue;
+            const std::vector<char> zeros(s.length, 0);
+            if (::pwrite(fd, zeros.data(), zeros.size(), static_cast<off_t>(s.offset)) != static_cast<ssize_t>(zeros.size())) {
+                status = std::unexpected(sys_error("clear an old " + s.type + " signature at byte " +
+                                                   std::to_string(s.offset) + " of " + plan.target, errno));
                 break;
             }
+            cleared.push_back(s.type + " at byte " + std::to_string(s.offset));
         }
-        if (grown) progress.note(what + " and its filesystem now fill the disk");
     }
+    if (status && ::fsync(fd) != 0) status = std::unexpected(sys_error("sync " + plan.target, errno));
+    ::close(fd);
+    if (!cleared.empty()) {
+        std::string list;
+        for (const auto& c : cleared) list += (list.empty() ? "" : ", ") + c;
+        progress.note("cleared what the old contents of " + plan.target + " left outside what the image fills: " + list);
+    }
+    return status;
 }
 
 // An MBR holds no disk size, so the captured MBR and EBR sectors are right on
 // any target as they are, byte for byte, CHS fields included (libparted
 // computes those its own way). They live in the streams outside partitions.
-Status rewrite_mbr_sectors(const ops::RestorePlan& plan, const RestoreOptions& options, Progress& progress) {
+Status rewrite_mbr_sectors(const ops::RestorePlan& plan, const RestoreOptions& options) {
     std::vector<ops::Placement> tables;
     std::ranges::copy_if(plan.placements, std::back_inserter(tables), &ops::Placement::outside_partitions);
     auto sink = io::open_sink(options.target);
@@ -227,7 +283,6 @@ Status rewrite_mbr_sectors(const ops::RestorePlan& plan, const RestoreOptions& o
     RestoreReport ignored;
     SilentProgress quiet;
     Tally tally;
-    (void)progress;
     // After the table: the restore is done but for these sectors, so no stop token.
     if (auto s = write_streams(plan, tables, **sink, options.target, options.threads, quiet, ignored, {}, tally); !s)
         return s;
@@ -368,6 +423,7 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
     if (status && plan->clear_length > 0) status = (*sink)->zero_range(plan->clear_offset, plan->clear_length);
     if (status) status = (*sink)->sync();
     sink->reset();  // libparted opens the target itself
+    if (status) status = clear_stale_signatures(*plan, progress);
     if (status && plan->target_layout && options.stop.stop_requested()) status = std::unexpected(stop_requested());
     if (!status && status.error().code == Errc::cancelled && options.stop.stop_requested())
         return std::unexpected(cancelled_error(options, *plan, tally));
@@ -376,14 +432,13 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
         tally.table = status ? Tally::Table::written : Tally::Table::failed;
     }
     if (status && plan->target_layout && plan->target_layout->label == "msdos" && !options.grow)
-        status = rewrite_mbr_sectors(*plan, options, progress);
+        status = rewrite_mbr_sectors(*plan, options);
     if (!status) return std::unexpected(stopped_error(status.error(), options, *plan, tally));
     unfinished.path = nullptr;
     claim.release();  // the kernel re-reads a table only on a disk nobody else holds
-    if (plan->target_layout) {
-        reread_partitions(options.target, progress);
-        if (options.grow) grow_filesystem(*plan, progress);
-    }
+    if (plan->target_layout) reread_partitions(options.target, progress);
+    if (plan->grow)
+        if (auto s = grow_filesystem(*plan, progress); !s) return std::unexpected(s.error());
     report.seconds = seconds_since(started);
     return report;
 }

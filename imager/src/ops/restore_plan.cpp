@@ -1,11 +1,10 @@
 #include "ops/restore_plan.hpp"
 
-#include "imager/json_fields.hpp"
+#include "imager/text.hpp"
 #include "io/block_source.hpp"
-#include "ops/layout_json.hpp"
+#include "imager/programs.hpp"
 #include "ops/ops_common.hpp"
 
-#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -19,129 +18,62 @@ namespace imager::ops {
 
 namespace {
 
-using nlohmann::json;
 using devices::human_size;
-using json_fields::array;
-using json_fields::member;
-using json_fields::number;
-using json_fields::text;
 
-constexpr std::uint64_t kGptBackupSectors = 33;  // 32 sectors of entries + the header
 constexpr std::uint64_t kClearedEnd = 1u << 20;  // the old disk's end zeroed (RestorePlan::clear_offset)
 
-// Bytes a layout needs on a target: every partition in place, plus a GPT's backup.
-std::uint64_t bytes_needed(const disk::DiskLayout& l) {
-    std::uint64_t end = 1;
-    for (const auto& p : l.partitions) end = std::max(end, p.end_sector + 1);
-    if (l.label == "gpt") end += kGptBackupSectors;
-    return end * l.logical_sector_size;
-}
-
-// Checked when the image was opened: every stream has an id of at most 0xffff.
-std::uint16_t stream_id(const json& s) { return static_cast<std::uint16_t>(number(s, "id")); }
-
-std::string stream_label(const json& s) {
-    const auto role = text(s, "role", "stream");
-    std::string what = role == "partition" ? "partition " + std::to_string(number(s, "partition"))
-                       : role == "gap"     ? "boot area / gap"
-                                           : role;
-    if (const auto& fs = member(s, "filesystem"); fs.is_object()) {
-        what += " (" + text(fs, "type");
-        const auto label = text(fs, "label");
-        if (!label.empty()) what += " '" + label + "'";
-        what += ")";
+// --grow: how the filesystem of the partition that grows follows it, or a
+// note saying why it keeps its size (planned, so that the dry run says so).
+void plan_grow(RestorePlan& plan) {
+    const auto& src = *plan.source_layout;
+    const auto& dst = *plan.target_layout;
+    for (std::size_t i = 0; i < dst.partitions.size(); ++i) {
+        const auto& part = dst.partitions[i];
+        // An extended partition grows with its last logical one; it holds no filesystem.
+        if (part.end_sector == src.partitions[i].end_sector || part.kind == "extended") continue;
+        const format::Stream* stream = plan.image->manifest().partition_stream(part.number);
+        RestorePlan::GrowStep step{part.number, stream && stream->filesystem ? stream->filesystem->type : "", false, {}};
+        const std::string what = format::part_title(format::StreamRole::partition, part.number, step.filesystem, "");
+        if (step.filesystem == "swap") {
+            step.swap = true;
+        } else if (step.filesystem == "ext2" || step.filesystem == "ext3" || step.filesystem == "ext4") {
+            step.commands = {{"e2fsck", "-fy", ""}, {"resize2fs", ""}};
+        } else if (step.filesystem == "ntfs") {
+            step.commands = {{"ntfsresize", "--force", "--no-progress-bar", ""}};
+        } else {
+            plan.notes.push_back(what + ": its contents keep their size (Lifeboat grows ext2/3/4, NTFS and swap)");
+            continue;
+        }
+        const auto missing = std::ranges::find_if(step.commands, [](auto& c) { return !io::have_program(c[0]); });
+        if (missing != step.commands.end()) {
+            plan.notes.push_back(what + ": its filesystem keeps its size (" + missing->front() +
+                                 " is not installed here)");
+            continue;
+        }
+        plan.grow = std::move(step);
     }
-    return what;
 }
 
-// The partition that ends last, the one --grow grows (never an extended one:
-// on MBR it may be a logical partition), by index; none when there is none.
-std::optional<std::size_t> last_partition(const disk::DiskLayout& l) {
-    std::optional<std::size_t> last;
-    for (std::size_t i = 0; i < l.partitions.size(); ++i)
-        if (l.partitions[i].kind != "extended" &&
-            (!last || l.partitions[i].end_sector > l.partitions[*last].end_sector))
-            last = i;
-    return last;
-}
-
-// The last sector a partition may end on in a target of `target_size` bytes
-// (0 on a target too small for any).
-std::uint64_t last_usable_sector(const disk::DiskLayout& l, std::uint64_t target_size) {
-    const std::uint64_t sectors = target_size / l.logical_sector_size;
-    const std::uint64_t reserved = l.label == "gpt" ? kGptBackupSectors + 1 : 1;
-    return sectors > reserved ? sectors - reserved : 0;
-}
-
-// Grows the last partition to the end of a larger target. On MBR that may be
-// a logical partition: the extended partition holding it grows with it.
-void grow_last(disk::DiskLayout& l, std::uint64_t target_size, const std::string& control,
-               std::vector<std::string>& notes) {
-    const auto found = last_partition(l);
-    if (!found) {
-        notes.push_back(control + ": there is no partition to grow");
-        return;
-    }
-    auto& last = l.partitions[*found];
-    const std::uint64_t end = last_usable_sector(l, target_size);
-    if (end <= last.end_sector) return;
-    notes.push_back("partition " + std::to_string(last.number) + " grows by " +
-                    human_size((end - last.end_sector) * l.logical_sector_size) + " to the end of the disk");
-    if (last.kind == "logical")
-        for (auto& p : l.partitions)
-            if (p.kind == "extended") p.end_sector = end;
-    last.end_sector = end;
-}
-
-// Without --grow, a target at least 1 MiB larger than the source disk: says
-// what stays outside any partition, and the control that would use it.
-void note_unused(const disk::DiskLayout& l, const std::string& target, std::uint64_t target_size,
-                 const std::string& control, std::vector<std::string>& notes) {
-    constexpr std::uint64_t kMiB = 1 << 20;  // less is alignment slack
-    const auto found = last_partition(l);
-    if (!found || target_size < l.size_bytes + kMiB) return;
-    const auto& last = l.partitions[*found];
-    const std::uint64_t end = last_usable_sector(l, target_size);
-    if (end <= last.end_sector) return;
-    const auto number = std::to_string(last.number);
-    notes.push_back(target + " is " + human_size(target_size - l.size_bytes) + " larger than the source disk; the " +
-                    human_size((end - last.end_sector) * l.logical_sector_size) + " after partition " + number +
-                    " stay in no partition (" + control + " lets partition " + number + " fill them)");
-}
-
-Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, const json& streams) {
+Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, TargetFit fit) {
+    const auto& m = plan.image->manifest();
     const auto& src = *plan.source_layout;
     if (options.partition != 0) {
-        for (const auto& s : streams)
-            if (text(s, "role") == "partition" &&
-                number(s, "partition") == static_cast<std::uint64_t>(options.partition)) {
-                const auto size = number(s, "size");
-                plan.placements.push_back({stream_id(s), 0, size, stream_label(s)});
-                plan.needed_size = size;
-                return plan;
-            }
-        return std::unexpected(make_error(Errc::invalid_argument,
-                                          "the image has no partition " + std::to_string(options.partition),
-                                          "`lifeboat info IMAGE` lists its partitions"));
+        const format::Stream& s = *m.partition_stream(options.partition);  // plan_restore checked it is there
+        plan.placements.push_back({s.id, 0, s.size, format::part_title(s)});
+        return plan;
     }
-    plan.needed_size = bytes_needed(src);
-    if (plan.create_target) plan.target_size = src.size_bytes;
-    disk::DiskLayout target = src;
-    target.size_bytes = plan.target_size;
-    if (options.grow)
-        grow_last(target, plan.target_size, options.grow_control, plan.notes);
-    else
-        note_unused(src, options.target, plan.target_size, options.grow_control, plan.notes);
-    plan.target_layout = target;
+    plan.target_layout = std::move(fit.layout);
+    plan.notes = std::move(fit.notes);
+    if (options.grow) plan_grow(plan);
     // The old backup GPT is not copied: write_layout puts a new one at the target's end.
-    const std::uint64_t old_backup = src.label == "gpt" ? src.size_bytes - kGptBackupSectors * src.logical_sector_size
-                                                        : src.size_bytes;
-    for (const auto& s : streams) {
-        const auto offset = number(s, "offset");
-        const auto size = number(s, "size");
-        const std::uint64_t end = std::min({offset + size, plan.target_size, old_backup});
-        if (end <= offset) continue;
-        plan.placements.push_back({stream_id(s), offset, end - offset, stream_label(s), text(s, "role") == "gap"});
+    const std::uint64_t old_backup =
+        src.size_bytes - disk::table_geometry(src.label, src.size_bytes, src.logical_sector_size).backup_sectors *
+                             src.logical_sector_size;
+    for (const auto& s : m.streams) {
+        const std::uint64_t end = std::min({s.end(), plan.target_size, old_backup});
+        if (end <= s.offset) continue;
+        plan.placements.push_back(
+            {s.id, s.offset, end - s.offset, format::part_title(s), s.role == format::StreamRole::gap});
     }
     // What the restore leaves of the old disk must not look like a disk: partition tables,
     // RAID and pool labels keep copies at the end (a GPT's backup, md 0.90 and 1.0, firmware
@@ -164,15 +96,17 @@ Result<RestorePlan> plan_restore(const RestoreOptions& options) {
     if (!image) return std::unexpected(image.error());
     plan.image = std::move(*image);
     plan.target = options.target;
-    const auto manifest = json::parse(plan.image->manifest_json(), nullptr, false);
-    auto layout = manifest_layout(manifest);
-    if (!layout) return std::unexpected(layout.error());
-    if (*layout) {
-        plan.source_layout = std::move(**layout);
+    const auto& manifest = plan.image->manifest();
+    if (manifest.disk) {
+        plan.source_layout = manifest.disk;
     } else if (options.partition != 0 || options.grow) {
         return std::unexpected(make_error(Errc::invalid_argument, options.image + " is not a whole-disk image",
                                           "--partition and --grow apply to whole-disk images"));
     }
+    if (options.partition != 0 && !manifest.partition_stream(options.partition))
+        return std::unexpected(make_error(Errc::invalid_argument,
+                                          "the image has no partition " + std::to_string(options.partition),
+                                          "`lifeboat info IMAGE` lists its partitions"));
 
     struct stat st {};
     if (::stat(options.target.c_str(), &st) != 0) {
@@ -188,23 +122,38 @@ Result<RestorePlan> plan_restore(const RestoreOptions& options) {
         if (device) plan.target_device = std::move(*device);
     }
 
-    if (plan.source_layout) {
-        auto disk = plan_disk(std::move(plan), options, array(manifest, "streams"));
-        if (!disk) return std::unexpected(disk.error());
-        plan = std::move(*disk);
-    } else {
-        const auto& s = plan.image->streams().front();
-        plan.needed_size = s.size;
-        plan.placements.push_back({s.id, 0, s.size, stream_label(array(manifest, "streams").front())});
-    }
-    if (plan.create_target) plan.target_size = std::max(plan.target_size, plan.needed_size);
-    if (plan.target_size < plan.needed_size)
+    // A file is a disk of 512-byte sectors to libparted and the kernel's loop devices; a table
+    // of 4096-byte sectors written into a new one could not be written, nor read back.
+    if (plan.create_target && manifest.disk && options.partition == 0 && manifest.disk->logical_sector_size != 512)
+        return std::unexpected(make_error(
+            Errc::sector_size_mismatch,
+            "refusing to restore onto " + options.target + ": a new file has 512-byte sectors, the image's disk " +
+                std::to_string(manifest.disk->logical_sector_size) + "-byte ones",
+            "restore onto a disk with " + std::to_string(manifest.disk->logical_sector_size) +
+                "-byte sectors (over a file: losetup -b " + std::to_string(manifest.disk->logical_sector_size) +
+                " -f --show FILE); nothing was written"));
+    // A new file is made as large as what it receives: the source disk, the partition or filesystem.
+    if (plan.create_target)
+        plan.target_size = manifest.disk && options.partition == 0
+                               ? manifest.disk->size_bytes
+                               : fit_image(manifest, 0, options).needed_bytes;
+    auto fit = fit_image(manifest, plan.target_size, options);
+    plan.needed_size = fit.needed_bytes;
+    if (!fit.fits)
         return std::unexpected(make_error(
             Errc::no_space,
             options.target + " holds " + std::to_string(plan.target_size) + " bytes; the image needs " +
                 std::to_string(plan.needed_size) + " (" + std::to_string(plan.needed_size - plan.target_size) +
                 " bytes missing)",
             "restore onto a target of at least " + human_size(plan.needed_size) + "; nothing was written"));
+    if (plan.source_layout) {
+        auto disk = plan_disk(std::move(plan), options, std::move(fit));
+        if (!disk) return std::unexpected(disk.error());
+        plan = std::move(*disk);
+    } else {
+        const auto& s = manifest.streams.front();
+        plan.placements.push_back({s.id, 0, s.size, format::part_title(s)});
+    }
     if (plan.target_layout)  // the table is written last: its checks come before the first byte
         if (auto s = disk::check_layout(*plan.target_layout, plan.target_size, options.target); !s)
             return std::unexpected(s.error());
@@ -249,16 +198,20 @@ Status check_target(const RestoreOptions& options, const RestorePlan& plan) {
 
 std::string RestorePlan::text() const {
     std::ostringstream out;
-    const auto manifest = json::parse(image->manifest_json(), nullptr, false);
-    out << "Image   " << image->path() << "  (" << json_fields::text(manifest, "host") << ", "
-        << json_fields::text(manifest, "created") << ")\n";
+    const auto& m = image->manifest();
+    // Names and labels from the image or the target are escaped: a newline in one would fake a line.
+    out << "Image   " << printable(image->path()) << "  (" << printable(m.host) << ", " << m.created << ")\n";
     out << "Target  " << target << "  " << human_size(target_size)
         << (create_target ? "  (a new file)" : "") << "\n";
     if (source_layout && target_layout) {
         const auto& s = *source_layout;
         const auto& t = *target_layout;
-        out << "Table   " << s.label << " " << s.disk_id << ", " << s.partitions.size() << " partitions, written as on "
-            << "the source disk (" << human_size(s.size_bytes) << ")\n";
+        out << "Table   " << s.label << " " << s.disk_id << ", " << s.partitions.size() << " partitions, ";
+        if (t.size_bytes == s.size_bytes)
+            out << "as on the source disk (" << human_size(s.size_bytes) << ")\n";
+        else
+            out << "written for this target's " << human_size(t.size_bytes) << " (the source disk had "
+                << human_size(s.size_bytes) << ")\n";
         out << "  #  IMAGE START   IMAGE SIZE  ->  TARGET START  TARGET SIZE  TYPE\n";
         for (std::size_t i = 0; i < s.partitions.size() && i < t.partitions.size(); ++i) {
             const auto& a = s.partitions[i];
@@ -279,7 +232,13 @@ std::string RestorePlan::text() const {
         out << "  " << p.what << ": " << human_size(p.write_limit) << " at byte " << p.target_offset << "\n";
     if (clear_length > 0)
         out << "  zeros: the last " << human_size(clear_length) << " of the disk, past the image (old labels there)\n";
+    out << "  zeros over the magic of any signature the old contents leave where the image writes nothing "
+           "(as wipefs -a)\n";
     if (target_layout) out << "  the partition table, last\n";
+    if (target_layout && m.bytes_left_out() > 0)
+        out << "Leaves  " << human_size(m.bytes_left_out())
+            << " outside every partition as they are: the image holds only what boot loaders and tables "
+               "use there (captured without --all-gaps)\n";
     if (target_device) {
         out << "Erases  everything on " << target;
         if (!target_device->table_type.empty())
@@ -287,10 +246,10 @@ std::string RestorePlan::text() const {
                 << " partitions";
         for (const auto& p : target_device->partitions)
             if (p.filesystem)
-                out << "; " << p.number << ": " << p.filesystem->type
-                    << (p.filesystem->label.empty() ? "" : " '" + p.filesystem->label + "'");
+                out << "; " << p.number << ": " << printable(p.filesystem->type)
+                    << (p.filesystem->label.empty() ? "" : " '" + printable(p.filesystem->label) + "'");
         if (!target_device->table_type.empty()) out << ")";
-        if (target_device->filesystem) out << " (now: " << target_device->filesystem->type << ")";
+        if (target_device->filesystem) out << " (now: " << printable(target_device->filesystem->type) << ")";
         out << "\n";
     }
     for (const auto& n : notes) out << "Note    " << n << "\n";

@@ -40,6 +40,14 @@ struct RestorePlan {
     std::uint64_t clear_offset = 0;
     std::uint64_t clear_length = 0;
     std::vector<std::string> notes;  // e.g. what --grow will and will not do
+    // --grow: the partition that grows and how its filesystem follows, after the table.
+    struct GrowStep {
+        int partition = 0;
+        std::string filesystem;  // libblkid's type, from the manifest
+        bool swap = false;       // Lifeboat sets the swap header's size itself
+        std::vector<std::vector<std::string>> commands;  // the filesystem's own tools, the device last
+    };
+    std::optional<GrowStep> grow;
 
     [[nodiscard]] std::string text() const;
 };

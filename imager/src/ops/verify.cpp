@@ -2,7 +2,6 @@
 // with no target.
 #include "format/image_file.hpp"
 #include "imager/image_ops.hpp"
-#include "ops/layout_json.hpp"
 #include "ops/ordered_pipeline.hpp"
 #include "ops/ops_common.hpp"
 #include "ops/record_reader.hpp"
@@ -72,15 +71,13 @@ void record_mark(const format::ImageReader& image, VerifyReport& report, Progres
 
 Result<VerifyReport> verify(const VerifyOptions& options, Progress& progress) {
     const auto started = std::chrono::steady_clock::now();
+    // Open checks the whole structure, the disk layout restore would write included:
+    // an image that verifies must restore.
     auto image = format::ImageReader::open(options.image);
-    // The disk layout restore would write: an image that verifies must restore.
-    const auto layout = image ? ops::manifest_layout(nlohmann::json::parse((*image)->manifest_json(), nullptr, false))
-                              : Result<std::optional<disk::DiskLayout>>{};
-    if (!image || !layout) {
-        const Error& e = image ? layout.error() : image.error();
+    if (!image) {
         // A mark must not outlive the image's health (a damaged header or a lost volume).
-        if (options.record_mark && e.code == Errc::damaged_image) ops::remove_verified_mark(options.image);
-        return std::unexpected(e);
+        if (options.record_mark && image.error().code == Errc::damaged_image) ops::remove_verified_mark(options.image);
+        return std::unexpected(image.error());
     }
     VerifyReport report;
     const std::uint64_t total = ops::total_length((*image)->records());
@@ -130,6 +127,7 @@ Result<ImageSummary> describe_image(const std::string& path) {
     const auto& r = **image;
     ImageSummary s;
     s.manifest_json = r.manifest_json();
+    s.manifest = r.manifest();
     s.uuid = format::uuid_text(r.header().image_uuid);
     s.format_version = r.header().version;
     s.volumes = r.volume_count();

@@ -3,7 +3,7 @@
 #
 #   source "$(dirname "$0")/lib/common.sh"
 #   lb_init NAME "$@"            # root check, $LB, $WORK, the cleanup trap
-#   need_tools mkfs.ext4 ...     # skip (77) when a tool is missing
+#   need_tools mkfs.ext4 ...     # fail (1) when a tool is missing
 #   ... ok "what held" / bad "what did not" ...
 #   lb_finish                    # prints "N passed, N failed", exits 0 or 1
 #
@@ -30,8 +30,15 @@ bad() {
     LB_FAILED=$((LB_FAILED + 1))
     printf 'FAIL %s\n' "$*"
 }
+# skip WHY: ctest's "skipped" (77), for what this machine cannot do (not
+# root, no loop devices); never for a missing tool (need_tools), and never
+# once a check has failed, which it must not hide.
 skip() {
     printf 'SKIP: %s\n' "$*"
+    if [ "$LB_FAILED" -gt 0 ]; then
+        printf '%s: %d passed, %d failed before the skip\n' "${LB_TEST_NAME:-test}" "$LB_PASSED" "$LB_FAILED"
+        exit 1
+    fi
     exit 77
 }
 die() {
@@ -79,9 +86,16 @@ lb_init() {
     export MTOOLS_SKIP_CHECK=1 LC_ALL=C
 }
 
+# need_tools TOOL...: fails the test (exit 1) unless every TOOL is on PATH:
+# tools/install-deps installs all the tests use, so one missing is a broken
+# setup, and a test that did not run must not count as passed or skipped.
 need_tools() {
-    local t
-    for t in "$@"; do command -v "$t" >/dev/null 2>&1 || skip "$t is not installed (tools/install-deps)"; done
+    local t missing=()
+    for t in "$@"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    printf 'FAIL not installed: %s (run tools/install-deps as root: it installs every tool the tests use)\n' \
+        "${missing[*]}"
+    exit 1
 }
 need_loop() { [ -e /dev/loop-control ] || skip "no loop devices on this machine"; }
 need_fuse() { [ -e /dev/fuse ] || skip "no /dev/fuse on this machine"; }

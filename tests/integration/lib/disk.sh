@@ -7,7 +7,9 @@
 #
 #   disk_init                       # test data in $DATA, its sums in $DATA_SUMS
 #   new_disk FILE SIZE <<<SCRIPT    # a sparse disk image with an sfdisk-made table
-#   part_start DISK N, part_size DISK N, disk_sectors DISK   (in 512-byte sectors)
+#   part_start DISK N, part_size DISK N, disk_sectors DISK   (in SECTOR-byte sectors:
+#                                   # 512, or 4096 for a test that sets SECTOR=4096
+#                                   # and gives loop devices made with -b 4096)
 #   put_fs DISK N KIND LABEL        # make and fill partition N: ext4 ext2 fat16
 #                                   # fat32 ntfs swap raw
 #   judge_part SRC DST N KIND WHAT  # partition N of DST against SRC's: the
@@ -17,7 +19,10 @@
 #   ends_last DISK N WHAT           # GPT partition N ends on the last usable sector
 #   unchanged_after SHA DEV WHAT    # DEV still hashes to SHA
 
-SECTOR=512
+SECTOR=${SECTOR:-512}
+
+# The sectors a GPT of 128 entries takes at the disk's end: the entry array and the header.
+gpt_tail() { echo $((16384 / SECTOR + 1)); }
 
 disk_init() {
     need_tools sfdisk sgdisk mkfs.ext4 mke2fs e2fsck debugfs mkfs.vfat fsck.fat mcopy mkfs.ntfs ntfs-3g ntfsfix \
@@ -62,13 +67,20 @@ put_fs() {
     start=$(part_start "$disk" "$n") size=$(part_size "$disk" "$n")
     rm -f "$f" && truncate -s $((size * SECTOR)) "$f"
     case $kind in
-    ext2 | ext4) mke2fs -q -F -t "$kind" -L "$label" -d "$DATA" "$f" || die "mke2fs $kind for $disk $n" ;;
+    ext2 | ext4)  # on 4096-byte sectors, blocks of 4096 (mke2fs picks 1024 for a small one)
+        # shellcheck disable=SC2046
+        mke2fs -q -F -t "$kind" $([ "$SECTOR" = 512 ] || echo -b "$SECTOR") -L "$label" -d "$DATA" "$f" ||
+            die "mke2fs $kind for $disk $n" ;;
     fat16 | fat32)
-        mkfs.vfat -F "${kind#fat}" -n "${label^^}" -h "$start" "$f" >/dev/null || die "mkfs.vfat for $disk $n"
+        # shellcheck disable=SC2046  # on 4096-byte sectors, clusters of one sector (a small FAT16 fits then)
+        mkfs.vfat -F "${kind#fat}" -S "$SECTOR" $([ "$SECTOR" = 512 ] || echo -s 1) -n "${label^^}" -h "$start" \
+            "$f" >/dev/null ||
+            die "mkfs.vfat for $disk $n"
         mcopy -s -i "$f" "$DATA"/* ::/ || die "mcopy into $disk $n"
         ;;
     ntfs)  # -p: the partition start in the boot sector, as Windows wants it
-        mkfs.ntfs -F -Q -L "$label" -p "$start" -H 255 -S 63 "$f" >/dev/null 2>&1 || die "mkfs.ntfs for $disk $n"
+        mkfs.ntfs -F -Q -L "$label" -s "$SECTOR" -p "$start" -H 255 -S 63 "$f" >/dev/null 2>&1 ||
+            die "mkfs.ntfs for $disk $n"
         mounted "$WORK/mnt" ntfs-3g "$f" "$WORK/mnt" || die "ntfs-3g $f"
         cp -r "$DATA/." "$WORK/mnt/" || die "copy into NTFS"
         unmount "$WORK/mnt" "$f"
@@ -192,13 +204,14 @@ gpt_at_end() {
     check "$what: backup GPT header ('EFI PART', MyLBA $last) on the last sector" \
         eval '[ "$(dd if="$disk" bs=$SECTOR skip=$last count=1 status=none | head -c 8)" = "EFI PART" ] &&
               [ "$(le64 "$disk" $((last * SECTOR + 24)))" = "$last" ]'
-    check "$what: last usable LBA is $((last - 33))" [ "$(le64 "$disk" $((SECTOR + 48)))" = "$((last - 33))" ]
+    check "$what: last usable LBA is $((last - $(gpt_tail)))" \
+        [ "$(le64 "$disk" $((SECTOR + 48)))" = "$((last - $(gpt_tail)))" ]
 }
 
 # ends_last DISK N WHAT: GPT partition N ends on the last usable sector (--grow).
 ends_last() {
     local disk=$1 n=$2 what=$3 last
-    last=$(($(disk_sectors "$disk") - 34))
+    last=$(($(disk_sectors "$disk") - 1 - $(gpt_tail)))
     check "$what: partition $n ends at the last usable sector $last" \
         [ $(($(part_start "$disk" "$n") + $(part_size "$disk" "$n") - 1)) = "$last" ]
 }

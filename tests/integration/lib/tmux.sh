@@ -25,8 +25,7 @@ TMUX_SOCK=''
 TMUX_SOCKS=()
 
 tmux_init() {
-    command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
-    command -v unshare >/dev/null 2>&1 || skip "unshare is not installed"
+    need_tools tmux unshare
     unshare -m true 2>/dev/null || skip "cannot create a mount namespace here"
     TMUX_DIR=$WORK/tmux
     mkdir -p "$TMUX_DIR/home" "$TMUX_DIR/tmp"
