@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -82,4 +83,20 @@ TEST_CASE("restore screens: clock and progress numbers", "[wizard][restore_scree
     p.bytes_per_second = 45.5 * kMiB;
     p.remaining_seconds = 20;
     CHECK(recovery::progress_numbers(p) == "Speed 45.5 MiB/s   Elapsed 0:12   Remaining about 0:20");
+}
+
+TEST_CASE("restore screens: text from the image reaches the screen as printable ASCII", "[wizard][restore_screens]") {
+    ImageContents c;
+    c.entry.path = "/run/lifeboat/sdb1/pc\x1b[2J.lbi";
+    c.entry.host = "host\x1b]0;pwned\x07";
+    c.entry.note = "note \xc2\x9b" "31m and \xc3\xa4";  // a C1 CSI, then an a-umlaut
+    c.manifest = wizard_test::gpt_manifest(64 * kMiB, {{1, kMiB, 32 * kMiB, "ext4", "root\x1b[5m\nfake line", kMiB}});
+    for (const auto& line : texts(recovery::contents_lines(c))) {
+        INFO(line);
+        CHECK(std::ranges::all_of(line, [](char ch) { return ch >= 0x20 && ch < 0x7f; }));
+    }
+    const auto lines = texts(recovery::contents_lines(c));
+    CHECK(lines[0] == "Image: /run/lifeboat/sdb1/pc?[2J.lbi");
+    CHECK(std::ranges::count(lines, "Note: note ??31m and ??") == 1);
+    CHECK(std::ranges::count(lines, "  partition 1  ext4 \"root?[5m?fake line\"  32.0 MiB (1.0 MiB used)") == 1);
 }

@@ -7,6 +7,7 @@
 #
 #   tmux_init                        # after lb_init; the EXIT trap also kills the servers
 #   tmux_start NAME [COLS ROWS]      # a new private server running that shell; waits for "lbt$"
+#   tmux_also NAME [COLS ROWS] / tmux_use NAME   # a second server beside it / switch between them
 #   tmux_hidden TERM                 # stops the test if the system's terminfo is still visible
 #   tmux_pane / tmux_row N           # the pane's text / its row N (from 1)
 #   tmux_send KEYS... / tmux_type TEXT   (send-keys; TEXT literally, then Enter)
@@ -45,14 +46,22 @@ RC
 # One server per name (reusing a socket races with the old server's exit),
 # sockets in TMUX_DIR: nobody else's sessions are touched.
 tmux_start() {
-    local cols=${2:-80} rows=${3:-24}
     [ -n "$TMUX_SOCK" ] && tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
+    tmux_also "$@"
+}
+
+# tmux_also NAME [COLS ROWS]: another server beside the current one (two
+# consoles at once); tmux_use NAME makes one of them the current one.
+tmux_also() {
+    local cols=${2:-80} rows=${3:-24}
     TMUX_SOCK="$TMUX_DIR/tmux-$1"
     TMUX_SOCKS+=("$TMUX_SOCK")
     tmux -S "$TMUX_SOCK" new-session -d -s lbt -x "$cols" -y "$rows" \
         "unshare -m bash --noprofile --rcfile $TMUX_DIR/rc -i" || die "tmux new-session"
     tmux_wait '^lbt\$' "the shell prompt"
 }
+
+tmux_use() { TMUX_SOCK="$TMUX_DIR/tmux-$1"; }
 
 tmux_cleanup() {
     local s pid
