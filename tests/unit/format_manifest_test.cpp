@@ -265,3 +265,18 @@ TEST_CASE("what a reader checks: overlapping streams and a stream past the disk 
         }
     }
 }
+
+TEST_CASE("what a reader checks: manifests of any shape are refused in words, never thrown on", "[format][manifest]") {
+    for (const std::string& m : std::vector<std::string>{
+             "", "not json", "[1,2,3]", "null", "{\"host\": 5}", "{\"format_version\": 1, \"source\": \"x\"}",
+             "{\"format_version\": 1, \"source\": {\"serial\": [1], \"size\": -5}, \"created\": \"yesterday\"}",
+             "{\"format_version\": 1e300}", "{\"format_version\": 1, \"disk\": {\"partitions\": [{\"end_sector\": 1}]}}",
+             "{\"format_version\": 1, \"streams\": [1, null, {\"role\": 7, \"partition\": -1, \"filesystem\": 3}]}",
+             std::string(10000, '['), std::string(10000, '{'), "{\"a\": \"\\ud800\"}", "{\"a\": \"\xff\"}"}) {
+        INFO(m.substr(0, 60));
+        auto parsed = format::parse_manifest(m);
+        REQUIRE_FALSE(parsed.has_value());
+        CHECK(parsed.error().code == imager::Errc::damaged_image);
+        CHECK(parsed.error().message().starts_with("the manifest "));
+    }
+}

@@ -1,8 +1,8 @@
 #include "ops/restore_plan.hpp"
 
+#include "imager/programs.hpp"
 #include "imager/text.hpp"
 #include "io/block_source.hpp"
-#include "imager/programs.hpp"
 #include "ops/ops_common.hpp"
 
 #include <sys/stat.h>
