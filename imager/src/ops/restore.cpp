@@ -1,13 +1,13 @@
 // restore(): plan (every check, no writes) -> confirm -> check again -> write
 // every placed stream, chunks checked on every core and written in order,
 // stopping at the first damaged one -> zeros over the old disk's end (a larger
-// target) -> the partition table, last -> sync ->
+// target) -> the old contents' signatures cleared (ops/stale_signatures.hpp)
+// -> the partition table, last -> sync ->
 // the kernel re-reads the table -> --grow's filesystem resize. A stop request
 // (options.stop) is honoured before the first write, between chunks and before
 // the table; the error then says what the target holds.
 #include "format/image_file.hpp"
 #include "fs/used_blocks.hpp"
-#include "devices/probe.hpp"
 #include "imager/devices.hpp"
 #include "imager/image_ops.hpp"
 #include "io/block_source.hpp"
@@ -17,6 +17,7 @@
 #include "ops/ordered_pipeline.hpp"
 #include "ops/record_reader.hpp"
 #include "ops/restore_plan.hpp"
+#include "ops/stale_signatures.hpp"
 
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -199,79 +200,6 @@ Status grow_filesystem(const ops::RestorePlan& plan, Progress& progress) {
     return {};
 }
 
-// What the kernel shows of the target once the restore is done, and so what
-// blkid -p, wipefs and udev will probe: the whole target and, for a disk, each
-// partition of the table written (an extended one holds no filesystem).
-std::vector<std::pair<std::uint64_t, std::uint64_t>> probed_regions(const ops::RestorePlan& plan) {
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> regions{{0, plan.target_size}};
-    if (!plan.target_layout) return regions;
-    const std::uint64_t ss = plan.target_layout->logical_sector_size;
-    for (const auto& p : plan.target_layout->partitions)
-        if (p.kind != "extended") regions.emplace_back(p.start_sector * ss, p.sectors() * ss);
-    return regions;
-}
-
-// The target's bytes this restore wrote from the image (data and zero runs), merged.
-std::vector<std::pair<std::uint64_t, std::uint64_t>> written_ranges(const ops::RestorePlan& plan) {
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;  // [begin, end)
-    for (const auto& r : plan.image->records()) {
-        const auto place = std::ranges::find(plan.placements, r.stream, &ops::Placement::stream);
-        if (place == plan.placements.end() || r.offset >= place->write_limit) continue;
-        const std::uint64_t at = place->target_offset + r.offset;
-        ranges.emplace_back(at, at + std::min(r.length, place->write_limit - r.offset));
-    }
-    std::ranges::sort(ranges);
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> merged;
-    for (const auto& r : ranges) {
-        if (!merged.empty() && r.first <= merged.back().second) merged.back().second = std::max(merged.back().second, r.second);
-        else merged.push_back(r);
-    }
-    return merged;
-}
-
-// The old disk's signatures in what the restore did not write (a filesystem's
-// free space, a grown partition's new end): an md superblock at the end of a
-// partition, an LVM label, an old filesystem's. Left there, blkid and udev
-// would find two things in one partition (or the wrong one) and md or LVM
-// could claim it at boot. Their magic bytes are zeroed, as `wipefs -a` does;
-// the image's own signatures lie in what it wrote and stay.
-Status clear_stale_signatures(const ops::RestorePlan& plan, Progress& progress) {
-    const auto written = written_ranges(plan);
-    const auto covered = [&](const devices::Signature& s) {
-        const auto after = std::ranges::upper_bound(written, std::pair{s.offset, UINT64_MAX});
-        return after != written.begin() && std::prev(after)->second >= s.offset + s.length;
-    };
-    const int fd = ::open(plan.target.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) return std::unexpected(sys_error("open " + plan.target, errno));
-    std::vector<std::string> cleared;
-    Status status;
-    for (const auto& [offset, size] : probed_regions(plan)) {
-        auto found = devices::find_signatures(fd, offset, size);
-        if (!found) {
-            status = std::unexpected(found.error());
-            break;
-        }
-        for (const auto& s : *found) {
-            if (covered(s)) continue;
-            const std::vector<char> zeros(s.length, 0);
-            if (::pwrite(fd, zeros.data(), zeros.size(), static_cast<off_t>(s.offset)) != static_cast<ssize_t>(zeros.size())) {
-                status = std::unexpected(sys_error("clear an old " + s.type + " signature at byte " +
-                                                   std::to_string(s.offset) + " of " + plan.target, errno));
-                break;
-            }
-            cleared.push_back(s.type + " at byte " + std::to_string(s.offset));
-        }
-    }
-    if (status && ::fsync(fd) != 0) status = std::unexpected(sys_error("sync " + plan.target, errno));
-    ::close(fd);
-    if (!cleared.empty()) {
-        std::string list;
-        for (const auto& c : cleared) list += (list.empty() ? "" : ", ") + c;
-        progress.note("cleared what the old contents of " + plan.target + " left outside what the image fills: " + list);
-    }
-    return status;
-}
-
 // An MBR holds no disk size, so the captured MBR and EBR sectors are right on
 // any target as they are, byte for byte, CHS fields included (libparted
 // computes those its own way). They live in the streams outside partitions.
@@ -423,7 +351,7 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
     if (status && plan->clear_length > 0) status = (*sink)->zero_range(plan->clear_offset, plan->clear_length);
     if (status) status = (*sink)->sync();
     sink->reset();  // libparted opens the target itself
-    if (status) status = clear_stale_signatures(*plan, progress);
+    if (status) status = ops::clear_stale_signatures(*plan, progress);
     if (status && plan->target_layout && options.stop.stop_requested()) status = std::unexpected(stop_requested());
     if (!status && status.error().code == Errc::cancelled && options.stop.stop_requested())
         return std::unexpected(cancelled_error(options, *plan, tally));
