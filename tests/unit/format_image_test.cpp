@@ -290,6 +290,31 @@ TEST_CASE("a trailer that counts other volumes than there are is refused, in wor
                            image + ".002, ...) beside the first");
 }
 
+TEST_CASE("a trailer whose counts or index place wrap around 64 bits is refused, not believed", "[format]") {
+    fs_test::TempDir t;
+    // Each forgery on a new image: the first leaves a trailer nothing decodes any more.
+    const auto forge = [&](const std::string& name, auto change) {
+        const std::string image = t / name;
+        write_noise_split(image, 7);
+        const std::string last = image + ".004";
+        const auto at = static_cast<std::streamoff>(std::filesystem::file_size(last) - imager::format::kTrailerSize);
+        reseal_at<imager::format::kTrailerSize>(last, at, imager::format::decode_trailer, change);
+        return damage_refusal(image);
+    };
+    constexpr std::uint64_t k2to58 = std::uint64_t{1} << 58;  // 48 * 2^60 == 0 modulo 2^64
+    // 2^60 more records than the index holds multiply to the same index size.
+    CHECK(forge("count.lbi", [&](auto& trailer) { trailer.record_count += 4 * k2to58; })
+              .starts_with((t / "count.lbi.004") + ": trailer counts disagree"));
+    // An index of 2^58 records (12 EiB) whose offset wraps the sum back to the image's end.
+    CHECK(forge("place.lbi",
+                [&](auto& trailer) {
+                    trailer.index_size = imager::format::kRecordSize * k2to58;
+                    trailer.record_count = k2to58;
+                    trailer.index_offset = trailer.logical_size - imager::format::kTrailerSize - trailer.index_size;
+                }) == (t / "place.lbi") +
+                          ": the index is out of place / the image is damaged; use another copy, or capture a new image");
+}
+
 namespace {
 
 // How many of `path`'s pages are in the page cache (mincore over a mapping of it).

@@ -163,7 +163,10 @@ Result<std::unique_ptr<ImageReader>> ImageReader::open(const std::string& image)
 Status ImageReader::read_index() {
     const auto& t = trailer_;
     const std::uint64_t data_start = header_.manifest_offset + header_.manifest_size;
-    if (t.index_offset < data_start || t.index_offset + t.index_size + kTrailerSize != t.logical_size)
+    // logical_size is the volumes' real size, so the index is no bigger than they are; subtracted, not added,
+    // so that no forged offset or size wraps around.
+    if (t.logical_size < kTrailerSize || t.index_size > t.logical_size - kTrailerSize ||
+        t.index_offset != t.logical_size - kTrailerSize - t.index_size || t.index_offset < data_start)
         return std::unexpected(damaged(path() + ": the index is out of place"));
     std::vector<std::byte> index(t.index_size);
     if (auto s = volumes_->read(t.index_offset, index); !s) return s;

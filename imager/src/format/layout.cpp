@@ -227,7 +227,9 @@ Result<Trailer> decode_trailer(std::span<const std::byte> b, const std::string& 
     t.volume_count = static_cast<std::uint32_t>(get(b, 64, 4));
     t.index_hash = get_bytes<16>(b, 72);
     t.header_hash = get_bytes<16>(b, 88);
-    if (t.index_size != t.record_count * kRecordSize) return std::unexpected(damaged("trailer counts disagree", where));
+    // Divided, not multiplied: a forged count must not wrap around to the index's size.
+    if (t.index_size % kRecordSize != 0 || t.index_size / kRecordSize != t.record_count)
+        return std::unexpected(damaged("trailer counts disagree", where));
     return t;
 }
 

@@ -1,0 +1,10 @@
+// The used-block reader of NTFS (fs/ntfs.cpp): the "ntfs"
+// descriptor's used_extents over the input as a filesystem (fs_support.hpp:
+// 4-byte size in sectors, then its first bytes). The map it returns must be
+// sorted, non-overlapping, merged and inside the source.
+#include "fs_support.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    fuzz::run_used_extents("ntfs", data, size);
+    return 0;
+}
