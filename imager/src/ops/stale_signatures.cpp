@@ -73,6 +73,7 @@ Status clear_stale_signatures(const RestorePlan& plan, Progress& progress) {
             }
             cleared.push_back(s.type + " at byte " + std::to_string(s.offset));
         }
+        if (!status) break;
     }
     if (status && ::fsync(fd) != 0) status = std::unexpected(sys_error("sync " + plan.target, errno));
     ::close(fd);
