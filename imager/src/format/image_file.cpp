@@ -1,5 +1,7 @@
 #include "format/image_file.hpp"
 
+#include "store/location.hpp"
+
 #include <zstd.h>
 
 #include <algorithm>
@@ -36,7 +38,9 @@ Result<std::unique_ptr<ImageWriter>> ImageWriter::create(const std::string& imag
                                                          bool force, const std::string& manifest_json) {
     std::unique_ptr<ImageWriter> w(new ImageWriter());
     w->uuid_ = random_uuid();
-    auto volumes = VolumeWriter::create(image, split_size, w->uuid_, force);
+    auto where = store::locate(image);
+    if (!where) return std::unexpected(where.error());
+    auto volumes = VolumeWriter::create(where->store, where->name, split_size, w->uuid_, force);
     if (!volumes) return std::unexpected(volumes.error());
     w->volumes_ = std::move(*volumes);
     const auto manifest = std::as_bytes(std::span(manifest_json));
@@ -102,7 +106,9 @@ Status ImageWriter::finish() {
 
 Result<std::unique_ptr<ImageReader>> ImageReader::open(const std::string& image) {
     std::unique_ptr<ImageReader> r(new ImageReader());
-    auto volumes = VolumeReader::open(image);
+    auto where = store::locate(image);
+    if (!where) return std::unexpected(where.error());
+    auto volumes = VolumeReader::open(where->store, where->name);
     if (!volumes) return std::unexpected(volumes.error());
     r->volumes_ = std::move(*volumes);
     const auto& v = *r->volumes_;

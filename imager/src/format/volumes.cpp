@@ -1,48 +1,13 @@
 #include "format/volumes.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 
 namespace imager::format {
 
 namespace {
 
 constexpr std::size_t kWriteBuffer = 8u << 20;
-
-bool exists(const std::string& path) {
-    struct stat st {};
-    return ::lstat(path.c_str(), &st) == 0;
-}
-
-Status write_all(int fd, std::span<const std::byte> data, const std::string& path) {
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return std::unexpected(sys_error("write " + path, n < 0 ? errno : EIO));
-        data = data.subspan(static_cast<std::size_t>(n));
-    }
-    return {};
-}
-
-Status read_all(int fd, std::uint64_t offset, std::span<std::byte> buffer, const std::string& path) {
-    while (!buffer.empty()) {
-        const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(offset));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return std::unexpected(sys_error("read " + path, errno));
-        if (n == 0)
-            return std::unexpected(make_error(Errc::damaged_image, path + " is shorter than its image says",
-                                              "the file was cut short; use another copy"));
-        buffer = buffer.subspan(static_cast<std::size_t>(n));
-        offset += static_cast<std::uint64_t>(n);
-    }
-    return {};
-}
 
 }  // namespace
 
@@ -53,20 +18,27 @@ std::string volume_name(const std::string& image, std::uint32_t number) {
     return image + suffix;
 }
 
-VolumeWriter::VolumeWriter(std::string image, std::uint64_t split_size, const Uuid& uuid, bool force)
-    : image_(std::move(image)), split_size_(split_size), uuid_(uuid), force_(force) {
+VolumeWriter::VolumeWriter(std::shared_ptr<store::Store> store, std::string image, std::uint64_t split_size,
+                           const Uuid& uuid, bool force)
+    : store_(std::move(store)), image_(std::move(image)), split_size_(split_size), uuid_(uuid), force_(force) {
     buffer_.reserve(kWriteBuffer);
 }
 
-Result<std::unique_ptr<VolumeWriter>> VolumeWriter::create(const std::string& image, std::uint64_t split_size,
-                                                           const Uuid& uuid, bool force) {
+Result<std::unique_ptr<VolumeWriter>> VolumeWriter::create(std::shared_ptr<store::Store> store, const std::string& image,
+                                                           std::uint64_t split_size, const Uuid& uuid, bool force) {
     if (split_size != 0 && split_size < (1u << 20))
         return std::unexpected(make_error(Errc::invalid_argument, "a split size under 1 MiB is too small",
                                           "use --split 4000M for FAT32 sticks"));
-    if (!force && (exists(image) || exists(volume_name(image, 2))))
-        return std::unexpected(make_error(Errc::invalid_argument, image + " already exists",
-                                          "choose another name, or add --force to replace it"));
-    std::unique_ptr<VolumeWriter> w(new VolumeWriter(image, split_size, uuid, force));
+    if (!force) {
+        for (std::uint32_t n : {1u, 2u}) {
+            auto there = store->exists(volume_name(image, n));
+            if (!there) return std::unexpected(there.error());
+            if (*there)
+                return std::unexpected(make_error(Errc::invalid_argument, store->describe(image) + " already exists",
+                                                  "choose another name, or add --force to replace it"));
+        }
+    }
+    std::unique_ptr<VolumeWriter> w(new VolumeWriter(std::move(store), image, split_size, uuid, force));
     if (auto s = w->open_next_volume(); !s) return std::unexpected(s.error());
     return w;
 }
@@ -77,30 +49,21 @@ VolumeWriter::~VolumeWriter() {
 
 Status VolumeWriter::open_next_volume() {
     if (auto s = flush(); !s) return s;
-    Volume v;
-    v.final_path = volume_name(image_, static_cast<std::uint32_t>(volumes_.size() + 1));
-    v.partial_path = v.final_path + ".partial";
-    ::unlink(v.partial_path.c_str());  // left by a capture that died: ours by its name
-    v.fd = ::open(v.partial_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (v.fd < 0) return std::unexpected(sys_error("create " + v.partial_path, errno));
-    v.writeback = io::Writeback(v.fd);
-    volumes_.push_back(v);
+    auto object = store_->create(volume_name(image_, static_cast<std::uint32_t>(volumes_.size() + 1)));
+    if (!object) return std::unexpected(object.error());
+    volumes_.push_back({std::move(*object), 0});
     VolumeHeader header;
     header.number = static_cast<std::uint32_t>(volumes_.size());
     header.image_uuid = uuid_;
     header.logical_offset = logical_;
     const auto bytes = encode(header);
     file_bytes_ += bytes.size();
-    volumes_.back().file_size = bytes.size();
-    return write_all(v.fd, bytes, v.partial_path);
+    return volumes_.back().object->append(bytes);
 }
 
 Status VolumeWriter::flush() {
     if (volumes_.empty() || buffer_.empty()) return {};
-    Volume& v = volumes_.back();
-    auto s = write_all(v.fd, buffer_, v.partial_path);
-    if (s) v.writeback.written(v.file_size, buffer_.size());
-    v.file_size += buffer_.size();
+    auto s = volumes_.back().object->append(buffer_);
     buffer_.clear();
     return s;
 }
@@ -131,62 +94,51 @@ Status VolumeWriter::write(std::span<const std::byte> data) {
 
 Status VolumeWriter::finish() {
     if (auto s = flush(); !s) return s;
-    for (auto& v : volumes_) {
-        if (::fsync(v.fd) != 0) return std::unexpected(sys_error("sync " + v.partial_path, errno));
-        // The image leaves the page cache now that it is on the medium: the check
-        // after capture then reads what the medium holds (a failing or fake-capacity
-        // stick shows), and a big image does not push out everything else.
-        (void)::posix_fadvise(v.fd, 0, 0, POSIX_FADV_DONTNEED);
-    }
     // Volume 1 last: NAME appears only when every other volume is in place.
-    for (auto it = volumes_.rbegin(); it != volumes_.rend(); ++it)
-        if (::rename(it->partial_path.c_str(), it->final_path.c_str()) != 0)
-            return std::unexpected(sys_error("rename " + it->partial_path, errno));
-    // Volumes of an older image under the same name would look like ours.
-    for (auto n = static_cast<std::uint32_t>(volumes_.size()) + 1; force_ && exists(volume_name(image_, n)); ++n)
-        ::unlink(volume_name(image_, n).c_str());
-    for (auto& v : volumes_) ::close(v.fd);
+    for (auto it = volumes_.rbegin(); it != volumes_.rend(); ++it) {
+        if (auto s = it->object->commit(); !s) {
+            // The ones committed before it would outlive an image that never was.
+            for (auto done = volumes_.rbegin(); done != it; ++done)
+                (void)store_->remove(volume_name(image_, static_cast<std::uint32_t>(volumes_.rend() - done)));
+            return s;
+        }
+    }
     finished_ = true;
+    // Volumes of an older image under the same name would look like ours.
+    for (auto n = static_cast<std::uint32_t>(volumes_.size()) + 1; force_; ++n) {
+        auto there = store_->exists(volume_name(image_, n));
+        if (!there || !*there) break;
+        if (auto s = store_->remove(volume_name(image_, n)); !s) return s;
+    }
     return {};
 }
 
 void VolumeWriter::abandon() {
-    for (auto& v : volumes_) {
-        if (v.fd >= 0) ::close(v.fd);
-        v.fd = -1;
-        ::unlink(v.partial_path.c_str());
-    }
+    for (auto& v : volumes_) v.object->abandon();
     volumes_.clear();
     finished_ = true;
 }
 
-VolumeReader::~VolumeReader() {
-    for (auto& v : volumes_) ::close(v.fd);
-}
-
-Result<std::unique_ptr<VolumeReader>> VolumeReader::open(const std::string& image) {
+Result<std::unique_ptr<VolumeReader>> VolumeReader::open(std::shared_ptr<const store::Store> store,
+                                                         const std::string& image) {
     std::unique_ptr<VolumeReader> r(new VolumeReader());
     r->image_ = image;
     for (std::uint32_t number = 1;; ++number) {
-        const std::string path = volume_name(image, number);
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0 && number > 1 && errno == ENOENT) break;
-        if (fd < 0) {
-            Error e = sys_error("open " + path, errno);
+        const std::string name = volume_name(image, number);
+        const std::string path = store->describe(name);
+        auto object = store->open(name);
+        if (!object && number > 1 && object.error().code == Errc::not_found) break;
+        if (!object) {
+            Error e = object.error();
             if (e.code == Errc::not_found) e.hint = "check the image's path; images are listed by `lifeboat info`";
             return std::unexpected(e);
         }
-        struct stat st {};
-        ::fstat(fd, &st);
-        Volume v{fd, path, 0, 0};
-        r->volumes_.push_back(v);  // owned from here: closed by the destructor
-        if (!S_ISREG(st.st_mode))
-            return std::unexpected(make_error(Errc::invalid_argument, path + " is not a regular file"));
         std::array<std::byte, kVolumeHeaderSize> bytes{};
-        if (static_cast<std::uint64_t>(st.st_size) < kVolumeHeaderSize ||
-            !read_all(fd, 0, bytes, path))
+        if ((*object)->size() < kVolumeHeaderSize || !(*object)->read_at(0, bytes))
             return std::unexpected(make_error(Errc::damaged_image, path + " is too short to be a Lifeboat image",
                                               "check the path; a Lifeboat image starts with a volume header"));
+        const std::uint64_t payload = (*object)->size() - kVolumeHeaderSize;
+        r->volumes_.push_back({std::move(*object), path, 0, 0});
         auto header = decode_volume_header(bytes, path);
         if (!header) return std::unexpected(header.error());
         if (number == 1) r->uuid_ = header->image_uuid;
@@ -209,13 +161,14 @@ Result<std::unique_ptr<VolumeReader>> VolumeReader::open(const std::string& imag
                     (number == 1 ? std::string("the first volume starts at byte 0")
                                  : "the volumes before it hold " + std::to_string(r->logical_size_) + " bytes"),
                 number == 1 ? "the image is damaged; use another copy, or capture a new image"
-                            : r->volumes_[r->volumes_.size() - 2].path +
+                            : r->volumes_[r->volumes_.size() - 2].name +
                                   " or a volume before it is not as long as when it was written (a copy cut short or "
                                   "added to?); copy the image's volumes again"));
         r->volumes_.back().logical_offset = r->logical_size_;
-        r->volumes_.back().payload = static_cast<std::uint64_t>(st.st_size) - kVolumeHeaderSize;
-        r->logical_size_ += r->volumes_.back().payload;
+        r->volumes_.back().payload = payload;
+        r->logical_size_ += payload;
     }
+    r->store_ = std::move(store);
     return r;
 }
 
@@ -230,12 +183,12 @@ std::string VolumeReader::locate(std::uint64_t offset, std::uint64_t length) con
     auto it = std::upper_bound(volumes_.begin(), volumes_.end(), offset,
                                [](std::uint64_t o, const Volume& v) { return o < v.logical_offset; });
     --it;
-    std::string where = "byte " + std::to_string(kVolumeHeaderSize + offset - it->logical_offset) + " of " + it->path;
+    std::string where = "byte " + std::to_string(kVolumeHeaderSize + offset - it->logical_offset) + " of " + it->name;
     const std::uint64_t last = offset + (length > 0 ? length - 1 : 0);
     auto end = std::upper_bound(volumes_.begin(), volumes_.end(), last,
                                 [](std::uint64_t o, const Volume& v) { return o < v.logical_offset; });
     --end;
-    if (end != it && last < logical_size_) return "from " + where + " into " + end->path;
+    if (end != it && last < logical_size_) return "from " + where + " into " + end->name;
     return "at " + where;
 }
 
@@ -248,7 +201,7 @@ Status VolumeReader::read(std::uint64_t offset, std::span<std::byte> buffer) con
     for (--it; !buffer.empty(); ++it) {
         const std::uint64_t within = offset - it->logical_offset;
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), it->payload - within));
-        if (auto s = read_all(it->fd, kVolumeHeaderSize + within, buffer.first(n), it->path); !s) return s;
+        if (auto s = it->object->read_at(kVolumeHeaderSize + within, buffer.first(n)); !s) return s;
         buffer = buffer.subspan(n);
         offset += n;
     }

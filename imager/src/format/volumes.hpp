@@ -1,11 +1,12 @@
-// The logical byte stream of an image, cut into volume files (docs/FORMAT.md,
-// "Volumes"). The writer writes NAME.partial, NAME.002.partial, ..., and only
-// finish() fsyncs and renames them, volume 1 last, so NAME exists only once
-// the whole image does. A writer destroyed unfinished removes its files.
+// The logical byte stream of an image, cut into volume objects of a store
+// (store/store.hpp; docs/FORMAT.md, "Volumes"): NAME, NAME.002, ... Each
+// volume is an object the store only shows once committed, and finish()
+// commits them volume 1 last, so NAME exists only once the whole image does.
+// A writer destroyed unfinished abandons every volume it began.
 #pragma once
 
 #include "format/layout.hpp"
-#include "io/writeback.hpp"
+#include "store/store.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -21,8 +22,8 @@ namespace imager::format {
 class VolumeWriter {
 public:
     // split_size 0 = one volume. Refuses an existing image unless `force`.
-    static Result<std::unique_ptr<VolumeWriter>> create(const std::string& image, std::uint64_t split_size,
-                                                        const Uuid& uuid, bool force);
+    static Result<std::unique_ptr<VolumeWriter>> create(std::shared_ptr<store::Store> store, const std::string& image,
+                                                        std::uint64_t split_size, const Uuid& uuid, bool force);
     ~VolumeWriter();
     VolumeWriter(const VolumeWriter&) = delete;
     VolumeWriter& operator=(const VolumeWriter&) = delete;
@@ -31,24 +32,22 @@ public:
     [[nodiscard]] std::uint64_t logical_offset() const { return logical_; }
     [[nodiscard]] std::uint64_t file_bytes() const { return file_bytes_; }  // headers included
     [[nodiscard]] std::uint32_t volume_count() const { return static_cast<std::uint32_t>(volumes_.size()); }
-    // Flushes, fsyncs and renames every volume into place.
+    // Commits every volume, volume 1 last.
     [[nodiscard]] Status finish();
-    // Removes every file written so far.
+    // Abandons every volume written so far.
     void abandon();
 
 private:
-    VolumeWriter(std::string image, std::uint64_t split_size, const Uuid& uuid, bool force);
+    VolumeWriter(std::shared_ptr<store::Store> store, std::string image, std::uint64_t split_size, const Uuid& uuid,
+                 bool force);
     Status open_next_volume();
     Status flush();
 
     struct Volume {
-        int fd = -1;
-        std::string partial_path;
-        std::string final_path;
+        std::unique_ptr<store::ObjectWriter> object;
         std::uint64_t payload = 0;
-        std::uint64_t file_size = 0;  // bytes written to the file so far
-        io::Writeback writeback;
     };
+    std::shared_ptr<store::Store> store_;
     std::string image_;
     std::uint64_t split_size_;
     Uuid uuid_;
@@ -63,8 +62,7 @@ private:
 class VolumeReader {
 public:
     // Opens NAME and NAME.002... while they exist, checking each header.
-    static Result<std::unique_ptr<VolumeReader>> open(const std::string& image);
-    ~VolumeReader();
+    static Result<std::unique_ptr<VolumeReader>> open(std::shared_ptr<const store::Store> store, const std::string& image);
     VolumeReader(const VolumeReader&) = delete;
     VolumeReader& operator=(const VolumeReader&) = delete;
 
@@ -81,11 +79,12 @@ public:
 private:
     VolumeReader() = default;
     struct Volume {
-        int fd = -1;
-        std::string path;
+        std::unique_ptr<store::ObjectReader> object;
+        std::string name;  // the store's describe(), for messages
         std::uint64_t logical_offset = 0;
         std::uint64_t payload = 0;
     };
+    std::shared_ptr<const store::Store> store_;
     std::string image_;
     std::vector<Volume> volumes_;
     Uuid uuid_{};

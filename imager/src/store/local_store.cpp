@@ -1,0 +1,156 @@
+#include "store/local_store.hpp"
+
+#include "io/writeback.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+
+namespace imager::store {
+
+namespace {
+
+class LocalWriter final : public ObjectWriter {
+public:
+    LocalWriter(std::string name, int fd) : name_(std::move(name)), partial_(name_ + LocalStore::kPartialSuffix), fd_(fd), writeback_(fd) {}
+    ~LocalWriter() override { abandon(); }
+
+    Status append(std::span<const std::byte> data) override {
+        if (fd_ < 0) return std::unexpected(make_error(Errc::internal, "append to " + name_ + " after its end"));
+        while (!data.empty()) {
+            const ssize_t n = ::write(fd_, data.data(), data.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return std::unexpected(sys_error("write " + partial_, n < 0 ? errno : EIO));
+            writeback_.written(size_, static_cast<std::uint64_t>(n));
+            size_ += static_cast<std::uint64_t>(n);
+            data = data.subspan(static_cast<std::size_t>(n));
+        }
+        return {};
+    }
+
+    Status commit() override {
+        if (fd_ < 0) return std::unexpected(make_error(Errc::internal, "commit " + name_ + " after its end"));
+        if (::fsync(fd_) != 0) return std::unexpected(sys_error("sync " + partial_, errno));
+        // On the medium now: out of the page cache, so that the check after a
+        // capture reads what the medium holds (a failing or fake-capacity stick
+        // shows), and a big image does not push out everything else.
+        (void)::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED);
+        if (::rename(partial_.c_str(), name_.c_str()) != 0) return std::unexpected(sys_error("rename " + partial_, errno));
+        ::close(fd_);
+        fd_ = -1;
+        // The rename itself reaches the medium with its directory.
+        const auto parent = std::filesystem::path(name_).parent_path();
+        const int dir = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir >= 0) {
+            const int synced = ::fsync(dir);
+            const int err = errno;
+            ::close(dir);
+            if (synced != 0 && err != EINVAL) return std::unexpected(sys_error("sync the directory of " + name_, err));
+        }
+        return {};
+    }
+
+    void abandon() noexcept override {
+        if (fd_ < 0) return;
+        ::close(fd_);
+        fd_ = -1;
+        ::unlink(partial_.c_str());
+    }
+
+private:
+    std::string name_;
+    std::string partial_;
+    int fd_;
+    io::Writeback writeback_;
+    std::uint64_t size_ = 0;
+};
+
+class LocalReader final : public ObjectReader {
+public:
+    LocalReader(std::string name, int fd, std::uint64_t size) : name_(std::move(name)), fd_(fd), size_(size) {}
+    ~LocalReader() override { ::close(fd_); }
+    LocalReader(const LocalReader&) = delete;
+    LocalReader& operator=(const LocalReader&) = delete;
+
+    std::uint64_t size() const override { return size_; }
+
+    Status read_at(std::uint64_t offset, std::span<std::byte> buffer) const override {
+        while (!buffer.empty()) {
+            const ssize_t n = ::pread(fd_, buffer.data(), buffer.size(), static_cast<off_t>(offset));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return std::unexpected(sys_error("read " + name_, errno));
+            if (n == 0)
+                return std::unexpected(make_error(Errc::damaged_image, name_ + " is shorter than its image says",
+                                                  "the file was cut short; use another copy"));
+            buffer = buffer.subspan(static_cast<std::size_t>(n));
+            offset += static_cast<std::uint64_t>(n);
+        }
+        return {};
+    }
+
+private:
+    std::string name_;
+    int fd_;
+    std::uint64_t size_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ObjectWriter>> LocalStore::create(const std::string& name) {
+    const std::string partial = name + kPartialSuffix;
+    ::unlink(partial.c_str());  // left by a writer that died: ours by its name
+    const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return std::unexpected(sys_error("create " + partial, errno));
+    return std::make_unique<LocalWriter>(name, fd);
+}
+
+Result<std::unique_ptr<ObjectReader>> LocalStore::open(const std::string& name) const {
+    // Non-blocking, so that a FIFO under the name does not wait for a writer (for ever).
+    const int fd = ::open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return std::unexpected(sys_error("open " + name, errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        const int err = errno;
+        ::close(fd);
+        return std::unexpected(sys_error("stat " + name, err));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return std::unexpected(make_error(Errc::invalid_argument, name + " is not a regular file"));
+    }
+    return std::make_unique<LocalReader>(name, fd, static_cast<std::uint64_t>(st.st_size));
+}
+
+Result<bool> LocalStore::exists(const std::string& name) const {
+    struct stat st {};
+    if (::lstat(name.c_str(), &st) == 0) return true;
+    if (errno == ENOENT || errno == ENOTDIR) return false;
+    return std::unexpected(sys_error("look for " + name, errno));
+}
+
+Result<std::vector<ObjectInfo>> LocalStore::list(const std::string& dir) const {
+    std::vector<ObjectInfo> objects;
+    std::error_code ec;
+    std::filesystem::directory_iterator it(dir, ec);
+    if (ec) return std::unexpected(sys_error("list " + dir, ec.value()));
+    for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        if (ec) return std::unexpected(sys_error("list " + dir, ec.value()));
+        if (!it->is_regular_file(ec) || it->path().filename().string().ends_with(kPartialSuffix)) continue;
+        const auto size = it->file_size(ec);
+        if (ec) continue;  // gone since it was listed
+        objects.push_back({(std::filesystem::path(dir) / it->path().filename()).string(), size});
+    }
+    std::ranges::sort(objects, {}, &ObjectInfo::name);
+    return objects;
+}
+
+Status LocalStore::remove(const std::string& name) {
+    if (::unlink(name.c_str()) != 0 && errno != ENOENT) return std::unexpected(sys_error("remove " + name, errno));
+    return {};
+}
+
+}  // namespace imager::store

@@ -1,0 +1,58 @@
+// The local-file store against the store contract (store_conformance.hpp),
+// judged on the directory itself; and where an image location leads.
+#include "store/local_store.hpp"
+#include "store/location.hpp"
+#include "store_conformance.hpp"
+#include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+TEST_CASE("local store: keeps the store contract, judged on the directory", "[store]") {
+    test_support::TempDir t("store");
+    imager::store::LocalStore store;
+    // Every name in the directory, whatever it is (a NAME.partial included).
+    const auto leftovers = [&] {
+        std::vector<std::string> names;
+        for (const auto& e : std::filesystem::directory_iterator(t.path())) names.push_back(e.path().string());
+        std::ranges::sort(names);
+        return names;
+    };
+    store_conformance::check_store_contract(store, t.str(), leftovers);
+}
+
+TEST_CASE("local store: only regular files are objects", "[store]") {
+    test_support::TempDir t("store");
+    imager::store::LocalStore store;
+    std::filesystem::create_directory(t.path() / "dir.lbi");
+    REQUIRE(::mkfifo((t.path() / "fifo.lbi").c_str(), 0600) == 0);
+    for (const char* name : {"dir.lbi", "fifo.lbi"}) {
+        auto reader = store.open((t.path() / name).string());
+        REQUIRE_FALSE(reader.has_value());
+        CHECK(reader.error().message() == (t.path() / name).string() + " is not a regular file");
+    }
+    CHECK(store.list(t.str())->empty());
+}
+
+TEST_CASE("image locations: a path is a local file, and a URL is refused in words without its credentials",
+          "[store]") {
+    auto local = imager::store::locate("/srv/images/pc.lbi");
+    REQUIRE(local.has_value());
+    CHECK(local->name == "/srv/images/pc.lbi");
+    CHECK(dynamic_cast<imager::store::LocalStore*>(local->store.get()) != nullptr);
+    CHECK(imager::store::locate("images/a://b.lbi").has_value());  // a relative path with "://" further on
+
+    for (const std::string url : {"nfs://server/export/pc.lbi", "smb://OFFICE;ann:s3cret@files/images/pc.lbi",
+                                  "ssh://ann:s3cret@backup:2222/srv/pc.lbi", "https://ann:s3cret@example.test/pc.lbi",
+                                  "s3://bucket/pc.lbi"}) {
+        auto r = imager::store::locate(url);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == imager::Errc::unsupported);
+        const std::string scheme = url.substr(0, url.find("://"));
+        CHECK(r.error().message() == "images on network stores (" + scheme + "://) are not supported yet");
+        CHECK_THAT(r.error().message() + r.error().hint, !Catch::Contains("s3cret") && !Catch::Contains("ann"));
+    }
+}
