@@ -4,6 +4,7 @@
 
 #include "disks_command.hpp"
 #include "image_commands.hpp"
+#include "list_command.hpp"
 #include "exit_codes.hpp"
 #include "imager/version.hpp"
 #include "recovery/wizard.hpp"
@@ -28,6 +29,7 @@ constexpr const char* kExitCodes =
 struct Commands {
     DisksOptions disks;
     ImageCommandOptions image;
+    ListOptions list;
     std::string help_topic;
 };
 
@@ -100,6 +102,15 @@ void add_commands(CLI::App& app, Commands& c) {
 
     add_image_commands(app, c.image);
 
+    auto* list = app.add_subcommand("list", "List the images in folders, by machine, newest first");
+    list->add_flag("--json", c.list.json, "Print JSON");
+    list->add_option("FOLDER", c.list.places, "Folders to search (default: the current one)");
+    list->footer(
+        "Searches each FOLDER, its lifeboat/ folder and the folders one level below, as the\n"
+        "wizard searches a disk. Images are grouped by the machine and disk they were captured\n"
+        "from (host name and disk serial), newest first, with the date of their last successful\n"
+        "verify; files that look like images but cannot be read are listed apart, with why.");
+
     auto* help = app.add_subcommand("help", "Show the help of a command");
     help->add_option("COMMAND", c.help_topic, "The command to explain");
 }
@@ -161,6 +172,7 @@ int run(int argc, char** argv) {
     if (name == "restore") return run_restore(commands.image);
     if (name == "verify") return run_verify(commands.image);
     if (name == "info") return run_info(commands.image);
+    if (name == "list") return run_list(commands.list);
     if (name == "help") return print_help_topic(app, commands.help_topic);
     return exit_failure;  // every subcommand is dispatched above
 }

@@ -67,6 +67,11 @@ void fill_entry(const format::Manifest& manifest, ImageEntry& entry);
 
 [[nodiscard]] ImageCatalog group_by_machine(std::vector<ImageEntry> entries);
 
+// `lifeboat list`: find_images() in folders a person named, grouped. Unlike
+// the wizard's search, a folder that is not there, not a folder or not
+// readable is an error that names it, and so is a location no store serves.
+[[nodiscard]] Result<ImageCatalog> list_images(const std::vector<std::string>& folders);
+
 // What an image holds, for the screens between choosing an image and
 // restoring it: its entry and its manifest (the parts are manifest.streams;
 // whether it fits a disk is imager::fit_image()'s answer).

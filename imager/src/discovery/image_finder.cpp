@@ -6,6 +6,7 @@
 #include "imager/image_discovery.hpp"
 #include "imager/image_ops.hpp"
 #include "ops/verified_mark.hpp"
+#include "store/location.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cctype>
 #include <dirent.h>
 #include <map>
@@ -165,6 +167,19 @@ std::vector<ImageEntry> find_images(const std::vector<std::string>& roots) {
         }
     }
     return found;
+}
+
+Result<ImageCatalog> list_images(const std::vector<std::string>& folders) {
+    for (const auto& folder : folders) {
+        if (auto where = store::locate(folder); !where) return std::unexpected(where.error());
+        struct stat st {};
+        if (::stat(folder.c_str(), &st) != 0) return std::unexpected(sys_error("open " + folder, errno));
+        if (!S_ISDIR(st.st_mode))
+            return std::unexpected(make_error(Errc::invalid_argument, folder + " is not a folder",
+                                              "`lifeboat info IMAGE` describes one image"));
+        if (::access(folder.c_str(), R_OK | X_OK) != 0) return std::unexpected(sys_error("read " + folder, errno));
+    }
+    return group_by_machine(find_images(folders));
 }
 
 ImageCatalog group_by_machine(std::vector<ImageEntry> entries) {
