@@ -378,6 +378,14 @@ inline void run_image_commands(const std::string& image, std::uint64_t variant) 
     check(imager::restore(ro, quiet, no), "restore --dry-run --partition N");
 }
 
+// The tail of every single-file image target: `file` written as the image,
+// every seal computed again unless flags bit 0 is set, run through every command.
+inline void run_image_file(Bytes file, unsigned flags) {
+    Scratch::get().clear();
+    if (!(flags & 1)) reseal_image_file(file);
+    run_image_commands(write_volumes({file}), flags);
+}
+
 // ---------------------------------------------------------------- disks
 
 // The input of the filesystem and disk targets: a 4-byte little-endian size

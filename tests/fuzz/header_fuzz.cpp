@@ -14,11 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::check(imager::format::decode_header(header, "fuzz-header"), "decode_header");
     if (header.size() != imager::format::kHeaderSize) return 0;
 
-    fuzz::Scratch::get().clear();
     fuzz::Bytes file = fuzz::golden(flags >> 1 & 1);
     std::copy(header.begin(), header.end(), file.begin() + fuzz::kVol);
-    if (!(flags & 1)) fuzz::reseal_logical(std::span(file).subspan(fuzz::kVol));
-    const std::string image = fuzz::write_volumes({file});
-    fuzz::run_image_commands(image, flags);
+    fuzz::run_image_file(std::move(file), flags);
     return 0;
 }

@@ -13,10 +13,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::Bytes file = fuzz::to_bytes(data + 1, size - 1);
     if ((flags & 2) && file.size() >= fuzz::kVol + imager::format::kTrailerSize)
         fuzz::put_le(file, file.size() - imager::format::kTrailerSize + 56, 8, file.size() - fuzz::kVol);
-    if (!(flags & 1)) fuzz::reseal_image_file(file);
-
-    fuzz::Scratch::get().clear();
-    const std::string image = fuzz::write_volumes({file});
-    fuzz::run_image_commands(image, flags);
+    fuzz::run_image_file(std::move(file), flags);
     return 0;
 }

@@ -18,11 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t at = 0; at + kRecord <= parts.index.size(); at += kRecord)
         fuzz::check(imager::format::decode_record(std::span(parts.index).subspan(at, kRecord)), "decode_record");
 
-    fuzz::Scratch::get().clear();
     fuzz::fit_trailer(parts);
-    fuzz::Bytes file = fuzz::join_image(parts);
-    if (!(flags & 1)) fuzz::reseal_logical(std::span(file).subspan(fuzz::kVol));
-    const std::string image = fuzz::write_volumes({file});
-    fuzz::run_image_commands(image, flags);
+    fuzz::run_image_file(fuzz::join_image(parts), flags);
     return 0;
 }

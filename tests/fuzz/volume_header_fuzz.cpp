@@ -19,11 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (header.size() != fuzz::kVol) return 0;
 
-    fuzz::Scratch::get().clear();
     fuzz::Bytes file = fuzz::golden(flags >> 1 & 1);
     std::copy(header.begin(), header.end(), file.begin());
-    if (!(flags & 1)) fuzz::reseal_volume_header(file);
-    const std::string image = fuzz::write_volumes({file});
-    fuzz::run_image_commands(image, flags);
+    fuzz::run_image_file(std::move(file), flags);
     return 0;
 }

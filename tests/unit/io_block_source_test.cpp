@@ -4,9 +4,11 @@
 // writes of every size and alignment land byte for byte.
 #include "format/buffer_pool.hpp"
 #include "io/block_source.hpp"
+#include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -113,4 +115,17 @@ TEST_CASE("aligned and unaligned writes to a file land byte for byte", "[io]") {
     std::vector<char> got(expected.size());
     REQUIRE(in.read(got.data(), static_cast<std::streamsize>(got.size())));
     CHECK(std::memcmp(got.data(), expected.data(), expected.size()) == 0);
+}
+
+TEST_CASE("a FIFO as a source or sink is refused at once, not waited on for a writer", "[io]") {
+    test_support::TempDir t("io");
+    const std::string fifo = (t.path() / "pipe").string();
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    // Without O_NONBLOCK at open, the read-only open blocks for ever (ctest's timeout ends it).
+    auto source = imager::io::open_source(fifo);
+    REQUIRE_FALSE(source.has_value());
+    CHECK(source.error().message() == fifo + " is neither a block device nor a regular file");
+    auto sink = imager::io::open_sink(fifo);
+    REQUIRE_FALSE(sink.has_value());
+    CHECK(sink.error().message() == fifo + " is neither a block device nor a regular file");
 }

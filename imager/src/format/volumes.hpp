@@ -84,7 +84,7 @@ private:
         std::uint64_t logical_offset = 0;
         std::uint64_t payload = 0;
     };
-    std::shared_ptr<const store::Store> store_;
+    std::shared_ptr<const store::Store> store_;  // outlives its objects' readers
     std::string image_;
     std::vector<Volume> volumes_;
     Uuid uuid_{};

@@ -1,5 +1,7 @@
 #include "io/block_source.hpp"
 
+#include "io/file_io.hpp"
+
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
@@ -122,21 +124,6 @@ private:
                reinterpret_cast<std::uintptr_t>(buffer.data()) % kAlign == 0;
     }
 
-    // 0, the errno, or kEndOfFile.
-    static int read_fully(int fd, std::uint64_t offset, std::span<std::byte> buffer) {
-        std::size_t done = 0;
-        while (done < buffer.size()) {
-            const ssize_t n = ::pread(fd, buffer.data() + done, buffer.size() - done, static_cast<off_t>(offset + done));
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return errno;
-            if (n == 0) return kEndOfFile;
-            done += static_cast<std::size_t>(n);
-        }
-        return 0;
-    }
-
-    static constexpr int kEndOfFile = -1;
-
     Error read_error(std::uint64_t offset, int err) const {
         return err == kEndOfFile ? make_error(Errc::io, "read " + at(name_, offset) + ": unexpected end")
                                  : sys_error("read " + at(name_, offset), err);
@@ -150,14 +137,9 @@ private:
 };
 
 Result<std::unique_ptr<FileDevice>> open_device(const std::string& path, int flags) {
-    const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-    if (fd < 0) return std::unexpected(sys_error("open " + path, errno));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        const int err = errno;
-        ::close(fd);
-        return std::unexpected(sys_error("stat " + path, err));
-    }
+    auto opened = open_file(path, flags);
+    if (!opened) return std::unexpected(opened.error());
+    const auto [fd, st] = *opened;
     if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
         ::close(fd);
         return std::unexpected(make_error(Errc::invalid_argument, path + " is neither a block device nor a regular file"));

@@ -4,6 +4,7 @@
 
 #include "format/volumes.hpp"
 #include "imager/version.hpp"
+#include "io/file_io.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -47,17 +48,6 @@ int number(std::string_view s, std::size_t from, std::size_t count) {
     int n = 0;
     for (std::size_t i = from; i < from + count; ++i) n = n * 10 + (s[i] - '0');
     return n;
-}
-
-bool write_all(int fd, const std::string& text) {
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
 }
 
 Error mark_error(const std::string& image, int err) {
@@ -145,12 +135,13 @@ Status write_verified_mark(const std::string& image, const ImageIdentity& identi
     // O_EXCL | O_NOFOLLOW: never write through something planted under that name.
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) return std::unexpected(mark_error(image, errno));
-    const bool written = write_all(fd, format_verified_mark(identity, utc_now())) && ::fsync(fd) == 0;
-    const int write_errno = errno;
+    const std::string text = format_verified_mark(identity, utc_now());
+    int write_errno = io::write_fully(fd, std::as_bytes(std::span(text)));
+    if (write_errno == 0 && ::fsync(fd) != 0) write_errno = errno;
     ::close(fd);
     // rename() replaces a symlink named like the mark, never what it points to.
-    if (!written || ::rename(temp.c_str(), mark.c_str()) != 0) {
-        const int err = written ? errno : write_errno;
+    if (write_errno != 0 || ::rename(temp.c_str(), mark.c_str()) != 0) {
+        const int err = write_errno != 0 ? write_errno : errno;
         ::unlink(temp.c_str());
         return std::unexpected(mark_error(image, err));
     }

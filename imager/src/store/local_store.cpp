@@ -1,5 +1,6 @@
 #include "store/local_store.hpp"
 
+#include "io/file_io.hpp"
 #include "io/writeback.hpp"
 
 #include <fcntl.h>
@@ -14,21 +15,27 @@ namespace imager::store {
 
 namespace {
 
+// 0 or an errno; a filesystem that cannot sync a folder (EINVAL) has nothing to sync.
+int sync_directory_of(const std::string& path) {
+    const auto parent = std::filesystem::path(path).parent_path();
+    const int dir = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return errno;
+    const int err = ::fsync(dir) == 0 ? 0 : errno;
+    ::close(dir);
+    return err == EINVAL ? 0 : err;
+}
+
 class LocalWriter final : public ObjectWriter {
 public:
-    LocalWriter(std::string name, int fd) : name_(std::move(name)), partial_(name_ + LocalStore::kPartialSuffix), fd_(fd), writeback_(fd) {}
+    LocalWriter(std::string name, int fd)
+        : name_(std::move(name)), partial_(name_ + LocalStore::kPartialSuffix), fd_(fd), writeback_(fd) {}
     ~LocalWriter() override { abandon(); }
 
     Status append(std::span<const std::byte> data) override {
         if (fd_ < 0) return std::unexpected(make_error(Errc::internal, "append to " + name_ + " after its end"));
-        while (!data.empty()) {
-            const ssize_t n = ::write(fd_, data.data(), data.size());
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) return std::unexpected(sys_error("write " + partial_, n < 0 ? errno : EIO));
-            writeback_.written(size_, static_cast<std::uint64_t>(n));
-            size_ += static_cast<std::uint64_t>(n);
-            data = data.subspan(static_cast<std::size_t>(n));
-        }
+        if (const int err = io::write_fully(fd_, data); err != 0) return std::unexpected(sys_error("write " + partial_, err));
+        writeback_.written(size_, data.size());
+        size_ += data.size();
         return {};
     }
 
@@ -42,14 +49,11 @@ public:
         if (::rename(partial_.c_str(), name_.c_str()) != 0) return std::unexpected(sys_error("rename " + partial_, errno));
         ::close(fd_);
         fd_ = -1;
-        // The rename itself reaches the medium with its directory.
-        const auto parent = std::filesystem::path(name_).parent_path();
-        const int dir = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir >= 0) {
-            const int synced = ::fsync(dir);
-            const int err = errno;
-            ::close(dir);
-            if (synced != 0 && err != EINVAL) return std::unexpected(sys_error("sync the directory of " + name_, err));
+        // The rename reaches the medium with its directory; if it cannot, the
+        // object is not committed and must not stay visible as if it were.
+        if (const int err = sync_directory_of(name_); err != 0) {
+            ::unlink(name_.c_str());
+            return std::unexpected(sys_error("sync the folder of " + name_, err));
         }
         return {};
     }
@@ -79,16 +83,11 @@ public:
     std::uint64_t size() const override { return size_; }
 
     Status read_at(std::uint64_t offset, std::span<std::byte> buffer) const override {
-        while (!buffer.empty()) {
-            const ssize_t n = ::pread(fd_, buffer.data(), buffer.size(), static_cast<off_t>(offset));
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return std::unexpected(sys_error("read " + name_, errno));
-            if (n == 0)
-                return std::unexpected(make_error(Errc::damaged_image, name_ + " is shorter than its image says",
-                                                  "the file was cut short; use another copy"));
-            buffer = buffer.subspan(static_cast<std::size_t>(n));
-            offset += static_cast<std::uint64_t>(n);
-        }
+        const int err = io::read_fully(fd_, offset, buffer);
+        if (err == io::kEndOfFile)
+            return std::unexpected(make_error(Errc::damaged_image, name_ + " is shorter than its image says",
+                                              "the file was cut short; use another copy"));
+        if (err != 0) return std::unexpected(sys_error("read " + name_, err));
         return {};
     }
 
@@ -109,15 +108,9 @@ Result<std::unique_ptr<ObjectWriter>> LocalStore::create(const std::string& name
 }
 
 Result<std::unique_ptr<ObjectReader>> LocalStore::open(const std::string& name) const {
-    // Non-blocking, so that a FIFO under the name does not wait for a writer (for ever).
-    const int fd = ::open(name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return std::unexpected(sys_error("open " + name, errno));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        const int err = errno;
-        ::close(fd);
-        return std::unexpected(sys_error("stat " + name, err));
-    }
+    auto opened = io::open_file(name, O_RDONLY);  // a FIFO under the name does not wait for a writer
+    if (!opened) return std::unexpected(opened.error());
+    const auto [fd, st] = *opened;
     if (!S_ISREG(st.st_mode)) {
         ::close(fd);
         return std::unexpected(make_error(Errc::invalid_argument, name + " is not a regular file"));

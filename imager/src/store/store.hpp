@@ -22,10 +22,12 @@
 //  - abandon() removes what was written and never fails; a writer destroyed
 //    without commit() abandons itself. A later create() of the same name
 //    also removes what an abandoned or killed writer left.
-//  - open(name) gives a reader of the object's bytes as they were at open;
-//    read_at() is safe from several threads at once and fills the whole
-//    buffer or fails. A missing object is Errc::not_found; bytes that are
-//    not there (a read past the end, an object cut short) are damage.
+//  - open(name) gives a reader of the object's bytes as they were at open
+//    (once the object is replaced, a store that cannot keep them fails the
+//    read instead of mixing old and new); read_at() is safe from several
+//    threads at once and fills the whole buffer or fails. A missing object
+//    is Errc::not_found; bytes that are not there (a read past the end, an
+//    object cut short) are damage.
 //  - list(dir) names the committed objects directly in `dir`, never one in
 //    progress; remove(name) of a missing object succeeds.
 //  - Every error says what was being done to which object (describe()) and
