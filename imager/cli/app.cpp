@@ -6,6 +6,7 @@
 #include "image_commands.hpp"
 #include "list_command.hpp"
 #include "exit_codes.hpp"
+#include "imager/store_access.hpp"
 #include "imager/version.hpp"
 #include "recovery/wizard.hpp"
 
@@ -27,6 +28,7 @@ constexpr const char* kExitCodes =
     "With no command on a terminal, lifeboat starts the restore wizard.";
 
 struct Commands {
+    imager::store::Access store;
     DisksOptions disks;
     ImageCommandOptions image;
     ListOptions list;
@@ -39,7 +41,14 @@ void add_progress_options(CLI::App* cmd, ImageCommandOptions& o) {
         ->check(CLI::IsMember({"auto", "text", "json", "none"}));
 }
 
-void add_image_commands(CLI::App& app, ImageCommandOptions& o) {
+// Every command that takes an image or a folder can reach a network store.
+void add_store_options(CLI::App* cmd, imager::store::Access& a) {
+    cmd->add_option("--credentials", a.credentials_file,
+                    "A network store's user and password, from a file of 'user = ...' and 'password = ...' lines");
+    cmd->add_option("--ca", a.ca_file, "Trust the certificate authorities in this PEM file too (https://)");
+}
+
+void add_image_commands(CLI::App& app, ImageCommandOptions& o, imager::store::Access& a) {
     auto* capture = app.add_subcommand("capture", "Capture a filesystem or block device into an image");
     capture->add_option("--level", o.capture.level, "zstd compression level, 1 to 19 (default 3)")->check(CLI::Range(1, 19));
     capture->add_option("--split", o.split, "Cut the image into files of at most SIZE (4000M for FAT32)");
@@ -50,7 +59,8 @@ void add_image_commands(CLI::App& app, ImageCommandOptions& o) {
                       "A whole disk: store every byte outside the partitions too (a forensic copy)");
     add_progress_options(capture, o);
     capture->add_option("SOURCE", o.capture.source, "Block device or file to capture")->required();
-    capture->add_option("IMAGE", o.capture.image, "Image file to write")->required();
+    add_store_options(capture, a);
+    capture->add_option("IMAGE", o.capture.image, "Image file or URL to write")->required();
     capture->footer(
         "Stores only used blocks of ext2/3/4, FAT, exFAT and NTFS, and only the header of swap;\n"
         "anything else is read whole with zero runs stored as holes. Of a whole disk, what lies\n"
@@ -72,7 +82,8 @@ void add_image_commands(CLI::App& app, ImageCommandOptions& o) {
     restore->add_flag("--grow", o.restore.grow,
                       "Whole-disk image on a larger disk: grow the last partition and its filesystem (ext2/3/4, NTFS, swap)");
     add_progress_options(restore, o);
-    restore->add_option("IMAGE", o.restore.image, "Image to restore")->required();
+    add_store_options(restore, a);
+    restore->add_option("IMAGE", o.restore.image, "Image file or URL to restore")->required();
     restore->add_option("TARGET", o.restore.target, "Block device or file (created when missing)")->required();
     restore->footer(
         "Checks the target first (size, sector size, mounted, holds the image, boot medium) and\n"
@@ -83,11 +94,13 @@ void add_image_commands(CLI::App& app, ImageCommandOptions& o) {
 
     auto* verify = app.add_subcommand("verify", "Check an image's structure and every chunk");
     add_progress_options(verify, o);
-    verify->add_option("IMAGE", o.image, "Image to check")->required();
+    add_store_options(verify, a);
+    verify->add_option("IMAGE", o.image, "Image file or URL to check")->required();
 
     auto* info = app.add_subcommand("info", "Describe an image");
     info->add_flag("--json", o.json, "Print JSON");
-    info->add_option("IMAGE", o.image, "Image to describe")->required();
+    add_store_options(info, a);
+    info->add_option("IMAGE", o.image, "Image file or URL to describe")->required();
 }
 
 void add_commands(CLI::App& app, Commands& c) {
@@ -100,11 +113,12 @@ void add_commands(CLI::App& app, Commands& c) {
     disks->add_flag("--json", c.disks.json, "Print JSON instead of a table");
     disks->add_option("PATH", c.disks.paths, "Block devices or disk-image files to describe");
 
-    add_image_commands(app, c.image);
+    add_image_commands(app, c.image, c.store);
 
     auto* list = app.add_subcommand("list", "List the images in folders, by machine, newest first");
     list->add_flag("--json", c.list.json, "Print JSON");
-    list->add_option("FOLDER", c.list.places, "Folders to search (default: the current one)");
+    add_store_options(list, c.store);
+    list->add_option("FOLDER", c.list.places, "Folders or folder URLs to search (default: the current one)");
     list->footer(
         "Searches each FOLDER, its lifeboat/ folder and the folders one level below, as the\n"
         "wizard searches a disk. Images are grouped by the machine and disk they were captured\n"
@@ -166,6 +180,8 @@ int run(int argc, char** argv) {
         return exit_usage;
     }
     const std::string name = chosen.front()->get_name();
+    if (::isatty(STDIN_FILENO)) commands.store.ask_password = ask_secret;
+    imager::store::configure(commands.store);
     const SafeOutput safe;  // text from images and disks reaches the terminal escaped
     if (name == "disks") return run_disks(commands.disks);
     if (name == "capture") return run_capture(commands.image);

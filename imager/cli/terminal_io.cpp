@@ -3,7 +3,9 @@
 #include "imager/devices.hpp"
 
 #include <nlohmann/json.hpp>
+#include <fcntl.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -195,6 +197,33 @@ bool CliPrompt::confirm(std::string_view question, std::string_view target) {
     std::string answer;
     if (!std::getline(std::cin, answer)) return false;
     return answer == target;
+}
+
+std::optional<std::string> ask_secret(const std::string& prompt) {
+    const int tty = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+    if (tty < 0) return std::nullopt;
+    termios before{};
+    const bool is_terminal = ::tcgetattr(tty, &before) == 0;
+    if (is_terminal) {
+        termios quiet = before;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        quiet.c_lflag |= ECHONL;
+        ::tcsetattr(tty, TCSAFLUSH, &quiet);
+    }
+    (void)!::write(tty, prompt.data(), prompt.size());
+    std::string answer;
+    bool ended = false;
+    for (char c; ::read(tty, &c, 1) == 1;) {
+        if (c == '\n') {
+            ended = true;
+            break;
+        }
+        answer += c;
+    }
+    if (is_terminal) ::tcsetattr(tty, TCSAFLUSH, &before);
+    ::close(tty);
+    if (!ended) return std::nullopt;  // Ctrl-D: the person declined
+    return answer;
 }
 
 std::uint64_t parse_size(const std::string& text) {

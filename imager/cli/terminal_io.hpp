@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -61,6 +62,10 @@ class CliPrompt final : public imager::Prompt {
 public:
     bool confirm(std::string_view question, std::string_view target) override;
 };
+
+// Asks for a password on the controlling terminal without echoing it;
+// nothing when there is no terminal or the person ends the input (Ctrl-D).
+[[nodiscard]] std::optional<std::string> ask_secret(const std::string& prompt);
 
 // "4000M", "4G", "512K", "1048576" -> bytes; 0 on a malformed size.
 [[nodiscard]] std::uint64_t parse_size(const std::string& text);

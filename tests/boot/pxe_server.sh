@@ -39,5 +39,5 @@ check "dnsmasq leased an address" grep -q 'DHCPACK(lbtap0) 10.77.0.1' "$WORK/ser
 stop_qemu
 kill "$server" && wait "$server"
 server=""
-check "pxe-server stopped its HTTP server too" eval '! pgrep -f "http.server --bind 10.77.0.1" >/dev/null'
+check "pxe-server stopped its HTTP server too" eval '! pgrep -f "lifeboat-pxe.*nginx.conf" >/dev/null'
 lb_finish

@@ -36,6 +36,7 @@ inline Bytes noise(std::size_t size, unsigned seed) {
 
 inline Bytes read_whole(const Store& store, const std::string& name) {
     auto reader = store.open(name);
+    INFO((reader ? std::string() : reader.error().message()));
     REQUIRE(reader.has_value());
     Bytes b(static_cast<std::size_t>((*reader)->size()));
     REQUIRE((*reader)->read_at(0, b).has_value());

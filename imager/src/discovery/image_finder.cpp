@@ -7,6 +7,7 @@
 #include "imager/image_ops.hpp"
 #include "ops/verified_mark.hpp"
 #include "store/location.hpp"
+#include "store/url.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -108,6 +109,32 @@ std::pair<std::uint64_t, std::uint32_t> volume_files(const std::string& path) {
     return {bytes, count};
 }
 
+// The images directly in a folder of a network store (`folder` is its URL):
+// the store lists its objects, and the first bytes of each say what it is.
+Result<std::vector<ImageEntry>> find_remote_images(const std::string& folder, const store::Location& where) {
+    auto objects = where.store->list(where.name);
+    if (!objects) return std::unexpected(objects.error());
+    std::string base = folder;
+    while (base.ends_with('/')) base.pop_back();
+    std::vector<ImageEntry> found;
+    for (const auto& object : *objects) {
+        const std::string name = object.name.substr(object.name.rfind('/') + 1);
+        if (name.starts_with('.') && ends_with(name, ".verified")) continue;
+        FileKind kind = ends_with(name, ".lbi") ? FileKind::first_volume : FileKind::not_image;
+        if (auto reader = where.store->open(object.name)) {
+            std::array<std::byte, format::kVolumeHeaderSize> head{};
+            if ((*reader)->size() >= head.size() && (*reader)->read_at(0, head))
+                if (auto volume = format::decode_volume_header(head, object.name))
+                    kind = volume->number == 1 ? FileKind::first_volume : FileKind::continuation;
+        }
+        if (kind == FileKind::not_image && continuation_name(name)) kind = FileKind::continuation;
+        if (kind != FileKind::first_volume) continue;
+        found.push_back(describe_entry(base + "/" + store::encode_path(name)));
+        if (found.back().size_on_disk == 0) found.back().size_on_disk = object.size;
+    }
+    return found;
+}
+
 }  // namespace
 
 void fill_entry(const format::Manifest& m, ImageEntry& entry) {
@@ -170,8 +197,18 @@ std::vector<ImageEntry> find_images(const std::vector<std::string>& roots) {
 }
 
 Result<ImageCatalog> list_images(const std::vector<std::string>& folders) {
+    std::vector<std::string> local;
+    std::vector<ImageEntry> remote;
     for (const auto& folder : folders) {
-        if (auto where = store::locate(folder); !where) return std::unexpected(where.error());
+        auto where = store::locate(folder);
+        if (!where) return std::unexpected(where.error());
+        if (!where->local) {
+            auto found = find_remote_images(folder, *where);
+            if (!found) return std::unexpected(found.error());
+            remote.insert(remote.end(), std::make_move_iterator(found->begin()), std::make_move_iterator(found->end()));
+            continue;
+        }
+        local.push_back(folder);
         struct stat st {};
         if (::stat(folder.c_str(), &st) != 0) return std::unexpected(sys_error("open " + folder, errno));
         if (!S_ISDIR(st.st_mode))
@@ -179,7 +216,9 @@ Result<ImageCatalog> list_images(const std::vector<std::string>& folders) {
                                               "`lifeboat info IMAGE` describes one image"));
         if (::access(folder.c_str(), R_OK | X_OK) != 0) return std::unexpected(sys_error("read " + folder, errno));
     }
-    return group_by_machine(find_images(folders));
+    auto found = find_images(local);
+    found.insert(found.end(), std::make_move_iterator(remote.begin()), std::make_move_iterator(remote.end()));
+    return group_by_machine(std::move(found));
 }
 
 ImageCatalog group_by_machine(std::vector<ImageEntry> entries) {

@@ -6,6 +6,7 @@
 #include "ops/ops_common.hpp"
 #include "ops/record_reader.hpp"
 #include "ops/verified_mark.hpp"
+#include "store/url.hpp"
 
 namespace imager {
 
@@ -73,10 +74,12 @@ Result<VerifyReport> verify(const VerifyOptions& options, Progress& progress) {
     const auto started = std::chrono::steady_clock::now();
     // Open checks the whole structure, the disk layout restore would write included:
     // an image that verifies must restore.
+    // A mark is a file beside an image on this machine; a network store's images have none.
+    const bool mark = options.record_mark && !store::looks_like_url(options.image);
     auto image = format::ImageReader::open(options.image);
     if (!image) {
         // A mark must not outlive the image's health (a damaged header or a lost volume).
-        if (options.record_mark && image.error().code == Errc::damaged_image) ops::remove_verified_mark(options.image);
+        if (mark && image.error().code == Errc::damaged_image) ops::remove_verified_mark(options.image);
         return std::unexpected(image.error());
     }
     VerifyReport report;
@@ -105,11 +108,11 @@ Result<VerifyReport> verify(const VerifyOptions& options, Progress& progress) {
             return {};
         });
     if (!status) {
-        if (options.record_mark && status.error().code == Errc::damaged_image)
+        if (mark && status.error().code == Errc::damaged_image)
             ops::remove_verified_mark(options.image);
         return std::unexpected(status.error());
     }
-    if (options.record_mark) record_mark(**image, report, progress);
+    if (mark) record_mark(**image, report, progress);
     report.seconds = seconds_since(started);
     return report;
 }

@@ -1,22 +1,28 @@
 #include "store/location.hpp"
 
+#include "store/http_store.hpp"
 #include "store/local_store.hpp"
+#include "store/url.hpp"
 
 namespace imager::store {
 
 Result<Location> locate(const std::string& where) {
-    const auto scheme_end = where.find("://");
-    const auto first_slash = where.find('/');
-    if (scheme_end != std::string::npos && scheme_end > 0 && scheme_end < first_slash) {
-        // No credential can leak: only the scheme is repeated.
-        return std::unexpected(make_error(Errc::unsupported,
-                                          "images on network stores (" + where.substr(0, scheme_end) +
-                                              "://) are not supported yet",
-                                          "mount the share and give the image's path on it, or copy the image to a "
-                                          "disk of this machine"));
+    if (!looks_like_url(where)) {
+        static const auto local = std::make_shared<LocalStore>();
+        return Location{local, where, true};
     }
-    static const auto local = std::make_shared<LocalStore>();
-    return Location{local, where};
+    auto url = parse_url(where);
+    if (!url) return std::unexpected(url.error());
+    if (url->scheme == "http" || url->scheme == "https") {
+        auto session = net::Session::open(*url);
+        if (!session) return std::unexpected(session.error());
+        return Location{std::make_shared<HttpStore>(std::move(*session)), url->path, false};
+    }
+    // No credential can leak: only the scheme is repeated.
+    return std::unexpected(make_error(Errc::unsupported,
+                                      "images on network stores (" + url->scheme + "://) are not supported yet",
+                                      "http:// and https:// are; or mount the share and give the image's path on it, "
+                                      "or copy the image to a disk of this machine"));
 }
 
 }  // namespace imager::store

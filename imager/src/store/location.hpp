@@ -1,8 +1,9 @@
 // Where a person says an image is, resolved to a store and a name in it:
-// every command that takes an image path goes through locate(). Today that
-// is a path on this machine (a local or mounted disk); a URL ("nfs://",
-// "smb://", "ssh://", "http(s)://", "s3://") is refused in words until its
-// store exists (issue 19), instead of being read as a relative path.
+// every command that takes an image path goes through locate(). A path is a
+// file on this machine (a local or mounted disk); "http://" and "https://"
+// are a web server's (http_store.hpp). Other URLs ("nfs://", "smb://",
+// "ssh://", "s3://") are refused in words until their store exists (issue
+// 19), instead of being read as a relative path.
 #pragma once
 
 #include "store/store.hpp"
@@ -15,6 +16,7 @@ namespace imager::store {
 struct Location {
     std::shared_ptr<Store> store;
     std::string name;  // the image's name in `store`
+    bool local = true;  // a file on this machine: its folder can be searched, marked, mounted
 };
 
 [[nodiscard]] Result<Location> locate(const std::string& where);

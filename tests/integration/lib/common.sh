@@ -10,7 +10,7 @@
 # A failed check is reported and counted, and the script goes on so that one
 # run shows every mismatch; `die` stops at once when going on makes no sense.
 # Everything a test attaches or mounts is registered here and undone by the
-# EXIT trap in reverse order: FUSE and kernel mounts, then loop devices, then
+# EXIT trap in reverse order: servers it started, FUSE and kernel mounts, then loop devices, then
 # $WORK. Only what this test made is ever touched.
 
 set -uo pipefail
@@ -19,6 +19,7 @@ LB_PASSED=0
 LB_FAILED=0
 LB_LOOPS=()    # loop devices this test attached
 LB_MOUNTS=()   # mount points this test mounted (kernel or FUSE)
+LB_SERVERS=()  # processes (servers) this test started, stopped first
 LB_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 say() { printf '%s\n' "$*"; }
@@ -65,6 +66,9 @@ check() {
 lb_cleanup() {
     local i
     set +e
+    for ((i = ${#LB_SERVERS[@]} - 1; i >= 0; i--)); do
+        kill -TERM "${LB_SERVERS[i]}" 2>/dev/null && wait "${LB_SERVERS[i]}" 2>/dev/null
+    done
     for ((i = ${#LB_MOUNTS[@]} - 1; i >= 0; i--)); do
         umount "${LB_MOUNTS[i]}" 2>/dev/null || umount -l "${LB_MOUNTS[i]}" 2>/dev/null
     done

@@ -1,0 +1,28 @@
+// The credentials and trust a network store uses, from the Access the CLI or
+// the wizard configured (imager/store_access.hpp). A store asks
+// credentials_for() when it connects and keeps them in memory only.
+#pragma once
+
+#include "imager/store_access.hpp"
+#include "store/url.hpp"
+
+#include <string>
+
+namespace imager::store {
+
+struct Credentials {
+    std::string user;
+    std::string password;
+};
+
+// The user and password for `url`, from (first that has one) the credentials
+// file, then LIFEBOAT_USER / LIFEBOAT_PASSWORD; the URL's user wins over both.
+// No password is not an error: the server may not want one.
+[[nodiscard]] Result<Credentials> credentials_for(const StoreUrl& url);
+
+// The PEM text of every trusted certificate authority: the system's bundle
+// (the media carry Debian's) followed by --ca FILE. A missing --ca file is an
+// error; a missing system bundle is not (then only --ca is trusted).
+[[nodiscard]] Result<std::string> trusted_authorities();
+
+}  // namespace imager::store

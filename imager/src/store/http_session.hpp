@@ -1,0 +1,86 @@
+// One HTTP(S) server as the stores talk to it, through libcurl: a pool of
+// connections shared by every thread, the trust and credentials of
+// access.hpp, bounded timeouts (a server that stops answering fails a
+// transfer in kStallSeconds), and retries with backoff for what is transient
+// (a broken connection, a 5xx). Failures become Errors that name the server
+// and what was being done, never a credential.
+#pragma once
+
+#include "store/access.hpp"
+#include "store/url.hpp"
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+typedef void CURL;
+
+namespace imager::store::net {
+
+inline constexpr long kConnectSeconds = 15;
+inline constexpr long kStallSeconds = 30;
+inline constexpr int kAttempts = 4;  // waits of 1, 2 and 4 s between them
+
+struct Reply {
+    long status = 0;
+    std::map<std::string, std::string> headers;  // lower-case names
+    std::string body;                            // unless the request gave `into`
+    std::size_t received = 0;                    // bytes put into `into`
+};
+
+struct Request {
+    std::string method = "GET";  // HEAD, GET, PROPFIND, MOVE, DELETE
+    std::string path;            // decoded; encoded into the URL here
+    std::vector<std::string> headers;
+    std::string body;                // sent as is (PROPFIND's XML)
+    std::span<std::byte> into;       // a 2xx body goes here, and must fit
+    std::size_t max_body = 16u << 20;
+    bool retry = true;  // idempotent: repeated after a transient failure
+};
+
+class Session {
+public:
+    // Reads the credentials and trusted authorities; connects only when used.
+    static Result<std::shared_ptr<Session>> open(const StoreUrl& url);
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    [[nodiscard]] const StoreUrl& url() const { return url_; }
+    // "https://files:8443/images/pc.lbi"
+    [[nodiscard]] std::string describe(const std::string& path) const;
+    [[nodiscard]] std::string request_url(const std::string& path) const;
+
+    // `what` names the action for errors: "read https://files/images/pc.lbi".
+    // Any HTTP status is a Reply; only a transfer that failed is an Error.
+    [[nodiscard]] Result<Reply> perform(const Request& request, const std::string& what) const;
+
+    // The Error a status outside 2xx means, for `what`.
+    [[nodiscard]] Error status_error(const Reply& reply, const std::string& what) const;
+    // The Error a failed transfer means; `detail` is libcurl's message.
+    [[nodiscard]] Error transfer_error(int curl_code, const std::string& detail, const std::string& what) const;
+    [[nodiscard]] static bool transient(long status);
+
+    // A handle set up with trust, credentials and timeouts, for a transfer the
+    // caller drives itself (an upload); give it back when done.
+    [[nodiscard]] CURL* take() const;
+    void give(CURL* handle) const;
+
+private:
+    explicit Session(StoreUrl url) : url_(std::move(url)) {}
+    void prepare(CURL* handle) const;
+    bool ask_password() const;  // after a 401 with no password: true when one was given
+
+    StoreUrl url_;
+    mutable std::mutex mutex_;
+    mutable Credentials credentials_;
+    mutable bool asked_ = false;
+    std::string authorities_;
+    mutable std::vector<CURL*> idle_;
+};
+
+}  // namespace imager::store::net

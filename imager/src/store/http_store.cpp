@@ -1,0 +1,409 @@
+#include "store/http_store.hpp"
+
+#include <curl/curl.h>
+#include <expat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace imager::store {
+
+namespace {
+
+using net::Reply;
+using net::Request;
+using net::Session;
+
+std::string parent_of(const std::string& name) {
+    const auto slash = name.rfind('/');
+    return slash == std::string::npos || slash == 0 ? "/" : name.substr(0, slash);
+}
+
+// A new object streamed to the server by one PUT on a thread of its own:
+// append() queues bytes (a bounded queue, so memory stays bounded), libcurl's
+// read callback takes them, commit() ends the body and moves NAME.partial
+// onto NAME.
+class HttpWriter final : public ObjectWriter {
+public:
+    HttpWriter(std::shared_ptr<Session> session, std::string name)
+        : session_(std::move(session)), name_(std::move(name)), partial_(name_ + HttpStore::kPartialSuffix) {
+        uploader_ = std::thread([this] { upload(); });
+    }
+    ~HttpWriter() override { abandon(); }
+    HttpWriter(const HttpWriter&) = delete;
+    HttpWriter& operator=(const HttpWriter&) = delete;
+
+    Status append(std::span<const std::byte> data) override {
+        std::unique_lock lock(mutex_);
+        if (done_ || ended_) return std::unexpected(failure_or("append to " + describe()));
+        room_.wait(lock, [&] { return queue_.size() < kQueued || finished_; });
+        if (finished_) return std::unexpected(failure_or("upload " + describe()));
+        queue_.emplace_back(data.begin(), data.end());
+        queued_bytes_ += data.size();
+        ready_.notify_all();
+        return {};
+    }
+
+    Status commit() override {
+        {
+            std::unique_lock lock(mutex_);
+            if (done_) return std::unexpected(make_error(Errc::internal, "commit " + describe() + " after its end"));
+            ended_ = true;
+            ready_.notify_all();
+        }
+        uploader_.join();
+        done_ = true;
+        if (failure_) {
+            (void)remove_partial();
+            return std::unexpected(*failure_);
+        }
+        Request move;
+        move.method = "MOVE";
+        move.path = partial_;
+        move.headers = {"Destination: " + session_->request_url(name_), "Overwrite: T"};
+        move.retry = false;  // a MOVE that happened but whose answer was lost must not be repeated
+        const std::string what = "move " + session_->describe(partial_) + " to its name";
+        auto reply = session_->perform(move, what);
+        if (reply && reply->status / 100 == 2) return {};
+        (void)remove_partial();
+        return std::unexpected(reply ? session_->status_error(*reply, what) : reply.error());
+    }
+
+    void abandon() noexcept override {
+        {
+            std::lock_guard lock(mutex_);
+            if (done_) return;
+            cancelled_ = true;
+            ready_.notify_all();
+        }
+        uploader_.join();
+        done_ = true;
+        (void)remove_partial();
+    }
+
+private:
+    static constexpr std::size_t kQueued = 2;  // buffers waiting; the volumes layer appends 8 MiB at a time
+
+    std::string describe() const { return session_->describe(name_); }
+
+    Error failure_or(const std::string& what) const {
+        return failure_ ? *failure_ : make_error(Errc::internal, what + " after its end");
+    }
+
+    Status remove_partial() {
+        Request del;
+        del.method = "DELETE";
+        del.path = partial_;
+        auto reply = session_->perform(del, "remove " + session_->describe(partial_));
+        if (!reply) return std::unexpected(reply.error());
+        return {};
+    }
+
+    // libcurl asks for the next bytes of the body: wait for them, or end it.
+    static std::size_t on_read(char* into, std::size_t size, std::size_t count, void* user) {
+        auto& w = *static_cast<HttpWriter*>(user);
+        std::unique_lock lock(w.mutex_);
+        w.ready_.wait(lock, [&] { return !w.queue_.empty() || w.ended_ || w.cancelled_; });
+        if (w.cancelled_) return CURL_READFUNC_ABORT;
+        if (w.queue_.empty()) return 0;  // ended: the body is complete
+        auto& front = w.queue_.front();
+        const std::size_t n = std::min(size * count, front.size() - w.front_taken_);
+        std::memcpy(into, front.data() + w.front_taken_, n);
+        w.front_taken_ += n;
+        w.queued_bytes_ -= n;
+        if (w.front_taken_ == front.size()) {
+            w.queue_.pop_front();
+            w.front_taken_ = 0;
+            w.room_.notify_all();
+        }
+        w.last_progress_ = std::chrono::steady_clock::now();
+        return n;
+    }
+
+    // Bytes waiting while nothing moves for kStallSeconds: the server is gone.
+    // (A slow source only makes libcurl wait in on_read, which is no stall.)
+    static int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+        auto& w = *static_cast<HttpWriter*>(user);
+        std::lock_guard lock(w.mutex_);
+        if (w.cancelled_) return 1;
+        if (w.queued_bytes_ > 0 &&
+            std::chrono::steady_clock::now() - w.last_progress_ > std::chrono::seconds(net::kStallSeconds)) {
+            w.stalled_ = true;
+            return 1;
+        }
+        return 0;
+    }
+
+    void upload() {
+        const std::string what = "write " + session_->describe(partial_);
+        Result<void> outcome = [&]() -> Result<void> {
+            // What a writer that died left under the partial name goes first,
+            // and a folder that is not there is said before any byte is sent.
+            Request del;
+            del.method = "DELETE";
+            del.path = partial_;
+            auto cleared = session_->perform(del, "remove " + session_->describe(partial_));
+            if (!cleared) return std::unexpected(cleared.error());
+            if (cleared->status == 409)
+                return std::unexpected(session_->status_error(*cleared, what));
+
+            CURL* h = session_->take();
+            if (h == nullptr) return std::unexpected(make_error(Errc::internal, "libcurl could not start a transfer"));
+            Reply reply;
+            char detail[CURL_ERROR_SIZE] = "";
+            const std::string url = session_->request_url(partial_);
+            // libcurl asks "Expect: 100-continue" first: a server that wants
+            // credentials (or refuses) says so before any byte of a body that
+            // cannot be sent twice.
+            curl_slist* headers = curl_slist_append(nullptr, "Expect: 100-continue");
+            curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+            curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+            curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
+            curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+            curl_easy_setopt(h, CURLOPT_READDATA, this);
+            curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+            curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+            curl_easy_setopt(h, CURLOPT_XFERINFODATA, this);
+            curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 0L);  // on_progress judges stalls
+            curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+            curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
+            curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, +[](char*, std::size_t s, std::size_t n, void*) { return s * n; });
+            last_progress_ = std::chrono::steady_clock::now();
+            const CURLcode code = curl_easy_perform(h);
+            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply.status);
+            curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+            curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+            curl_slist_free_all(headers);
+            if (code == CURLE_OK) session_->give(h);
+            else curl_easy_cleanup(h);
+            if (code == CURLE_ABORTED_BY_CALLBACK && stalled_)
+                return std::unexpected(make_error(Errc::io,
+                                                  what + ": " + session_->url().host + " took nothing for " +
+                                                      std::to_string(net::kStallSeconds) + " s",
+                                                  "check the server and the network, then capture again"));
+            if (code == CURLE_ABORTED_BY_CALLBACK) return std::unexpected(make_error(Errc::cancelled, what + ": cancelled"));
+            if (reply.status >= 300) return std::unexpected(session_->status_error(reply, what));
+            if (code != CURLE_OK) return std::unexpected(session_->transfer_error(code, detail, what));
+            if (reply.status / 100 != 2) return std::unexpected(session_->status_error(reply, what));
+            return {};
+        }();
+        std::lock_guard lock(mutex_);
+        if (!outcome) failure_ = outcome.error();
+        finished_ = true;
+        room_.notify_all();
+    }
+
+    std::shared_ptr<Session> session_;
+    std::string name_;
+    std::string partial_;
+    std::thread uploader_;
+    std::mutex mutex_;
+    std::condition_variable ready_;  // bytes queued, or the end, or cancelled
+    std::condition_variable room_;   // a buffer taken, or the upload finished
+    std::deque<std::vector<std::byte>> queue_;
+    std::size_t front_taken_ = 0;
+    std::uint64_t queued_bytes_ = 0;
+    std::chrono::steady_clock::time_point last_progress_;
+    bool ended_ = false;      // commit(): no more bytes
+    bool cancelled_ = false;  // abandon()
+    bool finished_ = false;   // the uploader returned
+    bool stalled_ = false;
+    bool done_ = false;  // committed or abandoned
+    std::optional<Error> failure_;
+};
+
+class HttpReader final : public ObjectReader {
+public:
+    HttpReader(std::shared_ptr<const Session> session, std::string name, std::uint64_t size, std::string validator)
+        : session_(std::move(session)), name_(std::move(name)), size_(size), validator_(std::move(validator)) {}
+
+    std::uint64_t size() const override { return size_; }
+
+    Status read_at(std::uint64_t offset, std::span<std::byte> buffer) const override {
+        const std::string where = session_->describe(name_);
+        if (offset > size_ || buffer.size() > size_ - offset)
+            return std::unexpected(make_error(Errc::damaged_image, where + " is shorter than its image says",
+                                              "the file on the server was cut short; use another copy"));
+        if (buffer.empty()) return {};
+        Request get;
+        get.path = name_;
+        get.into = buffer;
+        get.headers = {"Range: bytes=" + std::to_string(offset) + "-" + std::to_string(offset + buffer.size() - 1),
+                       "Accept-Encoding: identity"};
+        if (!validator_.empty()) get.headers.push_back(validator_);
+        const std::string what = "read " + where + " at byte " + std::to_string(offset);
+        auto reply = session_->perform(get, what);
+        if (!reply) return std::unexpected(reply.error());
+        if (reply->status == 200)
+            return std::unexpected(make_error(Errc::unsupported, what + ": the server does not serve parts of files",
+                                              "use a server that answers range requests (nginx, Apache, any WebDAV server)"));
+        if (reply->status != 206) return std::unexpected(session_->status_error(*reply, what));
+        const std::string expected = "bytes " + std::to_string(offset) + "-" +
+                                     std::to_string(offset + buffer.size() - 1) + "/";
+        if (!reply->headers["content-range"].starts_with(expected) || reply->received != buffer.size())
+            return std::unexpected(make_error(Errc::damaged_image,
+                                              what + ": the server sent other bytes than were asked for",
+                                              "the file changed on the server, or something on the way alters it"));
+        return {};
+    }
+
+private:
+    std::shared_ptr<const Session> session_;
+    std::string name_;
+    std::uint64_t size_;
+    std::string validator_;  // "If-Match: ..." or "If-Unmodified-Since: ..."
+};
+
+// PROPFIND's answer: for each <response>, its <href>, <getcontentlength> and
+// whether its <resourcetype> holds a <collection>. Namespaces are ignored.
+struct Propfind {
+    struct Entry {
+        std::string href;
+        std::string length;
+        bool collection = false;
+    };
+    std::vector<Entry> entries;
+    std::string text;
+    int depth = 0;
+
+    static std::string local(const char* name) {
+        const char* colon = std::strrchr(name, ':');
+        return colon ? colon + 1 : name;
+    }
+    static void on_start(void* user, const char* name, const char**) {
+        auto& p = *static_cast<Propfind*>(user);
+        const std::string n = local(name);
+        p.text.clear();
+        if (n == "response") p.entries.emplace_back();
+        else if (n == "collection" && !p.entries.empty()) p.entries.back().collection = true;
+    }
+    static void on_end(void* user, const char* name) {
+        auto& p = *static_cast<Propfind*>(user);
+        const std::string n = local(name);
+        if (p.entries.empty()) return;
+        if (n == "href") p.entries.back().href = p.text;
+        else if (n == "getcontentlength") p.entries.back().length = p.text;
+        p.text.clear();
+    }
+    static void on_text(void* user, const char* s, int len) {
+        auto& p = *static_cast<Propfind*>(user);
+        if (p.text.size() < 8192) p.text.append(s, static_cast<std::size_t>(len));
+    }
+};
+
+std::string percent_decoded(const std::string& s) {
+    int n = 0;
+    char* d = curl_easy_unescape(nullptr, s.c_str(), static_cast<int>(s.size()), &n);
+    if (d == nullptr) return s;
+    std::string out(d, static_cast<std::size_t>(n));
+    curl_free(d);
+    return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ObjectWriter>> HttpStore::create(const std::string& name) {
+    // The folder must be there: a PUT into a missing one fails only after its whole body.
+    Request look;
+    look.method = "PROPFIND";
+    look.path = parent_of(name) + "/";
+    look.headers = {"Depth: 0"};
+    const std::string what = "write " + describe(name);
+    auto reply = session_->perform(look, what);
+    if (!reply) return std::unexpected(reply.error());
+    if (reply->status == 404)
+        return std::unexpected(make_error(Errc::not_found, what + ": the folder " + describe(parent_of(name)) +
+                                                               " does not exist on the server",
+                                          "create it first, or choose another folder"));
+    if (reply->status / 100 != 2) return std::unexpected(session_->status_error(*reply, what));
+    return std::make_unique<HttpWriter>(session_, name);
+}
+
+Result<std::unique_ptr<ObjectReader>> HttpStore::open(const std::string& name) const {
+    Request head;
+    head.method = "HEAD";
+    head.path = name;
+    head.headers = {"Accept-Encoding: identity"};
+    const std::string what = "open " + describe(name);
+    auto reply = session_->perform(head, what);
+    if (!reply) return std::unexpected(reply.error());
+    if (reply->status != 200) return std::unexpected(session_->status_error(*reply, what));
+    const std::string length = reply->headers["content-length"];
+    if (length.empty() || length.find_first_not_of("0123456789") != std::string::npos || length.size() > 19)
+        return std::unexpected(make_error(Errc::unsupported, what + ": the server does not say the file's size",
+                                          "use a server that serves files with their length (nginx, Apache, WebDAV)"));
+    std::string validator;
+    if (const auto& etag = reply->headers["etag"]; !etag.empty() && !etag.starts_with("W/"))
+        validator = "If-Match: " + etag;
+    else if (const auto& modified = reply->headers["last-modified"]; !modified.empty())
+        validator = "If-Unmodified-Since: " + modified;
+    return std::make_unique<HttpReader>(session_, name, std::stoull(length), std::move(validator));
+}
+
+Result<bool> HttpStore::exists(const std::string& name) const {
+    Request head;
+    head.method = "HEAD";
+    head.path = name;
+    const std::string what = "look for " + describe(name);
+    auto reply = session_->perform(head, what);
+    if (!reply) return std::unexpected(reply.error());
+    if (reply->status == 404 || reply->status == 410) return false;
+    if (reply->status / 100 == 2) return true;
+    return std::unexpected(session_->status_error(*reply, what));
+}
+
+Result<std::vector<ObjectInfo>> HttpStore::list(const std::string& dir) const {
+    std::string folder = dir;
+    while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
+    Request find;
+    find.method = "PROPFIND";
+    find.path = folder == "/" ? "/" : folder + "/";
+    find.headers = {"Depth: 1", "Content-Type: application/xml"};
+    find.body = R"(<?xml version="1.0" encoding="utf-8"?><propfind xmlns="DAV:"><prop><resourcetype/><getcontentlength/></prop></propfind>)";
+    const std::string what = "list " + describe(folder);
+    auto reply = session_->perform(find, what);
+    if (!reply) return std::unexpected(reply.error());
+    if (reply->status != 207) return std::unexpected(session_->status_error(*reply, what));
+
+    Propfind answer;
+    std::unique_ptr<std::remove_pointer_t<XML_Parser>, decltype(&XML_ParserFree)> parser(XML_ParserCreate(nullptr),
+                                                                                         &XML_ParserFree);
+    XML_SetUserData(parser.get(), &answer);
+    XML_SetElementHandler(parser.get(), Propfind::on_start, Propfind::on_end);
+    XML_SetCharacterDataHandler(parser.get(), Propfind::on_text);
+    if (XML_Parse(parser.get(), reply->body.data(), static_cast<int>(reply->body.size()), 1) != XML_STATUS_OK)
+        return std::unexpected(make_error(Errc::io, what + ": the server's answer is not a WebDAV listing (" +
+                                                        XML_ErrorString(XML_GetErrorCode(parser.get())) + ")"));
+    std::vector<ObjectInfo> objects;
+    for (const auto& e : answer.entries) {
+        if (e.collection) continue;
+        std::string path = percent_decoded(e.href);
+        if (const auto scheme = path.find("://"); scheme != std::string::npos)  // an absolute href
+            path = path.substr(std::min(path.size(), path.find('/', scheme + 3)));
+        const std::string base = path.substr(path.rfind('/') + 1);
+        if (base.empty() || base.ends_with(kPartialSuffix) || path != (folder == "/" ? "" : folder) + "/" + base) continue;
+        if (e.length.empty() || e.length.find_first_not_of("0123456789") != std::string::npos || e.length.size() > 19)
+            continue;
+        objects.push_back({path, std::stoull(e.length)});
+    }
+    std::ranges::sort(objects, {}, &ObjectInfo::name);
+    return objects;
+}
+
+Status HttpStore::remove(const std::string& name) {
+    Request del;
+    del.method = "DELETE";
+    del.path = name;
+    const std::string what = "remove " + describe(name);
+    auto reply = session_->perform(del, what);
+    if (!reply) return std::unexpected(reply.error());
+    if (reply->status / 100 == 2 || reply->status == 404) return {};
+    return std::unexpected(session_->status_error(*reply, what));
+}
+
+}  // namespace imager::store

@@ -1,0 +1,82 @@
+#include "store/url.hpp"
+
+#include <curl/curl.h>
+
+#include <memory>
+
+namespace imager::store {
+
+namespace {
+
+using UrlHandle = std::unique_ptr<CURLU, decltype(&curl_url_cleanup)>;
+
+std::string part(CURLU* u, CURLUPart which, unsigned flags = 0) {
+    char* text = nullptr;
+    if (curl_url_get(u, which, &text, flags) != CURLUE_OK || text == nullptr) return {};
+    std::string s = text;
+    curl_free(text);
+    return s;
+}
+
+Error bad_url(const std::string& scheme, const std::string& why) {
+    // Only the scheme is repeated: the rest may hold what should not be shown.
+    return make_error(Errc::invalid_argument, "the " + scheme + ":// address is not valid: " + why,
+                      "write it as " + scheme + "://server/path/image.lbi (docs/STORES.md)");
+}
+
+}  // namespace
+
+std::string StoreUrl::origin() const { return scheme + "://" + host + (port.empty() ? "" : ":" + port); }
+
+bool looks_like_url(const std::string& where) {
+    const auto scheme_end = where.find("://");
+    return scheme_end != std::string::npos && scheme_end > 0 && scheme_end < where.find('/');
+}
+
+Result<StoreUrl> parse_url(const std::string& where) {
+    const std::string scheme = where.substr(0, where.find("://"));
+    UrlHandle u(curl_url(), &curl_url_cleanup);
+    if (!u) return std::unexpected(make_error(Errc::internal, "libcurl could not allocate a URL"));
+    if (curl_url_set(u.get(), CURLUPART_URL, where.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
+        return std::unexpected(bad_url(scheme, "it cannot be read as a URL"));
+    StoreUrl url;
+    url.scheme = part(u.get(), CURLUPART_SCHEME);
+    if (!part(u.get(), CURLUPART_PASSWORD).empty())
+        return std::unexpected(make_error(
+            Errc::invalid_argument, "the " + scheme + ":// address holds a password",
+            "a password in a URL shows in the process list and in logs: remove it, and give it with "
+            "--credentials FILE, the LIFEBOAT_PASSWORD environment variable, or at the prompt"));
+    url.user = part(u.get(), CURLUPART_USER, CURLU_URLDECODE);
+    if (const auto semicolon = url.user.find(';'); semicolon != std::string::npos) {
+        url.domain = url.user.substr(0, semicolon);
+        url.user.erase(0, semicolon + 1);
+    }
+    url.host = part(u.get(), CURLUPART_HOST);
+    url.port = part(u.get(), CURLUPART_PORT);
+    url.path = part(u.get(), CURLUPART_PATH, CURLU_URLDECODE);
+    if (url.host.empty()) return std::unexpected(bad_url(scheme, "it names no server"));
+    if (!part(u.get(), CURLUPART_QUERY).empty() || !part(u.get(), CURLUPART_FRAGMENT).empty())
+        return std::unexpected(bad_url(scheme, "an image's address has no '?' or '#' part"));
+    if (url.path.empty()) url.path = "/";
+    if (url.path.find('\0') != std::string::npos) return std::unexpected(bad_url(scheme, "its path holds a NUL byte"));
+    return url;
+}
+
+std::string encode_path(const std::string& path) {
+    std::string out;
+    std::size_t at = 0;
+    while (at <= path.size()) {
+        const auto slash = path.find('/', at);
+        const std::string segment = path.substr(at, slash == std::string::npos ? std::string::npos : slash - at);
+        if (char* e = curl_easy_escape(nullptr, segment.c_str(), static_cast<int>(segment.size()))) {
+            out += e;
+            curl_free(e);
+        }
+        if (slash == std::string::npos) break;
+        out += '/';
+        at = slash + 1;
+    }
+    return out;
+}
+
+}  // namespace imager::store

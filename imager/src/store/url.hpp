@@ -1,0 +1,32 @@
+// A network store's address as a person writes it ("https://ann@files:8443/images/pc.lbi"),
+// split into its parts by libcurl's URL parser. A password in the URL is refused: it would
+// show in the process list, the shell's history and every log that repeats the command.
+#pragma once
+
+#include "imager/result.hpp"
+
+#include <string>
+
+namespace imager::store {
+
+struct StoreUrl {
+    std::string scheme;  // "http", "https", "ssh", "nfs", "smb", "s3"
+    std::string user;    // may be empty; never a secret
+    std::string domain;  // smb://DOMAIN;user@...; empty elsewhere
+    std::string host;    // as written; an IPv6 address keeps its brackets
+    std::string port;    // empty when the scheme's default
+    std::string path;    // percent-decoded, starts with '/'
+
+    // "https://files:8443": the server, for messages and requests; no user.
+    [[nodiscard]] std::string origin() const;
+};
+
+// "scheme://..." before any '/': a URL, not a relative path with "://" further on.
+[[nodiscard]] bool looks_like_url(const std::string& where);
+
+[[nodiscard]] Result<StoreUrl> parse_url(const std::string& where);
+
+// Percent-encodes each segment of a '/'-separated path for a request line.
+[[nodiscard]] std::string encode_path(const std::string& path);
+
+}  // namespace imager::store

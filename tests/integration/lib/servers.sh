@@ -1,0 +1,91 @@
+# shellcheck shell=bash
+# Real servers for the network store tests, on a free port of 127.0.0.1,
+# started by the test and stopped by common.sh's EXIT trap (source common.sh
+# first, then lb_init, then this file).
+#
+#   free_port                         # prints a TCP port nothing listens on
+#   start_nginx DIR [tls] [auth USER PASSWORD] [rate BYTES-PER-S]
+#                                     # nginx serving DIR/www with WebDAV (PUT,
+#                                     # DELETE, MOVE, PROPFIND); sets NGINX_URL,
+#                                     # NGINX_PID, and with tls NGINX_CA (the CA's PEM)
+#   stop_nginx, restart_nginx         # kill it (as a crash would), start it again
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT: up to 5 s for something to accept on 127.0.0.1:PORT.
+wait_port() {
+    local i
+    for i in $(seq 50); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+start_nginx() {
+    local dir=$1 tls=no user="" password="" scheme=http rate=0
+    shift
+    while [ $# -gt 0 ]; do
+        case $1 in
+        tls) tls=yes scheme=https ;;
+        auth) user=$2 password=$3; shift 2 ;;
+        rate) rate=$2; shift ;;
+        esac
+        shift
+    done
+    need_tools nginx openssl
+    mkdir -p "$dir/www" "$dir/tmp"
+    NGINX_DIR=$dir NGINX_PORT=$(free_port)
+    {
+        echo "load_module /usr/lib/nginx/modules/ngx_http_dav_ext_module.so;"
+        echo "user root; worker_processes 2; daemon off; pid $dir/nginx.pid; error_log $dir/error.log;"
+        echo "events { worker_connections 64; }"
+        echo "http { access_log $dir/access.log; client_body_temp_path $dir/tmp/body;"
+        echo " proxy_temp_path $dir/tmp/p; fastcgi_temp_path $dir/tmp/f; uwsgi_temp_path $dir/tmp/u; scgi_temp_path $dir/tmp/s;"
+        echo " server { listen 127.0.0.1:$NGINX_PORT$([ $tls = yes ] && echo ' ssl');"
+        echo "  root $dir/www; client_max_body_size 0; dav_methods PUT DELETE MOVE; dav_ext_methods PROPFIND OPTIONS;"
+        echo "  dav_access user:rw group:r all:r; limit_rate $rate;"
+        if [ $tls = yes ]; then echo "  ssl_certificate $dir/server.crt; ssl_certificate_key $dir/server.key;"; fi
+        if [ -n "$user" ]; then echo "  auth_basic lifeboat; auth_basic_user_file $dir/htpasswd;"; fi
+        echo " }"
+        echo "}"
+    } >"$dir/nginx.conf"
+    if [ $tls = yes ] && [ ! -f "$dir/server.crt" ]; then
+        (
+            cd "$dir" &&
+                openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=lifeboat-test-ca -keyout ca.key -out ca.crt &&
+                openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key -out server.csr &&
+                printf 'subjectAltName=IP:127.0.0.1\n' >san.ext &&
+                openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext \
+                    -out server.crt
+        ) >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log"; die "openssl could not make the test certificates"; }
+        NGINX_CA=$dir/ca.crt
+    fi
+    if [ -n "$user" ]; then
+        printf '%s:%s\n' "$user" "$(openssl passwd -apr1 "$password")" >"$dir/htpasswd" || die "htpasswd"
+    fi
+    restart_nginx
+    NGINX_URL=$scheme://127.0.0.1:$NGINX_PORT
+}
+
+restart_nginx() {
+    nginx -e "$NGINX_DIR/error.log" -c "$NGINX_DIR/nginx.conf" &
+    NGINX_PID=$!
+    LB_SERVERS+=("$NGINX_PID")
+    wait_port "$NGINX_PORT" || { cat "$NGINX_DIR/error.log"; die "nginx did not start"; }
+}
+
+# stop_nginx: as a crash or a pulled cable looks to a client: the master and
+# its workers killed at once, connections reset.
+stop_nginx() {
+    local workers
+    kill -STOP "$NGINX_PID" 2>/dev/null  # a running master would start new workers
+    workers=$(pgrep -P "$NGINX_PID")
+    # shellcheck disable=SC2086
+    [ -n "$workers" ] && kill -KILL $workers 2>/dev/null
+    kill -KILL "$NGINX_PID" 2>/dev/null
+    wait "$NGINX_PID" 2>/dev/null
+    rm -f "$NGINX_DIR/nginx.pid"
+}

@@ -1,0 +1,125 @@
+#!/bin/bash
+# Images on an HTTP(S) server (issue 19), against a real nginx with WebDAV
+# started here on 127.0.0.1: a whole GPT disk (ESP + ext4) and a filesystem
+# in split volumes captured to the server, described, listed, verified and
+# restored from it in place, judged by sgdisk -v, the checkers and file
+# checksums; a byte altered on the server caught as damage; https with the
+# test's own CA (refused without --ca); credentials from a file or the
+# environment and never shown; a server killed mid-capture (no image, no
+# partial left) and mid-restore (error within 60 s, the aftermath said).
+#   usage: store_http.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
+source "$(dirname "$0")/lib/common.sh"
+lb_init store-http "${1:-}"
+source "$(dirname "$0")/lib/disk.sh"
+source "$(dirname "$0")/lib/servers.sh"
+disk_init
+need_tools sgdisk curl
+
+start_nginx "$WORK/web" auth ann 's3cret Pa55'
+www=$WORK/web/www
+mkdir -p "$www/images/office"
+printf 'user = ann\npassword = s3cret Pa55\n' >"$WORK/creds"
+creds=(--credentials "$WORK/creds")
+url=$NGINX_URL/images/office
+
+esp_root_disk "$WORK/disk.img" 160M 200704
+fs=$WORK/fs.img
+truncate -s 48M "$fs"
+mkfs.ext4 -q -F -d "$DATA" "$fs" || die "mkfs.ext4"
+
+# ------------------------------------------------------------ capture ----
+lb_ok "capture a whole disk to the server" capture --progress none "${creds[@]}" "$WORK/disk.img" "$url/pc.lbi" && {
+    check "the image is on the server under its name, nothing else" \
+        test "$(cd "$www/images/office" && echo *)" = "pc.lbi"
+    check "capture read it back from the server (verified)" grep -q ', verified$' "$ERR"
+}
+lb_ok "capture a filesystem in 2 MiB volumes" capture --progress none --split 2M "${creds[@]}" "$fs" "$url/root.lbi" && {
+    n=$(find "$www/images/office" -name 'root.lbi*' | wc -l)
+    check "split into several volumes on the server ($n)" test "$n" -ge 3
+}
+lb_expect 8 "wrong credentials" capture --progress none "$fs" "$url/anon.lbi" && {
+    err_has "says the server refused them" "refused the user name or password \\(HTTP 401\\)"
+    err_has "says where credentials come from" "--credentials FILE"
+}
+LIFEBOAT_USER=ann LIFEBOAT_PASSWORD='s3cret Pa55' lb_ok "credentials from the environment" info "$url/root.lbi"
+lb_expect 2 "a password in the URL is refused" info "http://ann:s3cret@127.0.0.1:$NGINX_PORT/images/office/pc.lbi" &&
+    check "and not repeated" sh -c '! grep -q s3cret "$1"' sh "$ERR"
+
+# -------------------------------------------------- info, list, verify ----
+lb_ok "info" info --json "${creds[@]}" "$url/pc.lbi" &&
+    check "the image's partitions" test "$(jq '.manifest.disk.partitions | length' "$OUT")" = 2
+lb_ok "list the folder" list --json "${creds[@]}" "$url/" && {
+    check "both images, by their URLs" \
+        test "$(jq -r '[.machines[].images[].path] | sort | join(" ")' "$OUT")" = "$url/pc.lbi $url/root.lbi"
+    check "no volume or partial listed as an image" test "$(jq '.unreadable | length' "$OUT")" = 0
+}
+lb_ok "verify in place" verify --progress none "${creds[@]}" "$url/root.lbi" &&
+    check "every chunk checked" grep -q ': OK, ' "$OUT"
+
+# ------------------------------------------------------------ restore ----
+junk "$WORK/target.img" $((160 << 20))
+lb_ok "restore the whole disk from the server" restore --yes --progress none "${creds[@]}" "$url/pc.lbi" "$WORK/target.img" && {
+    check "sgdisk -v: the table is whole" quiet sgdisk -v "$WORK/target.img"
+    judge_part "$WORK/disk.img" "$WORK/target.img" 1 fat32 "restored from http"
+    judge_part "$WORK/disk.img" "$WORK/target.img" 2 ext4 "restored from http"
+}
+lb_ok "restore the split filesystem" restore --yes --progress none "${creds[@]}" "$url/root.lbi" "$WORK/root.out" && {
+    check "e2fsck -fn clean" quiet e2fsck -fn "$WORK/root.out"
+    mkdir -p "$WORK/files" && debugfs -R "rdump / $WORK/files" "$WORK/root.out" >/dev/null 2>&1
+    rm -rf "$WORK/files/lost+found"
+    same_tree "every file as captured" "$DATA_SUMS" "$WORK/files"
+}
+check "nothing was copied to this machine" test -z "$(find "$WORK" -name '*.lbi*' ! -path "$www/*")"
+
+# ----------------------------------------------------- damage on server ----
+cp "$www/images/office/root.lbi.002" "$WORK/vol2.bak"
+printf '\xff' | dd of="$www/images/office/root.lbi.002" bs=1 seek=$((3 << 20)) conv=notrunc status=none
+lb_expect 3 "a byte altered on the server is damage" verify --progress none "${creds[@]}" "$url/root.lbi" &&
+    err_has "named with its volume" "root.lbi.002"
+cp "$WORK/vol2.bak" "$www/images/office/root.lbi.002"
+
+# ---------------------------------------------------------------- https ----
+start_nginx "$WORK/tls" tls
+mkdir -p "$WORK/tls/www/images"
+cp "$www/images/office/root.lbi"* "$WORK/tls/www/images/"
+lb_expect 8 "https with an unknown CA is refused" info "$NGINX_URL/images/root.lbi" &&
+    err_has "says the certificate is not trusted" "TLS certificate of 127.0.0.1:$NGINX_PORT is not trusted"
+lb_ok "https trusted with --ca" verify --progress none --ca "$NGINX_CA" "$NGINX_URL/images/root.lbi"
+lb_ok "capture over https" capture --progress none --ca "$NGINX_CA" "$fs" "$NGINX_URL/images/new.lbi" &&
+    check "the image arrived whole" test "$(info_get "$WORK/tls/www/images/new.lbi" .image.records)" -gt 0
+
+# ---------------------------------------------- a server that goes away ----
+start_nginx "$WORK/dying" rate 4m
+mkdir -p "$WORK/dying/www/images"
+big=$WORK/big.img
+head -c $((120 << 20)) /dev/urandom >"$big"
+"$LB" capture --progress none --level 19 "$big" "$NGINX_URL/images/big.lbi" >"$WORK/cap.out" 2>&1 &
+cap=$!
+sleep 2
+stop_nginx
+SECONDS=0
+wait "$cap"
+rc=$?
+took=$SECONDS
+check "a capture whose server died fails (exit $rc)" test "$rc" -ne 0
+check "within 60 s (${took} s)" test "$took" -le 60
+check "says the connection broke or the server cannot be reached" \
+    grep -Eq "connection to 127.0.0.1:$NGINX_PORT broke|cannot be reached" "$WORK/cap.out"
+restart_nginx
+check "no image and no partial left on the server" test -z "$(ls -A "$WORK/dying/www/images")"
+
+"$LB" capture --progress none --level 1 "$big" "$WORK/dying/www/images/big.lbi" >/dev/null 2>&1 || die "capture big.img"
+"$LB" restore --yes --progress none "$NGINX_URL/images/big.lbi" "$WORK/target2.img" >"$WORK/rest.out" 2>&1 &
+rest=$!
+for _ in $(seq 100); do [ -s "$WORK/target2.img" ] && break; sleep 0.05; done
+sleep 2  # the server sends 4 MiB/s per connection: the restore of 120 MiB is under way
+stop_nginx
+SECONDS=0
+wait "$rest"
+rc=$?
+took=$SECONDS
+check "a restore whose server died fails (exit $rc)" test "$rc" -ne 0
+check "within 60 s (${took} s)" test "$took" -le 60
+check "says the server cannot be reached" grep -Eq "cannot be reached|connection to 127.0.0.1:$NGINX_PORT broke" "$WORK/rest.out"
+check "and what the target holds now" grep -q "target2.img" "$WORK/rest.out"
+lb_finish
