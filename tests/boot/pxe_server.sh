@@ -1,15 +1,28 @@
 #!/bin/bash
-# tools/pxe-server as the DHCP server of an isolated network: a network
-# namespace with a tap device, the server on it, and a QEMU machine with
-# SeaBIOS and iPXE netbooting from it. iPXE gets lifeboat.ipxe over HTTP and
-# the kernel and initramfs after it; init then gets an address from the same
-# server.
+# tools/pxe-server as the DHCP server of an isolated network, and its HTTP as
+# an image store: a network namespace with a tap device, the server on it
+# serving an image captured here, and a QEMU machine with SeaBIOS and iPXE
+# netbooting from it with an unattended restore on its kernel command line
+# (pxe-server --append). iPXE gets lifeboat.ipxe over HTTP and the kernel
+# and initramfs after it; init gets an address from the same server; the
+# restore reads the image in place from http://SERVER/images/ onto the
+# guest's blank disk, which is then judged here: the table, the checkers,
+# every file. The server's log is opened for appending: nginx reopens
+# /dev/stderr, and nginx and dnsmasq write it at once.
 #   usage: pxe_server.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
 source "$(dirname "$0")/lib.sh"
 boot_init boot-pxe-server "${1:-}"
-need_tools ip dnsmasq python3
+source "$LB_LIB_DIR/disk.sh"
+disk_init
+need_tools ip dnsmasq nginx
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
-limit=${BOOT_LIMIT:-300}
+limit=${BOOT_LIMIT:-400}
+
+src=$WORK/source.img target=$WORK/target.img
+esp_root_disk "$src" 120M 155648
+mkdir -p "$WORK/images"
+lb_ok "capture the disk the guest restores" capture --progress none "$src" "$WORK/images/pc.lbi" || die "capture"
+truncate -s 160M "$target"
 
 ns=lifeboat-pxe-$$
 ip netns add "$ns" || skip "cannot make a network namespace"
@@ -21,22 +34,35 @@ ip netns exec "$ns" ip addr add 10.77.0.1/24 dev lbtap0
 ip netns exec "$ns" ip link set lbtap0 up
 
 ip netns exec "$ns" "$LB_TOP/tools/pxe-server" --interface lbtap0 --dhcp 10.77.0.100,10.77.0.150 \
-    >"$WORK/server.log" 2>&1 &
+    --images "$WORK/images" --append "lifeboat.action=restore lifeboat.target=/dev/vda lifeboat.yes=1
+    lifeboat.after=poweroff lifeboat.image=http://@SERVER@/images/pc.lbi" >>"$WORK/server.log" 2>&1 &
 server=$!
-sleep 2
+for _ in $(seq 50); do grep -q 'HTTP http://10.77.0.1:8080/' "$WORK/server.log" && break; sleep 0.1; done
+sleep 1
 check "pxe-server is running" kill -0 "$server"
 
 # QEMU joins the namespace to reach the tap device.
 QEMU_PREFIX="ip netns exec $ns"
-start_qemu pxe -machine pc -netdev tap,id=n0,ifname=lbtap0,script=no,downscript=no -device e1000,netdev=n0 -boot n
+start_qemu pxe -machine pc -netdev tap,id=n0,ifname=lbtap0,script=no,downscript=no -device e1000,netdev=n0 -boot n \
+    -drive "if=virtio,format=raw,file=$target"
 if wait_for 'Lifeboat [0-9][^ ]* ready' "$limit"; then
     say "boot through pxe-server: power-on to ready line $elapsed s"
     expect 'network: eth0 up \(10\.77\.0\.(1[0-4][0-9]|150)/24\)' "init got an address from pxe-server's range"
 fi
+if wait_for 'lifeboat: done restore rc=[0-9]+' "$limit"; then
+    say "unattended restore from http: power-on to done $elapsed s"
+    expect 'lifeboat: restore with http://10\.77\.0\.1:8080/images/pc\.lbi$' "the image is read from pxe-server's HTTP"
+    expect 'lifeboat: done restore rc=0$' "the restore exits 0"
+fi
+wait_for_exit 60
 check "iPXE fetched lifeboat.ipxe over HTTP" grep -q 'GET /lifeboat.ipxe' "$WORK/server.log"
 check "and the kernel and initramfs over HTTP" eval 'grep -q "GET /vmlinuz" "$WORK/server.log" && grep -q "GET /initrd.img" "$WORK/server.log"'
+check "the image was read in parts (HTTP 206)" grep -q '"GET /images/pc.lbi HTTP/1.1" 206' "$WORK/server.log"
 check "dnsmasq leased an address" grep -q 'DHCPACK(lbtap0) 10.77.0.1' "$WORK/server.log"
-stop_qemu
+same_table "$src" "$target" "restored over the network"
+gpt_at_end "$target" "restored over the network"
+judge_part "$src" "$target" 1 fat32 "restored over the network"
+judge_part "$src" "$target" 2 ext4 "restored over the network"
 kill "$server" && wait "$server"
 server=""
 check "pxe-server stopped its HTTP server too" eval '! pgrep -f "lifeboat-pxe.*nginx.conf" >/dev/null'
