@@ -46,6 +46,8 @@ void add_store_options(CLI::App* cmd, imager::store::Access& a) {
     cmd->add_option("--credentials", a.credentials_file,
                     "A network store's user and password, from a file of 'user = ...' and 'password = ...' lines");
     cmd->add_option("--ca", a.ca_file, "Trust the certificate authorities in this PEM file too (https://)");
+    cmd->add_option("--host-key", a.host_key,
+                    "The SSH server's host key fingerprint, as ssh-keygen -lf prints it: SHA256:... (ssh://)");
 }
 
 void add_image_commands(CLI::App& app, ImageCommandOptions& o, imager::store::Access& a) {
@@ -180,7 +182,10 @@ int run(int argc, char** argv) {
         return exit_usage;
     }
     const std::string name = chosen.front()->get_name();
-    if (::isatty(STDIN_FILENO)) commands.store.ask_password = ask_secret;
+    if (::isatty(STDIN_FILENO)) {
+        commands.store.ask_password = ask_secret;
+        commands.store.confirm_host_key = confirm_on_terminal;
+    }
     imager::store::configure(commands.store);
     const SafeOutput safe;  // text from images and disks reaches the terminal escaped
     if (name == "disks") return run_disks(commands.disks);

@@ -226,6 +226,17 @@ std::optional<std::string> ask_secret(const std::string& prompt) {
     return answer;
 }
 
+bool confirm_on_terminal(const std::string& question) {
+    const int tty = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+    if (tty < 0) return false;
+    const std::string ask = question + "\nType yes to trust it, anything else to stop: ";
+    (void)!::write(tty, ask.data(), ask.size());
+    std::string answer;
+    for (char c; ::read(tty, &c, 1) == 1 && c != '\n';) answer += c;
+    ::close(tty);
+    return answer == "yes";
+}
+
 std::uint64_t parse_size(const std::string& text) {
     std::size_t used = 0;
     std::uint64_t value = 0;

@@ -146,7 +146,7 @@ TEST_CASE("http store: credentials come from a file or the environment, never fr
         auto where = locate(url);
         REQUIRE_FALSE(where.has_value());
         CHECK(where.error().message() == "line 2 of the credentials file " + (secrets.path() / "bad").string() +
-                                             " is not 'user = ...' or 'password = ...'");
+                                             " is not 'user = ...', 'password = ...' or 'key = ...'");
     }
     {
         int asked = 0;

@@ -55,10 +55,11 @@ Result<Credentials> credentials_for(const StoreUrl& url) {
             const std::string value = eq == std::string::npos ? std::string() : trim(line.substr(eq + 1));
             if (key == "user" || key == "username") c.user = value;
             else if (key == "password") c.password = value;
+            else if (key == "key") c.key = value;
             else  // the line itself may hold a secret: only its number is said
                 return std::unexpected(make_error(Errc::invalid_argument,
                                                   "line " + std::to_string(number) + " of the credentials file " +
-                                                      file + " is not 'user = ...' or 'password = ...'",
+                                                      file + " is not 'user = ...', 'password = ...' or 'key = ...'",
                                                   "docs/STORES.md shows the file's form"));
         }
     }

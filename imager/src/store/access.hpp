@@ -12,10 +12,11 @@ namespace imager::store {
 
 struct Credentials {
     std::string user;
-    std::string password;
+    std::string password;  // or the passphrase of `key`
+    std::string key;       // SSH: a private key file (OpenSSH or PEM form)
 };
 
-// The user and password for `url`, from (first that has one) the credentials
+// The user, password and SSH key for `url`, from (first that has one) the credentials
 // file, then LIFEBOAT_USER / LIFEBOAT_PASSWORD; the URL's user wins over both.
 // No password is not an error: the server may not want one.
 [[nodiscard]] Result<Credentials> credentials_for(const StoreUrl& url);

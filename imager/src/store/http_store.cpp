@@ -1,15 +1,12 @@
 #include "store/http_store.hpp"
 
+#include "store/streaming_writer.hpp"
+
 #include <curl/curl.h>
 #include <expat.h>
 
 #include <algorithm>
-#include <chrono>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
-#include <mutex>
-#include <thread>
 
 namespace imager::store {
 
@@ -24,44 +21,69 @@ std::string parent_of(const std::string& name) {
     return slash == std::string::npos || slash == 0 ? "/" : name.substr(0, slash);
 }
 
-// A new object streamed to the server by one PUT on a thread of its own:
-// append() queues bytes (a bounded queue, so memory stays bounded), libcurl's
-// read callback takes them, commit() ends the body and moves NAME.partial
-// onto NAME.
-class HttpWriter final : public ObjectWriter {
+// A new object streamed to the server by one PUT of NAME.partial, moved onto
+// NAME when whole (streaming_writer.hpp runs the stream).
+class HttpWriter final : public StreamingWriter {
 public:
     HttpWriter(std::shared_ptr<Session> session, std::string name)
-        : session_(std::move(session)), name_(std::move(name)), partial_(name_ + HttpStore::kPartialSuffix) {
-        uploader_ = std::thread([this] { upload(); });
+        : StreamingWriter("write " + session->describe(name + HttpStore::kPartialSuffix)),
+          session_(std::move(session)), name_(std::move(name)), partial_(name_ + HttpStore::kPartialSuffix) {
+        start();
     }
-    ~HttpWriter() override { abandon(); }
-    HttpWriter(const HttpWriter&) = delete;
-    HttpWriter& operator=(const HttpWriter&) = delete;
+    ~HttpWriter() override { stop(); }
 
-    Status append(std::span<const std::byte> data) override {
-        std::unique_lock lock(mutex_);
-        if (done_ || ended_) return std::unexpected(failure_or("append to " + describe()));
-        room_.wait(lock, [&] { return queue_.size() < kQueued || finished_; });
-        if (finished_) return std::unexpected(failure_or("upload " + describe()));
-        queue_.emplace_back(data.begin(), data.end());
-        queued_bytes_ += data.size();
-        ready_.notify_all();
+private:
+    Status transfer() override {
+        const std::string what = "write " + session_->describe(partial_);
+        // What a writer that died left under the partial name goes first.
+        Request del;
+        del.method = "DELETE";
+        del.path = partial_;
+        auto cleared = session_->perform(del, "remove " + session_->describe(partial_));
+        if (!cleared) return std::unexpected(cleared.error());
+        if (cleared->status == 409) return std::unexpected(session_->status_error(*cleared, what));
+
+        CURL* h = session_->take();
+        if (h == nullptr) return std::unexpected(make_error(Errc::internal, "libcurl could not start a transfer"));
+        Reply reply;
+        char detail[CURL_ERROR_SIZE] = "";
+        const std::string url = session_->request_url(partial_);
+        // libcurl asks "Expect: 100-continue" first: a server that wants
+        // credentials (or refuses) says so before any byte of a body that
+        // cannot be sent twice.
+        curl_slist* headers = curl_slist_append(nullptr, "Expect: 100-continue");
+        curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+        curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
+        curl_easy_setopt(h, CURLOPT_READFUNCTION, read);
+        curl_easy_setopt(h, CURLOPT_READDATA, static_cast<StreamingWriter*>(this));
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, static_cast<StreamingWriter*>(this));
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 0L);  // progress() judges stalls
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, +[](char*, std::size_t s, std::size_t n, void*) { return s * n; });
+        const CURLcode code = curl_easy_perform(h);
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply.status);
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+        curl_slist_free_all(headers);
+        if (code == CURLE_OK) session_->give(h);
+        else curl_easy_cleanup(h);
+        if (code == CURLE_ABORTED_BY_CALLBACK && stalled())
+            return std::unexpected(make_error(Errc::io,
+                                              what + ": " + session_->url().host + " took nothing for " +
+                                                  std::to_string(net::kStallSeconds) + " s",
+                                              "check the server and the network, then capture again"));
+        if (code == CURLE_ABORTED_BY_CALLBACK) return std::unexpected(make_error(Errc::cancelled, what + ": cancelled"));
+        if (reply.status >= 300) return std::unexpected(session_->status_error(reply, what));
+        if (code != CURLE_OK) return std::unexpected(session_->transfer_error(code, detail, what));
+        if (reply.status / 100 != 2) return std::unexpected(session_->status_error(reply, what));
         return {};
     }
 
-    Status commit() override {
-        {
-            std::unique_lock lock(mutex_);
-            if (done_) return std::unexpected(make_error(Errc::internal, "commit " + describe() + " after its end"));
-            ended_ = true;
-            ready_.notify_all();
-        }
-        uploader_.join();
-        done_ = true;
-        if (failure_) {
-            (void)remove_partial();
-            return std::unexpected(*failure_);
-        }
+    Status publish() override {
         Request move;
         move.method = "MOVE";
         move.path = partial_;
@@ -70,151 +92,19 @@ public:
         const std::string what = "move " + session_->describe(partial_) + " to its name";
         auto reply = session_->perform(move, what);
         if (reply && reply->status / 100 == 2) return {};
-        (void)remove_partial();
         return std::unexpected(reply ? session_->status_error(*reply, what) : reply.error());
     }
 
-    void abandon() noexcept override {
-        {
-            std::lock_guard lock(mutex_);
-            if (done_) return;
-            cancelled_ = true;
-            ready_.notify_all();
-        }
-        uploader_.join();
-        done_ = true;
-        (void)remove_partial();
-    }
-
-private:
-    static constexpr std::size_t kQueued = 2;  // buffers waiting; the volumes layer appends 8 MiB at a time
-
-    std::string describe() const { return session_->describe(name_); }
-
-    Error failure_or(const std::string& what) const {
-        return failure_ ? *failure_ : make_error(Errc::internal, what + " after its end");
-    }
-
-    Status remove_partial() {
+    void discard() noexcept override {
         Request del;
         del.method = "DELETE";
         del.path = partial_;
-        auto reply = session_->perform(del, "remove " + session_->describe(partial_));
-        if (!reply) return std::unexpected(reply.error());
-        return {};
-    }
-
-    // libcurl asks for the next bytes of the body: wait for them, or end it.
-    static std::size_t on_read(char* into, std::size_t size, std::size_t count, void* user) {
-        auto& w = *static_cast<HttpWriter*>(user);
-        std::unique_lock lock(w.mutex_);
-        w.ready_.wait(lock, [&] { return !w.queue_.empty() || w.ended_ || w.cancelled_; });
-        if (w.cancelled_) return CURL_READFUNC_ABORT;
-        if (w.queue_.empty()) return 0;  // ended: the body is complete
-        auto& front = w.queue_.front();
-        const std::size_t n = std::min(size * count, front.size() - w.front_taken_);
-        std::memcpy(into, front.data() + w.front_taken_, n);
-        w.front_taken_ += n;
-        w.queued_bytes_ -= n;
-        if (w.front_taken_ == front.size()) {
-            w.queue_.pop_front();
-            w.front_taken_ = 0;
-            w.room_.notify_all();
-        }
-        w.last_progress_ = std::chrono::steady_clock::now();
-        return n;
-    }
-
-    // Bytes waiting while nothing moves for kStallSeconds: the server is gone.
-    // (A slow source only makes libcurl wait in on_read, which is no stall.)
-    static int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-        auto& w = *static_cast<HttpWriter*>(user);
-        std::lock_guard lock(w.mutex_);
-        if (w.cancelled_) return 1;
-        if (w.queued_bytes_ > 0 &&
-            std::chrono::steady_clock::now() - w.last_progress_ > std::chrono::seconds(net::kStallSeconds)) {
-            w.stalled_ = true;
-            return 1;
-        }
-        return 0;
-    }
-
-    void upload() {
-        const std::string what = "write " + session_->describe(partial_);
-        Result<void> outcome = [&]() -> Result<void> {
-            // What a writer that died left under the partial name goes first,
-            // and a folder that is not there is said before any byte is sent.
-            Request del;
-            del.method = "DELETE";
-            del.path = partial_;
-            auto cleared = session_->perform(del, "remove " + session_->describe(partial_));
-            if (!cleared) return std::unexpected(cleared.error());
-            if (cleared->status == 409)
-                return std::unexpected(session_->status_error(*cleared, what));
-
-            CURL* h = session_->take();
-            if (h == nullptr) return std::unexpected(make_error(Errc::internal, "libcurl could not start a transfer"));
-            Reply reply;
-            char detail[CURL_ERROR_SIZE] = "";
-            const std::string url = session_->request_url(partial_);
-            // libcurl asks "Expect: 100-continue" first: a server that wants
-            // credentials (or refuses) says so before any byte of a body that
-            // cannot be sent twice.
-            curl_slist* headers = curl_slist_append(nullptr, "Expect: 100-continue");
-            curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-            curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-            curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
-            curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-            curl_easy_setopt(h, CURLOPT_READDATA, this);
-            curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-            curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-            curl_easy_setopt(h, CURLOPT_XFERINFODATA, this);
-            curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 0L);  // on_progress judges stalls
-            curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-            curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
-            curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, +[](char*, std::size_t s, std::size_t n, void*) { return s * n; });
-            last_progress_ = std::chrono::steady_clock::now();
-            const CURLcode code = curl_easy_perform(h);
-            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply.status);
-            curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
-            curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
-            curl_slist_free_all(headers);
-            if (code == CURLE_OK) session_->give(h);
-            else curl_easy_cleanup(h);
-            if (code == CURLE_ABORTED_BY_CALLBACK && stalled_)
-                return std::unexpected(make_error(Errc::io,
-                                                  what + ": " + session_->url().host + " took nothing for " +
-                                                      std::to_string(net::kStallSeconds) + " s",
-                                                  "check the server and the network, then capture again"));
-            if (code == CURLE_ABORTED_BY_CALLBACK) return std::unexpected(make_error(Errc::cancelled, what + ": cancelled"));
-            if (reply.status >= 300) return std::unexpected(session_->status_error(reply, what));
-            if (code != CURLE_OK) return std::unexpected(session_->transfer_error(code, detail, what));
-            if (reply.status / 100 != 2) return std::unexpected(session_->status_error(reply, what));
-            return {};
-        }();
-        std::lock_guard lock(mutex_);
-        if (!outcome) failure_ = outcome.error();
-        finished_ = true;
-        room_.notify_all();
+        (void)session_->perform(del, "remove " + session_->describe(partial_));
     }
 
     std::shared_ptr<Session> session_;
     std::string name_;
     std::string partial_;
-    std::thread uploader_;
-    std::mutex mutex_;
-    std::condition_variable ready_;  // bytes queued, or the end, or cancelled
-    std::condition_variable room_;   // a buffer taken, or the upload finished
-    std::deque<std::vector<std::byte>> queue_;
-    std::size_t front_taken_ = 0;
-    std::uint64_t queued_bytes_ = 0;
-    std::chrono::steady_clock::time_point last_progress_;
-    bool ended_ = false;      // commit(): no more bytes
-    bool cancelled_ = false;  // abandon()
-    bool finished_ = false;   // the uploader returned
-    bool stalled_ = false;
-    bool done_ = false;  // committed or abandoned
-    std::optional<Error> failure_;
 };
 
 class HttpReader final : public ObjectReader {

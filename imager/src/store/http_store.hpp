@@ -8,7 +8,7 @@
 // WebDAV server answers a PUT once the file is written.
 #pragma once
 
-#include "store/http_session.hpp"
+#include "store/curl_session.hpp"
 #include "store/store.hpp"
 
 namespace imager::store {

@@ -2,6 +2,7 @@
 
 #include "store/http_store.hpp"
 #include "store/local_store.hpp"
+#include "store/sftp_store.hpp"
 #include "store/url.hpp"
 
 namespace imager::store {
@@ -18,10 +19,19 @@ Result<Location> locate(const std::string& where) {
         if (!session) return std::unexpected(session.error());
         return Location{std::make_shared<HttpStore>(std::move(*session)), url->path, false};
     }
+    if (url->scheme == "ssh" || url->scheme == "sftp") {
+        url->scheme = "ssh";
+        if (url->user.empty())
+            return std::unexpected(make_error(Errc::invalid_argument, "an ssh:// address needs a user: ssh://USER@" + url->host + "/...",
+                                              "write the user the server knows, e.g. ssh://backup@" + url->host + url->path));
+        auto session = net::Session::open(*url);
+        if (!session) return std::unexpected(session.error());
+        return Location{std::make_shared<SftpStore>(std::move(*session)), url->path, false};
+    }
     // No credential can leak: only the scheme is repeated.
     return std::unexpected(make_error(Errc::unsupported,
                                       "images on network stores (" + url->scheme + "://) are not supported yet",
-                                      "http:// and https:// are; or mount the share and give the image's path on it, "
+                                      "http://, https:// and ssh:// are; or mount the share and give the image's path on it, "
                                       "or copy the image to a disk of this machine"));
 }
 

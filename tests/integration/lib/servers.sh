@@ -9,6 +9,8 @@
 #                                     # DELETE, MOVE, PROPFIND); sets NGINX_URL,
 #                                     # NGINX_PID, and with tls NGINX_CA (the CA's PEM)
 #   stop_nginx, restart_nginx         # kill it (as a crash would), start it again
+#   start_sshd DIR                    # OpenSSH sshd with SFTP, key logins (below)
+#   stop_sshd, restart_sshd
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -88,4 +90,53 @@ stop_nginx() {
     kill -KILL "$NGINX_PID" 2>/dev/null
     wait "$NGINX_PID" 2>/dev/null
     rm -f "$NGINX_DIR/nginx.pid"
+}
+
+# start_sshd DIR: OpenSSH's sshd with SFTP on a free port, logins as root with
+# a key made here only. Sets SSHD_URL (ssh://root@127.0.0.1:PORT, to which a
+# path is added), SSHD_HOST_KEY (its SHA256 fingerprint), SSHD_CREDS (a
+# credentials file naming the client key), SSHD_PID.
+start_sshd() {
+    local dir=$1
+    need_tools /usr/sbin/sshd ssh-keygen
+    mkdir -p "$dir" /run/sshd
+    SSHD_DIR=$dir SSHD_PORT=$(free_port)
+    ssh-keygen -q -t ed25519 -N '' -C host -f "$dir/host_key" || die "ssh-keygen"
+    ssh-keygen -q -t ed25519 -N '' -C client -f "$dir/client_key" || die "ssh-keygen"
+    cp "$dir/client_key.pub" "$dir/authorized_keys"
+    SSHD_HOST_KEY=$(ssh-keygen -lf "$dir/host_key.pub" | awk '{print $2}')
+    printf 'key = %s\n' "$dir/client_key" >"$dir/creds"
+    SSHD_CREDS=$dir/creds
+    cat >"$dir/sshd_config" <<CONF
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $dir/host_key
+PidFile none
+AuthorizedKeysFile $dir/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+Subsystem sftp internal-sftp
+CONF
+    restart_sshd
+    SSHD_URL=ssh://root@127.0.0.1:$SSHD_PORT
+}
+
+restart_sshd() {
+    /usr/sbin/sshd -D -e -f "$SSHD_DIR/sshd_config" 2>>"$SSHD_DIR/sshd.log" &
+    SSHD_PID=$!
+    LB_SERVERS+=("$SSHD_PID")
+    wait_port "$SSHD_PORT" || { cat "$SSHD_DIR/sshd.log"; die "sshd did not start"; }
+}
+
+# stop_sshd: the server and every session it started killed at once.
+stop_sshd() {
+    local sessions
+    sessions=$(pgrep -P "$SSHD_PID")
+    kill -KILL "$SSHD_PID" 2>/dev/null
+    # shellcheck disable=SC2086
+    [ -n "$sessions" ] && kill -KILL $sessions 2>/dev/null
+    wait "$SSHD_PID" 2>/dev/null
 }

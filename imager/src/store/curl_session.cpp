@@ -1,6 +1,8 @@
-#include "store/http_session.hpp"
+#include "store/curl_session.hpp"
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cctype>
@@ -65,8 +67,10 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
     return n;
 }
 
-bool transient_transfer(CURLcode code) {
-    switch (code) {
+}  // namespace
+
+bool Session::transient_transfer(int curl_code) {
+    switch (static_cast<CURLcode>(curl_code)) {
     case CURLE_COULDNT_CONNECT:
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
@@ -77,14 +81,13 @@ bool transient_transfer(CURLcode code) {
     }
 }
 
-}  // namespace
-
 Result<std::shared_ptr<Session>> Session::open(const StoreUrl& url) {
     global_init();
     std::shared_ptr<Session> s(new Session(url));
     auto credentials = credentials_for(url);
     if (!credentials) return std::unexpected(credentials.error());
     s->credentials_ = std::move(*credentials);
+    if (url.scheme == "ssh") s->host_key_trusted_ = access().host_key;
     if (url.scheme == "https") {
         auto pem = trusted_authorities();
         if (!pem) return std::unexpected(pem.error());
@@ -94,18 +97,22 @@ Result<std::shared_ptr<Session>> Session::open(const StoreUrl& url) {
 }
 
 Session::~Session() {
+    if (::getpid() != owner_) return;  // a forked child: the connections are its parent's
     for (CURL* h : idle_) curl_easy_cleanup(h);
 }
 
 std::string Session::describe(const std::string& path) const { return url_.origin() + path; }
 
-std::string Session::request_url(const std::string& path) const { return url_.origin() + encode_path(path); }
+std::string Session::request_url(const std::string& path) const {
+    if (url_.scheme == "ssh") return "sftp://" + url_.host + (url_.port.empty() ? "" : ":" + url_.port) + encode_path(path);
+    return url_.origin() + encode_path(path);
+}
 
 CURL* Session::take() const {
     CURL* h = nullptr;
     {
         std::lock_guard lock(mutex_);
-        if (!idle_.empty()) {
+        if (!idle_.empty() && ::getpid() == owner_) {
             h = idle_.back();
             idle_.pop_back();
         }
@@ -117,7 +124,7 @@ CURL* Session::take() const {
 }
 
 void Session::give(CURL* handle) const {
-    if (handle == nullptr) return;
+    if (handle == nullptr || ::getpid() != owner_) return;
     std::lock_guard lock(mutex_);
     idle_.push_back(handle);
 }
@@ -129,6 +136,22 @@ void Session::prepare(CURL* h) const {
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, kStallSeconds);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    if (url_.scheme == "ssh") {
+        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "sftp");
+        curl_easy_setopt(h, CURLOPT_SSH_HOSTKEYFUNCTION, check_host_key);
+        curl_easy_setopt(h, CURLOPT_SSH_HOSTKEYDATA, const_cast<Session*>(this));
+        std::lock_guard lock(mutex_);
+        curl_easy_setopt(h, CURLOPT_USERNAME, credentials_.user.c_str());
+        if (!credentials_.key.empty()) {
+            curl_easy_setopt(h, CURLOPT_SSH_AUTH_TYPES, CURLSSH_AUTH_PUBLICKEY);
+            curl_easy_setopt(h, CURLOPT_SSH_PRIVATE_KEYFILE, credentials_.key.c_str());
+            curl_easy_setopt(h, CURLOPT_KEYPASSWD, credentials_.password.c_str());
+        } else {
+            curl_easy_setopt(h, CURLOPT_SSH_AUTH_TYPES, CURLSSH_AUTH_PASSWORD | CURLSSH_AUTH_KEYBOARD);
+            curl_easy_setopt(h, CURLOPT_PASSWORD, credentials_.password.c_str());
+        }
+        return;
+    }
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     if (url_.scheme == "https") {
         curl_blob blob{const_cast<char*>(authorities_.data()), authorities_.size(), CURL_BLOB_COPY};
@@ -153,6 +176,26 @@ bool Session::ask_password() const {
     if (!answer) return false;
     credentials_.password = std::move(*answer);
     return true;
+}
+
+int Session::check_host_key(void* session, int, const char* key, std::size_t length) {
+    auto& s = *static_cast<const Session*>(session);
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(key), length, digest);
+    unsigned char text[64] = {};
+    const int n = EVP_EncodeBlock(text, digest, sizeof digest);
+    std::string fingerprint = "SHA256:" + std::string(reinterpret_cast<char*>(text), static_cast<std::size_t>(n));
+    while (fingerprint.back() == '=') fingerprint.pop_back();  // as ssh-keygen -l prints it
+    std::lock_guard lock(s.mutex_);
+    s.host_key_seen_ = fingerprint;
+    if (!s.host_key_trusted_.empty()) return s.host_key_trusted_ == fingerprint ? CURLKHMATCH_OK : CURLKHMATCH_MISMATCH;
+    if (s.asked_host_key_ || !access().confirm_host_key) return CURLKHMATCH_MISMATCH;
+    s.asked_host_key_ = true;
+    if (!access().confirm_host_key("The SSH server " + s.url_.host + " offers the host key " + fingerprint +
+                                   ". Is that your server's key (ssh-keygen -lf on the server shows it)?"))
+        return CURLKHMATCH_MISMATCH;
+    s.host_key_trusted_ = fingerprint;
+    return CURLKHMATCH_OK;
 }
 
 bool Session::transient(long status) { return status == 408 || status == 429 || (status >= 500 && status <= 504); }
@@ -218,13 +261,30 @@ Error Session::transfer_error(int curl_code, const std::string& detail, const st
         return make_error(Errc::io, what + ": " + server + " stopped answering (" + why + ")",
                           "check the server and the network, then run the command again");
     case CURLE_PEER_FAILED_VERIFICATION:
+        if (url_.scheme == "ssh") {
+            std::lock_guard lock(mutex_);
+            const std::string pinned = access().host_key;
+            if (!pinned.empty())
+                return make_error(Errc::permission,
+                                  what + ": the host key of " + server + " is " + host_key_seen_ + ", not " + pinned,
+                                  "the server's key changed, or this is not your server: check with its administrator "
+                                  "before you trust it (ssh-keygen -lf on the server)");
+            return make_error(Errc::permission,
+                              what + ": the host key of " + server + " (" + host_key_seen_ + ") is not known",
+                              "if that is your server's key (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on it), "
+                              "give it with --host-key " + host_key_seen_);
+        }
+        [[fallthrough]];
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CONNECT_ERROR:
         return make_error(Errc::permission, what + ": the TLS certificate of " + server + " is not trusted (" + why + ")",
                           "give the authority that signed it with --ca FILE (PEM); the check is never skipped");
     case CURLE_LOGIN_DENIED:
-        return make_error(Errc::permission, what + ": " + server + " refused the user name or password",
+        return make_error(Errc::permission, what + ": " + server + " refused the user name, password or key",
                           "check them: --credentials FILE, or LIFEBOAT_USER and LIFEBOAT_PASSWORD (docs/STORES.md)");
+    case CURLE_REMOTE_FILE_NOT_FOUND: return make_error(Errc::not_found, what + ": not found on the server");
+    case CURLE_REMOTE_ACCESS_DENIED: return make_error(Errc::permission, what + ": the server refuses it (" + why + ")");
+    case CURLE_REMOTE_DISK_FULL: return make_error(Errc::no_space, what + ": the server is out of space");
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:

@@ -1,9 +1,10 @@
-// One HTTP(S) server as the stores talk to it, through libcurl: a pool of
-// connections shared by every thread, the trust and credentials of
-// access.hpp, bounded timeouts (a server that stops answering fails a
-// transfer in kStallSeconds), and retries with backoff for what is transient
-// (a broken connection, a 5xx). Failures become Errors that name the server
-// and what was being done, never a credential.
+// One server as the stores talk to it through libcurl (HTTP(S), and SFTP for
+// ssh:// URLs): a pool of connections shared by every thread, the trust and
+// credentials of access.hpp (TLS authorities; SSH host keys checked against
+// --host-key or a person's yes), bounded timeouts (a server that stops
+// answering fails a transfer in kStallSeconds), and, for HTTP, retries with
+// backoff for what is transient (a broken connection, a 5xx). Failures become
+// Errors that name the server and what was being done, never a credential.
 #pragma once
 
 #include "store/access.hpp"
@@ -16,6 +17,8 @@
 #include <span>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 typedef void CURL;
 
@@ -51,7 +54,7 @@ public:
     Session& operator=(const Session&) = delete;
 
     [[nodiscard]] const StoreUrl& url() const { return url_; }
-    // "https://files:8443/images/pc.lbi"
+    // "https://files:8443/images/pc.lbi", "ssh://backup:2222/srv/pc.lbi"
     [[nodiscard]] std::string describe(const std::string& path) const;
     [[nodiscard]] std::string request_url(const std::string& path) const;
 
@@ -64,6 +67,7 @@ public:
     // The Error a failed transfer means; `detail` is libcurl's message.
     [[nodiscard]] Error transfer_error(int curl_code, const std::string& detail, const std::string& what) const;
     [[nodiscard]] static bool transient(long status);
+    [[nodiscard]] static bool transient_transfer(int curl_code);
 
     // A handle set up with trust, credentials and timeouts, for a transfer the
     // caller drives itself (an upload); give it back when done.
@@ -74,13 +78,19 @@ private:
     explicit Session(StoreUrl url) : url_(std::move(url)) {}
     void prepare(CURL* handle) const;
     bool ask_password() const;  // after a 401 with no password: true when one was given
+    // libcurl's SSH host key check: the key's SHA256 against the pinned one.
+    static int check_host_key(void* session, int type, const char* key, std::size_t length);
 
     StoreUrl url_;
     mutable std::mutex mutex_;
     mutable Credentials credentials_;
     mutable bool asked_ = false;
     std::string authorities_;
+    mutable std::string host_key_seen_;     // "SHA256:..." of the last SSH host key offered
+    mutable std::string host_key_trusted_;  // pinned, or confirmed by a person
+    mutable bool asked_host_key_ = false;
     mutable std::vector<CURL*> idle_;
+    pid_t owner_ = ::getpid();  // a forked child must not talk over its parent's connections
 };
 
 }  // namespace imager::store::net
