@@ -1,5 +1,6 @@
 #include "store/http_store.hpp"
 
+#include "store/read_ahead.hpp"
 #include "store/streaming_writer.hpp"
 
 #include <curl/curl.h>
@@ -232,7 +233,8 @@ Result<std::unique_ptr<ObjectReader>> HttpStore::open(const std::string& name) c
         validator = "If-Match: " + etag;
     else if (const auto& modified = reply->headers["last-modified"]; !modified.empty())
         validator = "If-Unmodified-Since: " + modified;
-    return std::make_unique<HttpReader>(session_, name, std::stoull(length), std::move(validator));
+    return std::make_unique<ReadAheadReader>(
+        std::make_unique<HttpReader>(session_, name, std::stoull(length), std::move(validator)));
 }
 
 Result<bool> HttpStore::exists(const std::string& name) const {

@@ -1,5 +1,6 @@
 #include "store/sftp_store.hpp"
 
+#include "store/read_ahead.hpp"
 #include "store/streaming_writer.hpp"
 
 #include <curl/curl.h>
@@ -264,7 +265,7 @@ Result<std::unique_ptr<ObjectWriter>> SftpStore::create(const std::string& name)
 Result<std::unique_ptr<ObjectReader>> SftpStore::open(const std::string& name) const {
     auto st = stat_file(*session_, name, "open " + describe(name));
     if (!st) return std::unexpected(st.error());
-    return std::make_unique<SftpReader>(session_, name, *st);
+    return std::make_unique<ReadAheadReader>(std::make_unique<SftpReader>(session_, name, *st));
 }
 
 Result<bool> SftpStore::exists(const std::string& name) const {
