@@ -178,6 +178,25 @@ for path in sorted(glob.glob("raw/fs-*.img")):
 for path in sorted(glob.glob("raw/terminfo-*")):
     seed("terminfo", read(path))
 seed("verified_mark", read("raw/verified-mark"))
+
+# What nginx's WebDAV and OpenSSH's sftp-server answer (their forms, written out).
+seed("listings", b"\0" + b"""<?xml version="1.0" encoding="utf-8" ?>
+<D:multistatus xmlns:D="DAV:"><D:response><D:href>/images/</D:href><D:propstat><D:prop>
+<D:resourcetype><D:collection/></D:resourcetype></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>
+</D:response><D:response><D:href>/images/pc%20one.lbi</D:href><D:propstat><D:prop><D:resourcetype/>
+<D:getcontentlength>31629216</D:getcontentlength></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>
+</D:response><D:response><D:href>http://files:8080/images/pc.lbi.002</D:href><D:propstat><D:prop>
+<D:resourcetype/><D:getcontentlength>4000</D:getcontentlength></D:prop></D:propstat></D:response>
+<D:response><D:href>/images/new.lbi.partial</D:href><D:propstat><D:prop><D:resourcetype/>
+<D:getcontentlength>12</D:getcontentlength></D:prop></D:propstat></D:response></D:multistatus>
+""")
+seed("listings", b"\1" + b"""drwxr-xr-x    2 root     root         4096 Dec  6 17:20 .
+drwxr-xr-x    3 root     root         4096 Dec  6 17:20 ..
+-rw-r--r--    1 root     root     31629216 Dec  6 17:20 pc.lbi
+-rw-r--r--    1 backup   backup       4000 Nov 30  2025 pc one.lbi.002
+lrwxrwxrwx    1 root     root            6 Dec  6 17:20 link.lbi -> pc.lbi
+-rw-r--r--    1 root     root           12 Dec  6 17:21 new.lbi.partial
+""")
 PY
 touch "$stamp"
 for d in "$corpus"/*/; do

@@ -1,10 +1,10 @@
 #include "store/http_store.hpp"
 
+#include "store/listings.hpp"
 #include "store/read_ahead.hpp"
 #include "store/streaming_writer.hpp"
 
 #include <curl/curl.h>
-#include <expat.h>
 
 #include <algorithm>
 #include <cstring>
@@ -27,8 +27,8 @@ std::string parent_of(const std::string& name) {
 class HttpWriter final : public StreamingWriter {
 public:
     HttpWriter(std::shared_ptr<Session> session, std::string name)
-        : StreamingWriter("write " + session->describe(name + HttpStore::kPartialSuffix)),
-          session_(std::move(session)), name_(std::move(name)), partial_(name_ + HttpStore::kPartialSuffix) {
+        : StreamingWriter("write " + session->describe(name + kPartialSuffix)),
+          session_(std::move(session)), name_(std::move(name)), partial_(name_ + kPartialSuffix) {
         start();
     }
     ~HttpWriter() override { stop(); }
@@ -150,52 +150,6 @@ private:
     std::string validator_;  // "If-Match: ..." or "If-Unmodified-Since: ..."
 };
 
-// PROPFIND's answer: for each <response>, its <href>, <getcontentlength> and
-// whether its <resourcetype> holds a <collection>. Namespaces are ignored.
-struct Propfind {
-    struct Entry {
-        std::string href;
-        std::string length;
-        bool collection = false;
-    };
-    std::vector<Entry> entries;
-    std::string text;
-    int depth = 0;
-
-    static std::string local(const char* name) {
-        const char* colon = std::strrchr(name, ':');
-        return colon ? colon + 1 : name;
-    }
-    static void on_start(void* user, const char* name, const char**) {
-        auto& p = *static_cast<Propfind*>(user);
-        const std::string n = local(name);
-        p.text.clear();
-        if (n == "response") p.entries.emplace_back();
-        else if (n == "collection" && !p.entries.empty()) p.entries.back().collection = true;
-    }
-    static void on_end(void* user, const char* name) {
-        auto& p = *static_cast<Propfind*>(user);
-        const std::string n = local(name);
-        if (p.entries.empty()) return;
-        if (n == "href") p.entries.back().href = p.text;
-        else if (n == "getcontentlength") p.entries.back().length = p.text;
-        p.text.clear();
-    }
-    static void on_text(void* user, const char* s, int len) {
-        auto& p = *static_cast<Propfind*>(user);
-        if (p.text.size() < 8192) p.text.append(s, static_cast<std::size_t>(len));
-    }
-};
-
-std::string percent_decoded(const std::string& s) {
-    int n = 0;
-    char* d = curl_easy_unescape(nullptr, s.c_str(), static_cast<int>(s.size()), &n);
-    if (d == nullptr) return s;
-    std::string out(d, static_cast<std::size_t>(n));
-    curl_free(d);
-    return out;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<ObjectWriter>> HttpStore::create(const std::string& name) {
@@ -262,28 +216,9 @@ Result<std::vector<ObjectInfo>> HttpStore::list(const std::string& dir) const {
     if (!reply) return std::unexpected(reply.error());
     if (reply->status != 207) return std::unexpected(session_->status_error(*reply, what));
 
-    Propfind answer;
-    std::unique_ptr<std::remove_pointer_t<XML_Parser>, decltype(&XML_ParserFree)> parser(XML_ParserCreate(nullptr),
-                                                                                         &XML_ParserFree);
-    XML_SetUserData(parser.get(), &answer);
-    XML_SetElementHandler(parser.get(), Propfind::on_start, Propfind::on_end);
-    XML_SetCharacterDataHandler(parser.get(), Propfind::on_text);
-    if (XML_Parse(parser.get(), reply->body.data(), static_cast<int>(reply->body.size()), 1) != XML_STATUS_OK)
-        return std::unexpected(make_error(Errc::io, what + ": the server's answer is not a WebDAV listing (" +
-                                                        XML_ErrorString(XML_GetErrorCode(parser.get())) + ")"));
-    std::vector<ObjectInfo> objects;
-    for (const auto& e : answer.entries) {
-        if (e.collection) continue;
-        std::string path = percent_decoded(e.href);
-        if (const auto scheme = path.find("://"); scheme != std::string::npos)  // an absolute href
-            path = path.substr(std::min(path.size(), path.find('/', scheme + 3)));
-        const std::string base = path.substr(path.rfind('/') + 1);
-        if (base.empty() || base.ends_with(kPartialSuffix) || path != (folder == "/" ? "" : folder) + "/" + base) continue;
-        if (e.length.empty() || e.length.find_first_not_of("0123456789") != std::string::npos || e.length.size() > 19)
-            continue;
-        objects.push_back({path, std::stoull(e.length)});
-    }
-    std::ranges::sort(objects, {}, &ObjectInfo::name);
+    auto objects = parse_propfind(reply->body, folder);
+    if (!objects)
+        return std::unexpected(make_error(Errc::io, what + ": " + objects.error().context));
     return objects;
 }
 

@@ -15,7 +15,6 @@ namespace imager::store {
 
 class HttpStore final : public Store {
 public:
-    static constexpr const char* kPartialSuffix = ".partial";
 
     explicit HttpStore(std::shared_ptr<net::Session> session) : session_(std::move(session)) {}
 

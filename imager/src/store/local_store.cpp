@@ -28,7 +28,7 @@ int sync_directory_of(const std::string& path) {
 class LocalWriter final : public ObjectWriter {
 public:
     LocalWriter(std::string name, int fd)
-        : name_(std::move(name)), partial_(name_ + LocalStore::kPartialSuffix), fd_(fd), writeback_(fd) {}
+        : name_(std::move(name)), partial_(name_ + kPartialSuffix), fd_(fd), writeback_(fd) {}
     ~LocalWriter() override { abandon(); }
 
     Status append(std::span<const std::byte> data) override {

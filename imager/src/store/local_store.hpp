@@ -11,8 +11,6 @@ namespace imager::store {
 
 class LocalStore final : public Store {
 public:
-    // The suffix of an object in progress; list() never shows such a file.
-    static constexpr const char* kPartialSuffix = ".partial";
 
     [[nodiscard]] std::string describe(const std::string& name) const override { return name; }
     [[nodiscard]] Result<std::unique_ptr<ObjectWriter>> create(const std::string& name) override;

@@ -1,5 +1,6 @@
 #include "store/sftp_store.hpp"
 
+#include "store/listings.hpp"
 #include "store/read_ahead.hpp"
 #include "store/streaming_writer.hpp"
 
@@ -113,8 +114,8 @@ Status commands(const Session& session, const std::string& folder, const std::ve
 class SftpWriter final : public StreamingWriter {
 public:
     SftpWriter(std::shared_ptr<Session> session, std::string name)
-        : StreamingWriter("write " + session->describe(name + SftpStore::kPartialSuffix)),
-          session_(std::move(session)), name_(std::move(name)), partial_(name_ + SftpStore::kPartialSuffix) {
+        : StreamingWriter("write " + session->describe(name + kPartialSuffix)),
+          session_(std::move(session)), name_(std::move(name)), partial_(name_ + kPartialSuffix) {
         start();
     }
     ~SftpWriter() override { stop(); }
@@ -224,23 +225,6 @@ private:
     Stat stat_;
 };
 
-// One line of the long listing an SFTP server gives (OpenSSH: as ls -l):
-// "-rw-r--r--    1 ann  ann   31629216 Dec  6 17:20 pc.lbi". Regular files only.
-std::optional<ObjectInfo> parse_listing_line(const std::string& line, const std::string& folder) {
-    std::istringstream in(line);
-    std::string mode, links, owner, group, size, month, day, time;
-    if (!(in >> mode >> links >> owner >> group >> size >> month >> day >> time) || mode.empty() || mode[0] != '-')
-        return std::nullopt;
-    std::string name;
-    std::getline(in, name);
-    if (name.size() < 2 || name[0] != ' ') return std::nullopt;
-    name.erase(0, 1);
-    if (name.find('/') != std::string::npos || size.empty() || size.size() > 19 ||
-        size.find_first_not_of("0123456789") != std::string::npos)
-        return std::nullopt;
-    return ObjectInfo{(folder == "/" ? "" : folder) + "/" + name, std::stoull(size)};
-}
-
 }  // namespace
 
 Result<std::unique_ptr<ObjectWriter>> SftpStore::create(const std::string& name) {
@@ -292,14 +276,7 @@ Result<std::vector<ObjectInfo>> SftpStore::list(const std::string& dir) const {
         });
     });
     if (!done) return std::unexpected(done.error());
-    std::vector<ObjectInfo> objects;
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (auto o = parse_listing_line(line, folder); o && !o->name.ends_with(kPartialSuffix)) objects.push_back(*o);
-    }
-    std::ranges::sort(objects, {}, &ObjectInfo::name);
-    return objects;
+    return parse_sftp_listing(text, folder);
 }
 
 Status SftpStore::remove(const std::string& name) {

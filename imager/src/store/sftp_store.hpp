@@ -18,7 +18,6 @@ namespace imager::store {
 
 class SftpStore final : public Store {
 public:
-    static constexpr const char* kPartialSuffix = ".partial";
 
     explicit SftpStore(std::shared_ptr<net::Session> session) : session_(std::move(session)) {}
 

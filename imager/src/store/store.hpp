@@ -45,6 +45,11 @@
 
 namespace imager::store {
 
+// The name an object in progress may have in stores that cannot hide it
+// otherwise (files, WebDAV, SFTP): NAME.partial, never listed, removed by the
+// next create() of NAME.
+inline constexpr const char* kPartialSuffix = ".partial";
+
 class ObjectWriter {
 public:
     virtual ~ObjectWriter() = default;
