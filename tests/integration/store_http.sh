@@ -1,9 +1,8 @@
 #!/bin/bash
 # Images on an HTTP(S) server (issue 19), against a real nginx with WebDAV
-# started here on 127.0.0.1: a whole GPT disk (ESP + ext4) and a filesystem
-# in split volumes captured to the server, described, listed, verified and
-# restored from it in place, judged by sgdisk -v, the checkers and file
-# checksums; a byte altered on the server caught as damage; https with the
+# started here on 127.0.0.1: the stores' round trip (lib/store_suite.sh: a
+# whole disk and a split filesystem captured, listed, verified, restored in
+# place and judged; a byte altered on the server is damage); https with the
 # test's own CA (refused without --ca); credentials from a file or the
 # environment and never shown; a server killed mid-capture (no image, no
 # partial left) and mid-restore (error within 60 s, the aftermath said).
@@ -12,6 +11,7 @@ source "$(dirname "$0")/lib/common.sh"
 lb_init store-http "${1:-}"
 source "$(dirname "$0")/lib/disk.sh"
 source "$(dirname "$0")/lib/servers.sh"
+source "$(dirname "$0")/lib/store_suite.sh"
 disk_init
 need_tools sgdisk curl
 
@@ -22,21 +22,11 @@ printf 'user = ann\npassword = s3cret Pa55\n' >"$WORK/creds"
 creds=(--credentials "$WORK/creds")
 url=$NGINX_URL/images/office
 
-esp_root_disk "$WORK/disk.img" 160M 200704
+store_round_trip http "$url" "$www/images/office" "${creds[@]}"
+
 fs=$WORK/fs.img
 truncate -s 48M "$fs"
-mkfs.ext4 -q -F -d "$DATA" "$fs" || die "mkfs.ext4"
-
-# ------------------------------------------------------------ capture ----
-lb_ok "capture a whole disk to the server" capture --progress none "${creds[@]}" "$WORK/disk.img" "$url/pc.lbi" && {
-    check "the image is on the server under its name, nothing else" \
-        test "$(cd "$www/images/office" && echo *)" = "pc.lbi"
-    check "capture read it back from the server (verified)" grep -q ', verified$' "$ERR"
-}
-lb_ok "capture a filesystem in 2 MiB volumes" capture --progress none --split 2M "${creds[@]}" "$fs" "$url/root.lbi" && {
-    n=$(find "$www/images/office" -name 'root.lbi*' | wc -l)
-    check "split into several volumes on the server ($n)" test "$n" -ge 3
-}
+mkfs.ext4 -q -F "$fs" || die "mkfs.ext4"
 lb_expect 8 "wrong credentials" capture --progress none "$fs" "$url/anon.lbi" && {
     err_has "says the server refused them" "refused the user name or password \\(HTTP 401\\)"
     err_has "says where credentials come from" "--credentials FILE"
@@ -44,39 +34,6 @@ lb_expect 8 "wrong credentials" capture --progress none "$fs" "$url/anon.lbi" &&
 LIFEBOAT_USER=ann LIFEBOAT_PASSWORD='s3cret Pa55' lb_ok "credentials from the environment" info "$url/root.lbi"
 lb_expect 2 "a password in the URL is refused" info "http://ann:s3cret@127.0.0.1:$NGINX_PORT/images/office/pc.lbi" &&
     check "and not repeated" sh -c '! grep -q s3cret "$1"' sh "$ERR"
-
-# -------------------------------------------------- info, list, verify ----
-lb_ok "info" info --json "${creds[@]}" "$url/pc.lbi" &&
-    check "the image's partitions" test "$(jq '.manifest.disk.partitions | length' "$OUT")" = 2
-lb_ok "list the folder" list --json "${creds[@]}" "$url/" && {
-    check "both images, by their URLs" \
-        test "$(jq -r '[.machines[].images[].path] | sort | join(" ")' "$OUT")" = "$url/pc.lbi $url/root.lbi"
-    check "no volume or partial listed as an image" test "$(jq '.unreadable | length' "$OUT")" = 0
-}
-lb_ok "verify in place" verify --progress none "${creds[@]}" "$url/root.lbi" &&
-    check "every chunk checked" grep -q ': OK, ' "$OUT"
-
-# ------------------------------------------------------------ restore ----
-junk "$WORK/target.img" $((160 << 20))
-lb_ok "restore the whole disk from the server" restore --yes --progress none "${creds[@]}" "$url/pc.lbi" "$WORK/target.img" && {
-    check "sgdisk -v: the table is whole" quiet sgdisk -v "$WORK/target.img"
-    judge_part "$WORK/disk.img" "$WORK/target.img" 1 fat32 "restored from http"
-    judge_part "$WORK/disk.img" "$WORK/target.img" 2 ext4 "restored from http"
-}
-lb_ok "restore the split filesystem" restore --yes --progress none "${creds[@]}" "$url/root.lbi" "$WORK/root.out" && {
-    check "e2fsck -fn clean" quiet e2fsck -fn "$WORK/root.out"
-    mkdir -p "$WORK/files" && debugfs -R "rdump / $WORK/files" "$WORK/root.out" >/dev/null 2>&1
-    rm -rf "$WORK/files/lost+found"
-    same_tree "every file as captured" "$DATA_SUMS" "$WORK/files"
-}
-check "nothing was copied to this machine" test -z "$(find "$WORK" -name '*.lbi*' ! -path "$www/*")"
-
-# ----------------------------------------------------- damage on server ----
-cp "$www/images/office/root.lbi.002" "$WORK/vol2.bak"
-printf '\xff' | dd of="$www/images/office/root.lbi.002" bs=1 seek=$((3 << 20)) conv=notrunc status=none
-lb_expect 3 "a byte altered on the server is damage" verify --progress none "${creds[@]}" "$url/root.lbi" &&
-    err_has "named with its volume" "root.lbi.002"
-cp "$WORK/vol2.bak" "$www/images/office/root.lbi.002"
 
 # ---------------------------------------------------------------- https ----
 start_nginx "$WORK/tls" tls

@@ -17,11 +17,6 @@ using net::Reply;
 using net::Request;
 using net::Session;
 
-std::string parent_of(const std::string& name) {
-    const auto slash = name.rfind('/');
-    return slash == std::string::npos || slash == 0 ? "/" : name.substr(0, slash);
-}
-
 // A new object streamed to the server by one PUT of NAME.partial, moved onto
 // NAME when whole (streaming_writer.hpp runs the stream).
 class HttpWriter final : public StreamingWriter {
@@ -156,13 +151,13 @@ Result<std::unique_ptr<ObjectWriter>> HttpStore::create(const std::string& name)
     // The folder must be there: a PUT into a missing one fails only after its whole body.
     Request look;
     look.method = "PROPFIND";
-    look.path = parent_of(name) + "/";
+    look.path = folder_of(name) + "/";
     look.headers = {"Depth: 0"};
     const std::string what = "write " + describe(name);
     auto reply = session_->perform(look, what);
     if (!reply) return std::unexpected(reply.error());
     if (reply->status == 404)
-        return std::unexpected(make_error(Errc::not_found, what + ": the folder " + describe(parent_of(name)) +
+        return std::unexpected(make_error(Errc::not_found, what + ": the folder " + describe(folder_of(name)) +
                                                                " does not exist on the server",
                                           "create it first, or choose another folder"));
     if (reply->status / 100 != 2) return std::unexpected(session_->status_error(*reply, what));

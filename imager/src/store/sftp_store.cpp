@@ -19,11 +19,6 @@ namespace {
 
 using net::Session;
 
-std::string parent_of(const std::string& name) {
-    const auto slash = name.rfind('/');
-    return slash == std::string::npos || slash == 0 ? "/" : name.substr(0, slash);
-}
-
 // A path in an SFTP quote command: in double quotes, with '"' and '\' escaped.
 std::string quoted(const std::string& path) {
     std::string q = "\"";
@@ -148,13 +143,13 @@ private:
 
     Status publish() override {
         // SFTP 3 renames onto no existing file: an older NAME goes first ('*': it may not be there).
-        return commands(*session_, parent_of(name_),
+        return commands(*session_, folder_of(name_),
                         {"*rm " + quoted(name_), "rename " + quoted(partial_) + " " + quoted(name_)},
                         "rename " + session_->describe(partial_) + " to its name");
     }
 
     void discard() noexcept override {
-        (void)commands(*session_, parent_of(name_), {"*rm " + quoted(partial_)},
+        (void)commands(*session_, folder_of(name_), {"*rm " + quoted(partial_)},
                        "remove " + session_->describe(partial_));
     }
 
@@ -230,7 +225,7 @@ private:
 Result<std::unique_ptr<ObjectWriter>> SftpStore::create(const std::string& name) {
     // The folder must be there before the source is read; and what a writer
     // that died left under the partial name goes.
-    const std::string folder = parent_of(name);
+    const std::string folder = folder_of(name);
     if (auto listed = list(folder); !listed) {
         Error e = listed.error();
         if (e.code == Errc::not_found)
@@ -283,7 +278,7 @@ Status SftpStore::remove(const std::string& name) {
     auto there = exists(name);
     if (!there) return std::unexpected(there.error());
     if (!*there) return {};
-    return commands(*session_, parent_of(name), {"rm " + quoted(name)}, "remove " + describe(name));
+    return commands(*session_, folder_of(name), {"rm " + quoted(name)}, "remove " + describe(name));
 }
 
 }  // namespace imager::store

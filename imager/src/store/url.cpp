@@ -62,6 +62,11 @@ Result<StoreUrl> parse_url(const std::string& where) {
     return url;
 }
 
+std::string folder_of(const std::string& name) {
+    const auto slash = name.rfind('/');
+    return slash == std::string::npos || slash == 0 ? "/" : name.substr(0, slash);
+}
+
 std::string encode_path(const std::string& path) {
     std::string out;
     std::size_t at = 0;

@@ -26,6 +26,9 @@ struct StoreUrl {
 
 [[nodiscard]] Result<StoreUrl> parse_url(const std::string& where);
 
+// The folder an object's name is in: "/images/pc.lbi" -> "/images", "/pc.lbi" -> "/".
+[[nodiscard]] std::string folder_of(const std::string& name);
+
 // Percent-encodes each segment of a '/'-separated path for a request line.
 [[nodiscard]] std::string encode_path(const std::string& path);
 
