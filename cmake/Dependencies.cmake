@@ -27,6 +27,7 @@ lifeboat_find_library(LIB_SSL ssl)
 lifeboat_find_library(LIB_CRYPTO crypto)
 lifeboat_find_library(LIB_GPG_ERROR gpg-error)
 lifeboat_find_library(LIB_Z z)
+lifeboat_find_library(LIB_CARES cares)
 
 if(NOT EXISTS "${LIFEBOAT_PARTED_ROOT}/lib/libparted.a")
   message(FATAL_ERROR "No static libparted in ${LIFEBOAT_PARTED_ROOT}: run tools/build-parted first")
@@ -47,4 +48,4 @@ set_target_properties(lifeboat_curl PROPERTIES
   IMPORTED_LOCATION "${LIFEBOAT_CURL_ROOT}/lib/libcurl.a"
   INTERFACE_INCLUDE_DIRECTORIES "${LIFEBOAT_CURL_ROOT}/include"
   INTERFACE_COMPILE_DEFINITIONS "CURL_STATICLIB"
-  INTERFACE_LINK_LIBRARIES "${LIB_SSH2};${LIB_SSL};${LIB_CRYPTO};${LIB_GPG_ERROR};${LIB_Z};${CMAKE_DL_LIBS};Threads::Threads")
+  INTERFACE_LINK_LIBRARIES "${LIB_CARES};${LIB_SSH2};${LIB_SSL};${LIB_CRYPTO};${LIB_GPG_ERROR};${LIB_Z};${CMAKE_DL_LIBS};Threads::Threads")

@@ -177,13 +177,14 @@ TEST_CASE("http store: a server that is not there, or refuses, is said in words"
                                           " cannot be reached or refused the connection");
     CHECK_THAT(reader.error().hint, Catch::Contains("service is running"));
 
-    auto unknown = locate("http://no-such-host.invalid/pc.lbi");
+    // .onion names are never sent to a DNS server (RFC 7686; c-ares refuses them): no traffic leaves.
+    auto unknown = locate("http://no-such-host.onion/pc.lbi");
     REQUIRE(unknown.has_value());
     auto lookup = unknown->store->open(unknown->name);
     REQUIRE_FALSE(lookup.has_value());
     CHECK(lookup.error().code == Errc::not_found);
     CHECK(lookup.error().message() ==
-          "open http://no-such-host.invalid/pc.lbi: the server no-such-host.invalid is not known (its name does not resolve)");
+          "open http://no-such-host.onion/pc.lbi: the server no-such-host.onion is not known (its name does not resolve)");
 
     WebServer plain(no_webdav());
     test_support::write_file(plain.root() / "pc.lbi", "image bytes");

@@ -151,7 +151,8 @@ Result<std::unique_ptr<ObjectWriter>> HttpStore::create(const std::string& name)
     // The folder must be there: a PUT into a missing one fails only after its whole body.
     Request look;
     look.method = "PROPFIND";
-    look.path = folder_of(name) + "/";
+    const std::string folder = folder_of(name);
+    look.path = folder == "/" ? folder : folder + "/";
     look.headers = {"Depth: 0"};
     const std::string what = "write " + describe(name);
     auto reply = session_->perform(look, what);
