@@ -199,16 +199,20 @@ bool CliPrompt::confirm(std::string_view question, std::string_view target) {
     return answer == target;
 }
 
-std::optional<std::string> ask_secret(const std::string& prompt) {
+namespace {
+
+// Asks on the controlling terminal and reads one line, echoed or not;
+// nothing without a terminal or when the input ends (Ctrl-D) first.
+std::optional<std::string> ask_tty(const std::string& prompt, bool echo) {
     const int tty = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
     if (tty < 0) return std::nullopt;
     termios before{};
-    const bool is_terminal = ::tcgetattr(tty, &before) == 0;
-    if (is_terminal) {
-        termios quiet = before;
-        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-        quiet.c_lflag |= ECHONL;
-        ::tcsetattr(tty, TCSAFLUSH, &quiet);
+    const bool quiet = !echo && ::tcgetattr(tty, &before) == 0;
+    if (quiet) {
+        termios hidden = before;
+        hidden.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        hidden.c_lflag |= ECHONL;
+        ::tcsetattr(tty, TCSAFLUSH, &hidden);
     }
     (void)!::write(tty, prompt.data(), prompt.size());
     std::string answer;
@@ -220,21 +224,18 @@ std::optional<std::string> ask_secret(const std::string& prompt) {
         }
         answer += c;
     }
-    if (is_terminal) ::tcsetattr(tty, TCSAFLUSH, &before);
+    if (quiet) ::tcsetattr(tty, TCSAFLUSH, &before);
     ::close(tty);
-    if (!ended) return std::nullopt;  // Ctrl-D: the person declined
+    if (!ended) return std::nullopt;
     return answer;
 }
 
+}  // namespace
+
+std::optional<std::string> ask_secret(const std::string& prompt) { return ask_tty(prompt, false); }
+
 bool confirm_on_terminal(const std::string& question) {
-    const int tty = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-    if (tty < 0) return false;
-    const std::string ask = question + "\nType yes to trust it, anything else to stop: ";
-    (void)!::write(tty, ask.data(), ask.size());
-    std::string answer;
-    for (char c; ::read(tty, &c, 1) == 1 && c != '\n';) answer += c;
-    ::close(tty);
-    return answer == "yes";
+    return ask_tty(question + "\nType yes to trust it, anything else to stop: ", true) == "yes";
 }
 
 std::uint64_t parse_size(const std::string& text) {

@@ -50,33 +50,14 @@ start_nginx "$WORK/dying" rate 4m
 mkdir -p "$WORK/dying/www/images"
 big=$WORK/big.img
 head -c $((120 << 20)) /dev/urandom >"$big"
-"$LB" capture --progress none --level 19 "$big" "$NGINX_URL/images/big.lbi" >"$WORK/cap.out" 2>&1 &
-cap=$!
-sleep 2
-stop_nginx
-SECONDS=0
-wait "$cap"
-rc=$?
-took=$SECONDS
-check "a capture whose server died fails (exit $rc)" test "$rc" -ne 0
-check "within 60 s (${took} s)" test "$took" -le 60
-check "says the connection broke or the server cannot be reached" \
-    grep -Eq "connection to 127.0.0.1:$NGINX_PORT broke|cannot be reached" "$WORK/cap.out"
+server_dies_during "a capture" stop_nginx "connection to 127.0.0.1:$NGINX_PORT broke|cannot be reached" \
+    capture --progress none --level 19 "$big" "$NGINX_URL/images/big.lbi"
 restart_nginx
 check "no image and no partial left on the server" test -z "$(ls -A "$WORK/dying/www/images")"
 
 "$LB" capture --progress none --level 1 "$big" "$WORK/dying/www/images/big.lbi" >/dev/null 2>&1 || die "capture big.img"
-"$LB" restore --yes --progress none "$NGINX_URL/images/big.lbi" "$WORK/target2.img" >"$WORK/rest.out" 2>&1 &
-rest=$!
-for _ in $(seq 100); do [ -s "$WORK/target2.img" ] && break; sleep 0.05; done
-sleep 2  # the server sends 4 MiB/s per connection: the restore of 120 MiB is under way
-stop_nginx
-SECONDS=0
-wait "$rest"
-rc=$?
-took=$SECONDS
-check "a restore whose server died fails (exit $rc)" test "$rc" -ne 0
-check "within 60 s (${took} s)" test "$took" -le 60
-check "says the server cannot be reached" grep -Eq "cannot be reached|connection to 127.0.0.1:$NGINX_PORT broke" "$WORK/rest.out"
-check "and what the target holds now" grep -q "target2.img" "$WORK/rest.out"
+# The server sends 4 MiB/s per connection: 2 s in, the restore of 120 MiB is under way.
+server_dies_during "a restore" stop_nginx "cannot be reached|connection to 127.0.0.1:$NGINX_PORT broke" \
+    restore --yes --progress none "$NGINX_URL/images/big.lbi" "$WORK/target2.img"
+check "and says what the target holds now" grep -q "target2.img" "$WORK/dies.out"
 lb_finish

@@ -42,17 +42,8 @@ store_round_trip sftp "$url" "$files/images" "${ssh[@]}"
 
 big=$WORK/big.img
 head -c $((120 << 20)) /dev/urandom >"$big"
-"$LB" capture --progress none --level 19 "${ssh[@]}" "$big" "$url/big.lbi" >"$WORK/cap.out" 2>&1 &
-cap=$!
-sleep 2
-stop_sshd
-SECONDS=0
-wait "$cap"
-rc=$?
-took=$SECONDS
-check "a capture whose server died fails (exit $rc)" test "$rc" -ne 0
-check "within 60 s (${took} s)" test "$took" -le 60
-check "says what broke" grep -Eq "127.0.0.1:$SSHD_PORT|connection" "$WORK/cap.out"
+server_dies_during "a capture" stop_sshd "127.0.0.1:$SSHD_PORT|connection" \
+    capture --progress none --level 19 "${ssh[@]}" "$big" "$url/big.lbi"
 check "no image under its name" test ! -e "$files/images/big.lbi"
 restart_sshd
 lb_ok "list after the kill" list --json "${ssh[@]}" "$url/" &&

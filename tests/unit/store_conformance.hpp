@@ -7,6 +7,7 @@
 // the interface under test.
 #pragma once
 
+#include "imager/store_access.hpp"
 #include "store/store.hpp"
 
 #include <catch2/catch.hpp>
@@ -26,6 +27,14 @@ namespace store_conformance {
 
 using imager::store::Store;
 using Bytes = std::vector<std::byte>;
+
+// Sets the run's store access (credentials, trust) for a scope, then clears it.
+struct AccessScope {
+    explicit AccessScope(imager::store::Access a) { imager::store::configure(std::move(a)); }
+    ~AccessScope() { imager::store::configure({}); }
+    AccessScope(const AccessScope&) = delete;
+    AccessScope& operator=(const AccessScope&) = delete;
+};
 
 inline Bytes noise(std::size_t size, unsigned seed) {
     std::mt19937 random(seed);

@@ -58,10 +58,7 @@ imager::store::Access credentials_in(std::string file) {
     return a;
 }
 
-struct AccessScope {
-    explicit AccessScope(imager::store::Access a) { imager::store::configure(std::move(a)); }
-    ~AccessScope() { imager::store::configure({}); }
-};
+using store_conformance::AccessScope;
 
 }  // namespace
 

@@ -18,10 +18,7 @@ using imager::Errc;
 using imager::store::locate;
 using test_support::SshServer;
 
-struct AccessScope {
-    explicit AccessScope(imager::store::Access a) { imager::store::configure(std::move(a)); }
-    ~AccessScope() { imager::store::configure({}); }
-};
+using store_conformance::AccessScope;
 
 imager::store::Access with_key(const SshServer& server, test_support::TempDir& dir, const std::string& key,
                                const std::string& host_key) {

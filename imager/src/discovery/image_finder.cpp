@@ -45,11 +45,25 @@ bool continuation_name(const std::string& name) {
 
 enum class FileKind { not_image, first_volume, continuation };
 
+// What a file is by its first bytes (`head`: empty when they could not be read)
+// and its name; `where` names it in the decoder's errors.
+FileKind kind_of(std::span<const std::byte> head, const std::string& name, const std::string& where) {
+    if (head.size() == format::kVolumeHeaderSize)
+        if (auto volume = format::decode_volume_header(head, where))
+            return volume->number == 1 ? FileKind::first_volume : FileKind::continuation;
+    if (continuation_name(name)) return FileKind::continuation;  // a damaged NAME.002 still belongs to NAME
+    return ends_with(name, ".lbi") ? FileKind::first_volume : FileKind::not_image;
+}
+
+// Not an image whatever its bytes: a capture in progress, a verified mark.
+bool never_image(const std::string& name) {
+    return ends_with(name, ".partial") || (name.starts_with('.') && ends_with(name, ".verified"));
+}
+
 // Looks at the first bytes only. O_NONBLOCK and O_NOFOLLOW: a FIFO or a
 // symlink swapped in after the directory was read must not hang or lead elsewhere.
 FileKind classify(const std::string& path, const std::string& name) {
-    if (ends_with(name, ".partial")) return FileKind::not_image;
-    if (name.starts_with('.') && ends_with(name, ".verified")) return FileKind::not_image;  // a verified mark
+    if (never_image(name)) return FileKind::not_image;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
     if (fd < 0) return ends_with(name, ".lbi") ? FileKind::first_volume : FileKind::not_image;
     struct stat st {};
@@ -58,11 +72,9 @@ FileKind classify(const std::string& path, const std::string& name) {
     if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) got = ::pread(fd, head.data(), head.size(), 0);
     ::close(fd);
     if (!S_ISREG(st.st_mode)) return FileKind::not_image;
-    if (got == static_cast<ssize_t>(head.size()))
-        if (auto volume = format::decode_volume_header(head, path))
-            return volume->number == 1 ? FileKind::first_volume : FileKind::continuation;
-    if (continuation_name(name)) return FileKind::continuation;  // a damaged NAME.002 still belongs to NAME
-    return ends_with(name, ".lbi") ? FileKind::first_volume : FileKind::not_image;
+    return kind_of(got == static_cast<ssize_t>(head.size()) ? std::span<const std::byte>(head)
+                                                            : std::span<const std::byte>(),
+                   name, path);
 }
 
 // Regular files and folders (not symlinks) directly in `dir`, sorted by name.
@@ -119,16 +131,12 @@ Result<std::vector<ImageEntry>> find_remote_images(const std::string& folder, co
     std::vector<ImageEntry> found;
     for (const auto& object : *objects) {
         const std::string name = object.name.substr(object.name.rfind('/') + 1);
-        if (name.starts_with('.') && ends_with(name, ".verified")) continue;
-        FileKind kind = ends_with(name, ".lbi") ? FileKind::first_volume : FileKind::not_image;
-        if (auto reader = where.store->open(object.name)) {
-            std::array<std::byte, format::kVolumeHeaderSize> head{};
-            if ((*reader)->size() >= head.size() && (*reader)->read_at(0, head))
-                if (auto volume = format::decode_volume_header(head, object.name))
-                    kind = volume->number == 1 ? FileKind::first_volume : FileKind::continuation;
-        }
-        if (kind == FileKind::not_image && continuation_name(name)) kind = FileKind::continuation;
-        if (kind != FileKind::first_volume) continue;
+        if (never_image(name)) continue;
+        std::array<std::byte, format::kVolumeHeaderSize> head{};
+        std::span<const std::byte> read;
+        if (auto reader = where.store->open(object.name))
+            if ((*reader)->size() >= head.size() && (*reader)->read_at(0, head)) read = head;
+        if (kind_of(read, name, object.name) != FileKind::first_volume) continue;
         found.push_back(describe_entry(base + "/" + store::encode_path(name)));
         if (found.back().size_on_disk == 0) found.back().size_on_disk = object.size;
     }

@@ -30,15 +30,8 @@ public:
 
 private:
     Status transfer() override {
+        // A partial a dead writer left is replaced by this PUT, or removed by discard().
         const std::string what = "write " + session_->describe(partial_);
-        // What a writer that died left under the partial name goes first.
-        Request del;
-        del.method = "DELETE";
-        del.path = partial_;
-        auto cleared = session_->perform(del, "remove " + session_->describe(partial_));
-        if (!cleared) return std::unexpected(cleared.error());
-        if (cleared->status == 409) return std::unexpected(session_->status_error(*cleared, what));
-
         CURL* h = session_->take();
         if (h == nullptr) return std::unexpected(make_error(Errc::internal, "libcurl could not start a transfer"));
         Reply reply;

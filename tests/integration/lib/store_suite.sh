@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# The round trip every network store's integration test runs through the CLI
+# What every network store's integration test runs through the CLI: the round
+# trip below, and server_dies_during (at the end)
 # (source common.sh, disk.sh and servers.sh first; disk_init made $DATA):
 #
 #   store_round_trip NAME URL FOLDER ARGS...
@@ -61,4 +62,24 @@ store_round_trip() {
         err_has "$name: named with its volume" "root.lbi.002"
     cp -p "$WORK/store-vol2" "$folder/root.lbi.002"
     rm -f "$disk" "$fs" "$WORK/store-target.img" "$WORK/store-root.img" "$WORK/store-vol2"
+}
+
+# server_dies_during WHAT STOP REGEX ARGS...: runs lifeboat ARGS in the
+# background, runs the command STOP (the server killed, as a crash would) 2 s
+# later, and checks that lifeboat fails within 60 s saying REGEX (grep -E).
+# Its output stays in $WORK/dies.out.
+server_dies_during() {
+    local what=$1 stop=$2 regex=$3 pid rc took
+    shift 3
+    "$LB" "$@" >"$WORK/dies.out" 2>&1 &
+    pid=$!
+    sleep 2
+    $stop
+    SECONDS=0
+    rc=0
+    wait "$pid" || rc=$?
+    took=$SECONDS
+    check "$what whose server died fails (exit $rc)" test "$rc" -ne 0
+    check "$what: within 60 s (${took} s)" test "$took" -le 60
+    check "$what: says what broke" grep -Eq "$regex" "$WORK/dies.out"
 }
