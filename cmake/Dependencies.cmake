@@ -28,6 +28,7 @@ lifeboat_find_library(LIB_CRYPTO crypto)
 lifeboat_find_library(LIB_GPG_ERROR gpg-error)
 lifeboat_find_library(LIB_Z z)
 lifeboat_find_library(LIB_CARES cares)
+lifeboat_find_library(LIB_NFS nfs)
 
 if(NOT EXISTS "${LIFEBOAT_PARTED_ROOT}/lib/libparted.a")
   message(FATAL_ERROR "No static libparted in ${LIFEBOAT_PARTED_ROOT}: run tools/build-parted first")

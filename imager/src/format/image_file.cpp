@@ -114,8 +114,9 @@ Result<std::unique_ptr<ImageReader>> ImageReader::open(const std::string& image)
     const auto& v = *r->volumes_;
 
     std::array<std::byte, kHeaderSize> header{};
-    if (v.logical_size() < kHeaderSize + kTrailerSize || !v.read(0, header))
+    if (v.logical_size() < kHeaderSize + kTrailerSize)
         return std::unexpected(damaged(image + " is too short to hold an image"));
+    if (auto s = v.read(0, header); !s) return std::unexpected(s.error());  // a network store's failure is not damage
     auto h = decode_header(header, image);
     if (!h) return std::unexpected(h.error());
     r->header_ = *h;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "store/access.hpp"
+#include "store/network_limits.hpp"
 #include "store/url.hpp"
 
 #include <cstddef>
@@ -23,10 +24,6 @@
 typedef void CURL;
 
 namespace imager::store::net {
-
-inline constexpr long kConnectSeconds = 15;
-inline constexpr long kStallSeconds = 30;
-inline constexpr int kAttempts = 4;  // waits of 1, 2 and 4 s between them
 
 struct Reply {
     long status = 0;

@@ -2,6 +2,7 @@
 
 #include "store/http_store.hpp"
 #include "store/local_store.hpp"
+#include "store/nfs_store.hpp"
 #include "store/sftp_store.hpp"
 #include "store/url.hpp"
 
@@ -28,10 +29,15 @@ Result<Location> locate(const std::string& where) {
         if (!session) return std::unexpected(session.error());
         return Location{std::make_shared<SftpStore>(std::move(*session)), url->path, false};
     }
+    if (url->scheme == "nfs") {
+        auto store = NfsStore::mount(*url);
+        if (!store) return std::unexpected(store.error());
+        return Location{std::move(*store), url->path, false};
+    }
     // No credential can leak: only the scheme is repeated.
     return std::unexpected(make_error(Errc::unsupported,
                                       "images on network stores (" + url->scheme + "://) are not supported yet",
-                                      "http://, https:// and ssh:// are; or mount the share and give the image's path on it, "
+                                      "http://, https://, ssh:// and nfs:// are; or mount the share and give the image's path on it, "
                                       "or copy the image to a disk of this machine"));
 }
 

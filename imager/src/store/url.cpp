@@ -55,7 +55,8 @@ Result<StoreUrl> parse_url(const std::string& where) {
     url.port = part(u.get(), CURLUPART_PORT);
     url.path = part(u.get(), CURLUPART_PATH, CURLU_URLDECODE);
     if (url.host.empty()) return std::unexpected(bad_url(scheme, "it names no server"));
-    if (!part(u.get(), CURLUPART_QUERY).empty() || !part(u.get(), CURLUPART_FRAGMENT).empty())
+    url.query = part(u.get(), CURLUPART_QUERY);
+    if ((!url.query.empty() && url.scheme != "nfs") || !part(u.get(), CURLUPART_FRAGMENT).empty())
         return std::unexpected(bad_url(scheme, "an image's address has no '?' or '#' part"));
     if (url.path.empty()) url.path = "/";
     if (url.path.find('\0') != std::string::npos) return std::unexpected(bad_url(scheme, "its path holds a NUL byte"));

@@ -16,6 +16,7 @@ struct StoreUrl {
     std::string host;    // as written; an IPv6 address keeps its brackets
     std::string port;    // empty when the scheme's default
     std::string path;    // percent-decoded, starts with '/'
+    std::string query;   // nfs:// only ("mountport=20048&uid=1000"); a '?' elsewhere is refused
 
     // "https://files:8443": the server, for messages and requests; no user.
     [[nodiscard]] std::string origin() const;

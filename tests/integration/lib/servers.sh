@@ -11,6 +11,21 @@
 #   stop_nginx, restart_nginx         # kill it (as a crash would), start it again
 #   start_sshd DIR                    # OpenSSH sshd with SFTP, key logins (below)
 #   stop_sshd, restart_sshd
+#   start_nfs DIR                     # rpcbind and nfs-ganesha exporting DIR/export
+#                                     # (root not squashed); sets NFS_URL
+#                                     # (nfs://127.0.0.1 + DIR/export). Needs the
+#                                     # test in namespaces of its own (own_network)
+#   stop_nfs, restart_nfs             # ganesha only; rpcbind stays
+#
+# An NFS server needs the portmapper's port 111 and rpcbind's socket
+# /run/rpcbind.sock, which are the machine's: a test that starts one runs
+# `own_network "$@"` first (before lb_init), which runs the script again in
+# network and mount namespaces of its own, with only loopback and an empty /run.
+own_network() {
+    [ -n "${LB_OWN_NETWORK:-}" ] && return 0
+    [ "$(id -u)" -eq 0 ] || return 0  # lb_init skips the test
+    exec env LB_OWN_NETWORK=1 unshare --net --mount --propagation private bash "$0" "$@"
+}
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -139,4 +154,46 @@ stop_sshd() {
     # shellcheck disable=SC2086
     [ -n "$sessions" ] && kill -KILL $sessions 2>/dev/null
     wait "$SSHD_PID" 2>/dev/null
+}
+
+start_nfs() {
+    local dir=$1 i
+    need_tools /usr/bin/ganesha.nfsd /usr/sbin/rpcbind rpcinfo ip
+    [ -n "${LB_OWN_NETWORK:-}" ] || die "start_nfs: run own_network first"
+    mount -t tmpfs tmpfs /run && ip link set lo up || die "namespaces for the NFS server"
+    NFS_DIR=$dir
+    mkdir -p "$dir/export" "$dir/recovery"
+    /usr/sbin/rpcbind -f >>"$dir/rpcbind.log" 2>&1 &
+    LB_SERVERS+=("$!")
+    wait_port 111 || die "rpcbind did not start"
+    cat >"$dir/ganesha.conf" <<CONF
+NFS_CORE_PARAM { NFS_Port = 2049; Protocols = 3, 4; Enable_NLM = false; Enable_RQUOTA = false; }
+NFSV4 { Graceless = true; RecoveryRoot = $dir/recovery; }
+EXPORT {
+    Export_Id = 1; Path = $dir/export; Pseudo = /export; Access_Type = RW; Squash = No_Root_Squash;
+    Protocols = 3, 4; Transports = TCP; SecType = sys; FSAL { Name = VFS; }
+}
+CONF
+    restart_nfs
+    NFS_URL=nfs://127.0.0.1$dir/export
+}
+
+# restart_nfs: ganesha (again); ready once the portmapper knows its MOUNT service.
+restart_nfs() {
+    local i
+    /usr/bin/ganesha.nfsd -F -L "$NFS_DIR/ganesha.log" -f "$NFS_DIR/ganesha.conf" -p "$NFS_DIR/ganesha.pid" \
+        >>"$NFS_DIR/ganesha.out" 2>&1 &
+    NFS_PID=$!
+    LB_SERVERS+=("$NFS_PID")
+    for i in $(seq 200); do
+        rpcinfo -T tcp 127.0.0.1 mountd 3 >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    tail -20 "$NFS_DIR/ganesha.log"
+    die "nfs-ganesha did not start"
+}
+
+stop_nfs() {
+    kill -KILL "$NFS_PID" 2>/dev/null
+    wait "$NFS_PID" 2>/dev/null
 }

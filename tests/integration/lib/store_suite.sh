@@ -82,4 +82,5 @@ server_dies_during() {
     check "$what whose server died fails (exit $rc)" test "$rc" -ne 0
     check "$what: within 60 s (${took} s)" test "$took" -le 60
     check "$what: says what broke" grep -Eq "$regex" "$WORK/dies.out"
+    grep -Eq "$regex" "$WORK/dies.out" || sed 's/^/     | /' "$WORK/dies.out"
 }

@@ -1,0 +1,121 @@
+// A real NFS server for store tests: nfs-ganesha (userspace NFS, its VFS
+// backend) exporting a folder of the test, registered with an rpcbind of its
+// own. NFS servers need the portmapper's port 111 and rpcbind's socket
+// /run/rpcbind.sock, which are the machine's: so the test process first moves
+// into network and mount namespaces of its own (each ctest entry is a process
+// of its own), where loopback and /run are the test's alone. Root only.
+// Stopped, with its files, when the object goes.
+#pragma once
+
+#include "temp_dir.hpp"
+#include "test_requirements.hpp"
+#include "web_server.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+namespace test_support {
+
+// This process in a network namespace with only its loopback up, and a mount
+// namespace with an empty /run; once per process.
+inline void isolate_network() {
+    static bool isolated = false;
+    if (isolated) return;
+    REQUIRE(::unshare(CLONE_NEWNET | CLONE_NEWNS) == 0);
+    REQUIRE(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0);
+    REQUIRE(::mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") == 0);
+    run("ip link set lo up");
+    isolated = true;
+}
+
+inline pid_t start_daemon(const std::string& log, const std::vector<std::string>& argv) {
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            ::dup2(fd, STDOUT_FILENO);
+            ::dup2(fd, STDERR_FILENO);
+        }
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+inline void stop_daemon(pid_t& pid) {
+    if (pid <= 0) return;
+    ::kill(pid, SIGKILL);  // a test server: nothing of it needs to survive
+    ::waitpid(pid, nullptr, 0);
+    pid = -1;
+}
+
+class NfsServer {
+public:
+    // mount_port 0: the MOUNT service on a port the portmapper hands out.
+    explicit NfsServer(int mount_port = 0) : dir_("nfs") {
+        LIFEBOAT_REQUIRE_TOOLS("/usr/bin/ganesha.nfsd", "/usr/sbin/rpcbind", "rpcinfo", "ip");
+        isolate_network();
+        const std::string d = dir_.str();
+        std::filesystem::create_directories(root());
+        std::filesystem::create_directories(dir_.path() / "recovery");
+        rpcbind_ = start_daemon(d + "/rpcbind.log", {"/usr/sbin/rpcbind", "-f"});
+        for (int i = 0; i < 100 && !port_answers(111); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        REQUIRE(port_answers(111));
+        write_file(dir_.path() / "ganesha.conf",
+                   "NFS_CORE_PARAM {\n  NFS_Port = 2049;\n  MNT_Port = " + std::to_string(mount_port) +
+                       ";\n  Protocols = 3, 4;\n  Enable_NLM = false;\n  Enable_RQUOTA = false;\n}\n"
+                       "NFSV4 {\n  Graceless = true;\n  RecoveryRoot = " + d + "/recovery;\n}\n"
+                       "EXPORT {\n  Export_Id = 1;\n  Path = " + root().string() + ";\n  Pseudo = /export;\n"
+                       "  Access_Type = RW;\n  Squash = No_Root_Squash;\n  Protocols = 3, 4;\n  Transports = TCP;\n"
+                       "  SecType = sys;\n  FSAL { Name = VFS; }\n}\n");
+        ganesha_ = start_daemon(d + "/ganesha.out", {"/usr/bin/ganesha.nfsd", "-F", "-L", d + "/ganesha.log", "-f",
+                                                     d + "/ganesha.conf", "-p", d + "/ganesha.pid"});
+        // Ready when the portmapper knows its MOUNT service (registered last).
+        const std::string ready = "rpcinfo -T tcp 127.0.0.1 mountd 3 >/dev/null 2>&1";
+        for (int i = 0; i < 200 && std::system(ready.c_str()) != 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        INFO(first_lines(d + "/ganesha.log"));
+        REQUIRE(std::system(ready.c_str()) == 0);
+    }
+    ~NfsServer() {
+        stop();
+        stop_daemon(rpcbind_);
+    }
+    NfsServer(const NfsServer&) = delete;
+    NfsServer& operator=(const NfsServer&) = delete;
+
+    void stop() { stop_daemon(ganesha_); }
+
+    // nfs://127.0.0.1<root()>/path: the export as the server's own path.
+    [[nodiscard]] std::string url(const std::string& path = "") const { return "nfs://127.0.0.1" + root().string() + path; }
+    [[nodiscard]] std::filesystem::path root() const { return dir_.path() / "export"; }
+
+private:
+    static std::string first_lines(const std::string& file) {
+        std::ifstream in(file);
+        std::string text, line;
+        for (int i = 0; i < 40 && std::getline(in, line); ++i) text += line + "\n";
+        return text;
+    }
+
+    TempDir dir_;
+    pid_t rpcbind_ = -1;
+    pid_t ganesha_ = -1;
+};
+
+}  // namespace test_support
