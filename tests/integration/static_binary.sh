@@ -74,8 +74,17 @@ rc=0
 chroot "$root" /lifeboat info http://lifeboat-no-such-host:1/pc.lbi >/dev/null 2>"$work/resolve.err" || rc=$?
 [ "$rc" -eq 7 ] && grep -q "lifeboat-no-such-host is not known" "$work/resolve.err" ||
     fail "in the chroot, an unknown name gave exit $rc: $(cat "$work/resolve.err")"
+# The NFS store resolves through getaddrinfo(), which the static link hands to c-ares.
+rc=0
+chroot "$root" /lifeboat info "nfs://lifeboat-static-test:1/srv/pc.lbi?mountport=1" >/dev/null 2>"$work/resolve.err" || rc=$?
+grep -q "lifeboat-static-test:1 cannot be reached" "$work/resolve.err" ||
+    fail "in the chroot, NFS did not resolve a name from /etc/hosts: $(cat "$work/resolve.err")"
+rc=0
+chroot "$root" /lifeboat info nfs://lifeboat-no-such-host/srv/pc.lbi >/dev/null 2>"$work/resolve.err" || rc=$?
+[ "$rc" -eq 7 ] && grep -q "lifeboat-no-such-host is not known" "$work/resolve.err" ||
+    fail "in the chroot, NFS gave exit $rc for an unknown name: $(cat "$work/resolve.err")"
 rm -r "$root/etc"
-echo "ok   names resolve from /etc/hosts in the chroot (c-ares), unknown ones are said"
+echo "ok   names resolve from /etc/hosts in the chroot (c-ares, for libcurl and getaddrinfo), unknown ones are said"
 
 # in_root OUT ARGS...: runs /lifeboat ARGS in the chroot, stdout to OUT.
 in_root() {
