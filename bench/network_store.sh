@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Network store benchmark (issue 19): restore and capture over HTTP on a link
-# shaped to a rate (tc tbf, default 1 Gbit/s; a delay too with BENCH_DELAY
-# and tc netem), between two network namespaces
-# this script makes (veth), nginx serving the server's side. A benchmark, not
+# Network store benchmark (issue 19): restore and capture over HTTP and NFS on
+# a link shaped to a rate (tc tbf, default 1 Gbit/s; a delay too with
+# BENCH_DELAY and tc netem), between two network namespaces this script makes
+# (veth), nginx and nfs-ganesha (NFSv3, with its rpcbind) serving the server's side. A benchmark, not
 # a test: it prints numbers; nothing fails on a slow result.
 #
 # usage: bench/network_store.sh [SIZE_MIB]     (as root; default 1024: an ext4 of that size, ~60% files)
@@ -18,8 +18,10 @@
 #            the same image from a local file (what the restore costs without the link)
 #   stream   curl URL | zstd -d | partclone.ext4 -r: Clonezilla's restore reading its image from
 #            a share (here the same bytes streamed from the same server on the same link;
-#            this machine's kernel has no NFS or CIFS client to mount one)
-#   capture  lifeboat capture SOURCE http://SERVER/new.lbi (WebDAV) and to a local file
+#            this machine's kernel has no NFS or CIFS client to mount one); for NFS the
+#            same with nfs-cat (libnfs-utils) reading the export
+#   capture  lifeboat capture SOURCE http://SERVER/new.lbi (WebDAV), nfs://SERVER/... and to a
+#            local file
 set -euo pipefail
 SIZE_MIB=${1:-1024}
 RATE=${BENCH_RATE:-1gbit}
@@ -31,7 +33,7 @@ LB=${LIFEBOAT:-$ROOT/build/release/lifeboat}
 die() { echo "network_store.sh: $*" >&2; exit 1; }
 [[ $(id -u) == 0 ]] || die "run as root"
 [[ -x $LB ]] || die "no lifeboat binary at $LB: build the release preset or set LIFEBOAT"
-for t in nginx curl zstd partclone.ext4 mkfs.ext4 e2fsck tc ip /usr/bin/time; do
+for t in nginx curl zstd partclone.ext4 mkfs.ext4 e2fsck tc ip /usr/bin/time ganesha.nfsd rpcbind nfs-cat; do
     command -v "$t" >/dev/null || die "$t is missing: run bench/install-deps and tools/install-deps"
 done
 
@@ -39,6 +41,7 @@ srv=lbbench-srv-$$ cli=lbbench-cli-$$
 mkdir -p "$W/www" "$W/tmp"
 cleanup() {
     [[ -f $W/nginx.pid ]] && kill "$(cat "$W/nginx.pid")" 2>/dev/null
+    ip netns pids "$srv" 2>/dev/null | xargs -r kill -KILL  # rpcbind and ganesha
     ip netns del "$srv" 2>/dev/null; ip netns del "$cli" 2>/dev/null
     rm -f "$W"/target.img "$W"/www/*.lbi* "$W"/local.lbi
 }
@@ -69,6 +72,19 @@ http { access_log off; client_body_temp_path $W/tmp; sendfile on; client_max_bod
   server { listen 10.79.0.1:8080; root $W/www; dav_methods PUT DELETE MOVE; dav_ext_methods PROPFIND; } }
 CONF
 ip netns exec "$srv" nginx -c "$W/nginx.conf"
+# NFS: rpcbind and ganesha in the server's namespace, with a /run of their own
+# (rpcbind's socket /run/rpcbind.sock is the machine's otherwise).
+mkdir -p "$W/recovery"
+cat >"$W/ganesha.conf" <<CONF
+NFS_CORE_PARAM { Protocols = 3; Enable_NLM = false; Enable_RQUOTA = false; }
+NFSV4 { Graceless = true; RecoveryRoot = $W/recovery; }
+EXPORT { Export_Id = 1; Path = $W/www; Pseudo = /www; Access_Type = RW; Squash = No_Root_Squash;
+         Protocols = 3; Transports = TCP; SecType = sys; FSAL { Name = VFS; } }
+LOG { Default_Log_Level = WARN; }
+CONF
+ip netns exec "$srv" unshare --mount --propagation private sh -c \
+    "mount -t tmpfs tmpfs /run && rpcbind && sleep 0.5 && ganesha.nfsd -L '$W/ganesha.log' -f '$W/ganesha.conf' -p '$W/ganesha.pid'"
+for _ in $(seq 100); do ip netns exec "$srv" rpcinfo -T tcp 127.0.0.1 mountd 3 >/dev/null 2>&1 && break; sleep 0.1; done
 sleep 0.5
 
 src=$W/source.img
@@ -86,6 +102,7 @@ fi
 partclone.ext4 -c -a0 -z 10485760 -q -s "$src" -o - 2>/dev/null | zstd -q -T0 -3 > "$W/www/pc.pcl.zst"
 image=$(stat -c %s "$W/www/pc.lbi") pcl=$(stat -c %s "$W/www/pc.pcl.zst")
 url=http://10.79.0.1:8080
+nfs=nfs://10.79.0.1$W/www
 
 # best SECONDS-VARIABLE COMMAND...: the best wall time of RUNS runs, page cache dropped before each.
 best() {
@@ -109,7 +126,14 @@ restore_stream() {
     in_cli sh -c "curl -sf '$url/pc.pcl.zst' | zstd -d -q | partclone.ext4 -r -q -z 10485760 -s - -O '$W/target.img'" 2>/dev/null
     sync "$W/target.img"
 }
+restore_nfs() { rm -f "$W/target.img"; in_cli "$LB" restore --yes --progress none "$nfs/pc.lbi" "$W/target.img" && sync "$W/target.img"; }
+restore_nfs_stream() {
+    rm -f "$W/target.img"; truncate -s "$(stat -c %s "$src")" "$W/target.img"
+    in_cli sh -c "nfs-cat '$nfs/pc.pcl.zst' | zstd -d -q | partclone.ext4 -r -q -z 10485760 -s - -O '$W/target.img'" 2>/dev/null
+    sync "$W/target.img"
+}
 capture_http() { in_cli "$LB" capture --progress none --force --no-verify "$src" "$url/new.lbi"; }
+capture_nfs() { in_cli "$LB" capture --progress none --force --no-verify "$src" "$nfs/new.lbi"; }
 capture_local() { "$LB" capture --progress none --force --no-verify "$src" "$W/local.lbi" && sync "$W/local.lbi"; }
 
 best t_link in_cli curl -sf -o /dev/null "$url/pc.lbi"
@@ -118,10 +142,18 @@ e2fsck -fn "$W/target.img" >/dev/null 2>&1 || die "lifeboat's restore is not cle
 best t_local restore_local
 best t_stream restore_stream
 e2fsck -fn "$W/target.img" >/dev/null 2>&1 || die "the partclone restore is not clean (e2fsck)"
+best t_nfs restore_nfs
+e2fsck -fn "$W/target.img" >/dev/null 2>&1 || die "lifeboat's restore from nfs is not clean (e2fsck)"
+best t_nfs_stream restore_nfs_stream
+e2fsck -fn "$W/target.img" >/dev/null 2>&1 || die "the partclone restore from nfs-cat is not clean (e2fsck)"
 best t_cap_http capture_http
+best t_cap_nfs capture_nfs
 best t_cap_local capture_local
 rm -f "$W/target.img"
 read -r rss cpu < <( { in_cli /usr/bin/time -f '%M %U %S' "$LB" restore --yes --progress none "$url/pc.lbi" "$W/target.img" >/dev/null; } 2>&1 |
+      awk 'END { print $1, $2 + $3 }')
+rm -f "$W/target.img"
+read -r rss_nfs cpu_nfs < <( { in_cli /usr/bin/time -f '%M %U %S' "$LB" restore --yes --progress none "$nfs/pc.lbi" "$W/target.img" >/dev/null; } 2>&1 |
       awk 'END { print $1, $2 + $3 }')
 
 mib() { echo "scale=1; $1 / 1048576" | bc; }
@@ -133,8 +165,13 @@ printf '%-44s %8.2f %12s\n' "link: curl of the image to /dev/null" "$t_link" "$(
 printf '%-44s %8.2f %12s\n' "lifeboat restore from http (in place)" "$t_lb" "$(rate "$image" "$t_lb")"
 printf '%-44s %8.2f %12s\n' "lifeboat restore from a local file" "$t_local" "$(rate "$image" "$t_local")"
 printf '%-44s %8.2f %12s\n' "curl | zstd -d | partclone.ext4 -r" "$t_stream" "$(rate "$pcl" "$t_stream")"
+printf '%-44s %8.2f %12s\n' "lifeboat restore from nfs (in place)" "$t_nfs" "$(rate "$image" "$t_nfs")"
+printf '%-44s %8.2f %12s\n' "nfs-cat | zstd -d | partclone.ext4 -r" "$t_nfs_stream" "$(rate "$pcl" "$t_nfs_stream")"
 printf '%-44s %8.2f %12s\n' "lifeboat capture to http (WebDAV), no verify" "$t_cap_http" "$(rate "$image" "$t_cap_http")"
+printf '%-44s %8.2f %12s\n' "lifeboat capture to nfs, no verify" "$t_cap_nfs" "$(rate "$image" "$t_cap_nfs")"
 printf '%-44s %8.2f %12s\n' "lifeboat capture to a local file, no verify" "$t_cap_local" "$(rate "$image" "$t_cap_local")"
 echo "restore: lifeboat at $(echo "scale=2; $t_link / $t_lb" | bc)x the link's rate; $(echo "scale=2; $t_stream / $t_lb" | bc)x as fast as the stream"
-echo "capture: to http at $(echo "scale=2; $t_cap_local / $t_cap_http" | bc)x the speed of the local capture"
+echo "restore from nfs: lifeboat at $(echo "scale=2; $t_link / $t_nfs" | bc)x the link's rate; $(echo "scale=2; $t_nfs_stream / $t_nfs" | bc)x as fast as nfs-cat | zstd | partclone"
+echo "capture: to http at $(echo "scale=2; $t_cap_local / $t_cap_http" | bc)x, to nfs at $(echo "scale=2; $t_cap_local / $t_cap_nfs" | bc)x the speed of the local capture"
 echo "lifeboat restore from http: maximum resident memory $((rss / 1024)) MiB, $cpu CPU-seconds (user + system)"
+echo "lifeboat restore from nfs: maximum resident memory $((rss_nfs / 1024)) MiB, $cpu_nfs CPU-seconds (user + system)"

@@ -44,7 +44,8 @@ void add_progress_options(CLI::App* cmd, ImageCommandOptions& o) {
 // Every command that takes an image or a folder can reach a network store.
 void add_store_options(CLI::App* cmd, imager::store::Access& a) {
     cmd->add_option("--credentials", a.credentials_file,
-                    "A network store's user and password, from a file of 'user = ...' and 'password = ...' lines");
+                    "A network store's login, from a file of 'user = ...', 'password = ...' and, for ssh://, "
+                    "'key = FILE' lines");
     cmd->add_option("--ca", a.ca_file, "Trust the certificate authorities in this PEM file too (https://)");
     cmd->add_option("--host-key", a.host_key,
                     "The SSH server's host key fingerprint, as ssh-keygen -lf prints it: SHA256:... (ssh://)");
