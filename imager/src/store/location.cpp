@@ -4,6 +4,7 @@
 #include "store/local_store.hpp"
 #include "store/nfs_store.hpp"
 #include "store/sftp_store.hpp"
+#include "store/smb_store.hpp"
 #include "store/url.hpp"
 
 namespace imager::store {
@@ -34,10 +35,15 @@ Result<Location> locate(const std::string& where) {
         if (!store) return std::unexpected(store.error());
         return Location{std::move(*store), url->path, false};
     }
+    if (url->scheme == "smb") {
+        auto store = SmbStore::mount(*url);
+        if (!store) return std::unexpected(store.error());
+        return Location{std::move(*store), url->path, false};
+    }
     // No credential can leak: only the scheme is repeated.
     return std::unexpected(make_error(Errc::unsupported,
                                       "images on network stores (" + url->scheme + "://) are not supported yet",
-                                      "http://, https://, ssh:// and nfs:// are; or mount the share and give the image's path on it, "
+                                      "http://, https://, ssh://, nfs:// and smb:// are; or mount the share and give the image's path on it, "
                                       "or copy the image to a disk of this machine"));
 }
 

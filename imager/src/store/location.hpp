@@ -2,8 +2,8 @@
 // every command that takes an image path goes through locate(). A path is a
 // file on this machine (a local or mounted disk); "http://" and "https://"
 // are a web server's (http_store.hpp), "ssh://" an SSH server's (SFTP,
-// sftp_store.hpp), "nfs://" an NFS export's (nfs_store.hpp). Other URLs
-// ("smb://", "s3://") are refused in
+// sftp_store.hpp), "nfs://" an NFS export's (nfs_store.hpp), "smb://" a
+// Windows or Samba share's (smb_store.hpp). Other URLs ("s3://") are refused in
 // words until their store exists (issue 19), instead of being read as a
 // relative path.
 #pragma once

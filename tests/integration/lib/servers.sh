@@ -16,6 +16,10 @@
 #                                     # (nfs://127.0.0.1 + DIR/export). Needs the
 #                                     # test in namespaces of its own (own_network)
 #   stop_nfs, restart_nfs             # ganesha only; rpcbind stays
+#   start_smb DIR USER PASSWORD       # Samba's smbd on port 445 sharing DIR/share as
+#                                     # "images", USER (a system user) with PASSWORD
+#                                     # in its own password database; sets SMB_CREDS
+#                                     # (a credentials file). Needs own_network (port 445)
 #
 # An NFS server needs the portmapper's port 111 and rpcbind's socket
 # /run/rpcbind.sock, which are the machine's: a test that starts one runs
@@ -196,4 +200,40 @@ restart_nfs() {
 stop_nfs() {
     kill -KILL "$NFS_PID" 2>/dev/null
     wait "$NFS_PID" 2>/dev/null
+}
+
+start_smb() {
+    local dir=$1 user=$2 password=$3
+    need_tools smbd smbpasswd
+    [ -n "${LB_OWN_NETWORK:-}" ] || die "start_smb: run own_network first"
+    ip link set lo up || die "loopback up"
+    mkdir -p "$dir/share" "$dir/private" "$dir/lock" "$dir/state" "$dir/cache" "$dir/ncalrpc"
+    cat >"$dir/smb.conf" <<CONF
+[global]
+    server role = standalone server
+    smb ports = 445
+    private dir = $dir/private
+    lock directory = $dir/lock
+    state directory = $dir/state
+    cache directory = $dir/cache
+    pid directory = $dir
+    ncalrpc dir = $dir/ncalrpc
+    passdb backend = tdbsam:$dir/private/passdb.tdb
+    log file = $dir/smbd.log
+    load printers = no
+    printcap name = /dev/null
+    disable spoolss = yes
+    map to guest = never
+    server min protocol = SMB2_10
+[images]
+    path = $dir/share
+    read only = no
+CONF
+    printf '%s\n%s\n' "$password" "$password" | smbpasswd -c "$dir/smb.conf" -s -a "$user" >/dev/null || die "smbpasswd"
+    printf 'user = %s\npassword = %s\n' "$user" "$password" >"$dir/creds"
+    SMB_CREDS=$dir/creds
+    # In a process group of its own: smbd signals its whole group when it stops.
+    smbd --foreground --configfile="$dir/smb.conf" >>"$dir/smbd.out" 2>&1 &
+    LB_SERVERS+=("$!")
+    wait_port 445 || { tail -20 "$dir/smbd.out" "$dir/smbd.log"; die "smbd did not start"; }
 }

@@ -1,0 +1,171 @@
+#include "store/smb_store.hpp"
+
+#include "store/access.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace imager::store {
+
+namespace {
+
+constexpr const char* kMountBase = "/run/lifeboat/smb";
+
+// The server's address as the kernel's client needs it (it resolves no names).
+Result<std::string> address_of(const std::string& host) {
+    std::string name = host;
+    if (name.size() > 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (::getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0 || found == nullptr)
+        return std::unexpected(make_error(Errc::not_found, "the server " + host + " is not known (its name does not resolve)",
+                                          "check the server's name, and that the network is up (`ip addr`); an address works too"));
+    char text[INET6_ADDRSTRLEN] = "";
+    const void* a = found->ai_family == AF_INET6
+                        ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(found->ai_addr)->sin6_addr)
+                        : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(found->ai_addr)->sin_addr);
+    const bool written = ::inet_ntop(found->ai_family, a, text, sizeof text) != nullptr;
+    ::freeaddrinfo(found);
+    if (!written) return std::unexpected(make_error(Errc::internal, "the address of " + host + " cannot be written"));
+    return std::string(text);
+}
+
+// A value in the kernel's option string: a ',' is written twice there.
+std::string option_value(const std::string& value) {
+    std::string out;
+    for (char c : value) {
+        out += c;
+        if (c == ',') out += ',';
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<SmbStore>> SmbStore::mount(const StoreUrl& url) {
+    const auto second = url.path.find('/', 1);
+    const std::string share = url.path.substr(0, second);
+    if (share.size() < 2)
+        return std::unexpected(make_error(Errc::invalid_argument, "an smb:// address names a share: smb://USER@" + url.host + "/SHARE/path/pc.lbi",
+                                          "write the share's name first, as Windows shows \\\\" + url.host + "\\SHARE"));
+    auto credentials = credentials_for(url);
+    if (!credentials) return std::unexpected(credentials.error());
+    for (const std::string& v : {credentials->user, url.domain})
+        if (v.find_first_of(",=") != std::string::npos)
+            return std::unexpected(make_error(Errc::invalid_argument, "a user or domain name with ',' or '=' cannot be given to the kernel's SMB client"));
+    auto address = address_of(url.host);
+    if (!address) return std::unexpected(address.error());
+
+    std::error_code ec;
+    std::filesystem::create_directories(kMountBase, ec);
+    std::string point = std::string(kMountBase) + "/" + share.substr(1) + "-XXXXXX";
+    if (::mkdtemp(point.data()) == nullptr) return std::unexpected(sys_error("make a folder to mount " + url.origin() + share + " on", errno));
+
+    const std::string what = "mount " + url.origin() + share;
+    const std::string source = "//" + *address + share;
+    std::string base = "ip=" + *address + ",uid=0,gid=0,file_mode=0644,dir_mode=0755,nobrl,soft,echo_interval=10";
+    if (!url.port.empty()) base += ",port=" + url.port;
+    if (!url.domain.empty()) base += ",domain=" + url.domain;
+    base += credentials->user.empty() ? ",guest" : ",username=" + credentials->user;
+    bool asked = false;
+    for (;;) {
+        std::string options = base;
+        if (!credentials->password.empty()) options += ",password=" + option_value(credentials->password);
+        const int err = ::mount(source.c_str(), point.c_str(), "cifs", MS_NOSUID | MS_NODEV | MS_NOEXEC, options.c_str()) == 0 ? 0 : errno;
+        std::fill(options.begin(), options.end(), '\0');  // the password: in memory no longer than needed
+        if (err == 0) break;
+        if ((err == EACCES || err == EPERM) && !asked && credentials->password.empty() && access().ask_password) {
+            asked = true;
+            const std::string who = (credentials->user.empty() ? std::string() : credentials->user + " at ") + url.origin() + share;
+            if (auto answer = access().ask_password("Password for " + who + ": ")) {
+                credentials->password = std::move(*answer);
+                continue;
+            }
+        }
+        ::rmdir(point.c_str());
+        const std::string server = url.host + (url.port.empty() ? "" : ":" + url.port);
+        switch (err) {
+        case EACCES:
+        case EPERM:
+        case EKEYREJECTED:
+            return std::unexpected(make_error(Errc::permission, what + ": " + server + " refused the user name or password",
+                                              "check them: --credentials FILE, or LIFEBOAT_USER and LIFEBOAT_PASSWORD (docs/STORES.md)"));
+        case ENOENT:
+        case ENXIO:
+            return std::unexpected(make_error(Errc::not_found, what + ": " + server + " has no share " + share.substr(1),
+                                              "the share's name is the first part of the path, as Windows shows \\\\" + url.host + "\\SHARE"));
+        case ENODEV:
+            return std::unexpected(make_error(Errc::unsupported, what + ": this system's kernel has no SMB client (cifs)",
+                                              "boot the Lifeboat media (its kernel has it), or mount the share and give the image's path on it"));
+        case EHOSTDOWN:
+        case EHOSTUNREACH:
+        case ENETUNREACH:
+        case ECONNREFUSED:
+        case ETIMEDOUT:
+            return std::unexpected(make_error(Errc::io, what + ": " + server + " cannot be reached or refused the connection",
+                                              "check the server's address, that it shares files (SMB 2 or 3, port 445), and the network"));
+        default: return std::unexpected(sys_error(what, err));
+        }
+    }
+    return std::make_shared<SmbStore>(url.origin(), share, point);
+}
+
+SmbStore::~SmbStore() {
+    ::umount2(mount_point_.c_str(), MNT_DETACH);
+    ::rmdir(mount_point_.c_str());
+}
+
+std::string SmbStore::local(const std::string& name) const {
+    if (!name.starts_with(share_)) return mount_point_ + "/";  // not in the share: describe() says which
+    return mount_point_ + name.substr(share_.size());
+}
+
+Error SmbStore::in_words(Error e) const {
+    for (std::string* text : {&e.context, &e.hint, &e.aftermath})
+        for (auto at = text->find(mount_point_); at != std::string::npos; at = text->find(mount_point_, at))
+            text->replace(at, mount_point_.size(), origin_ + share_);
+    return e;
+}
+
+std::string SmbStore::describe(const std::string& name) const { return origin_ + name; }
+
+Result<std::unique_ptr<ObjectWriter>> SmbStore::create(const std::string& name) {
+    auto w = files_.create(local(name));
+    if (!w) return std::unexpected(in_words(w.error()));
+    return w;
+}
+
+Result<std::unique_ptr<ObjectReader>> SmbStore::open(const std::string& name) const {
+    auto r = files_.open(local(name));
+    if (!r) return std::unexpected(in_words(r.error()));
+    return r;
+}
+
+Result<bool> SmbStore::exists(const std::string& name) const {
+    auto there = files_.exists(local(name));
+    if (!there) return std::unexpected(in_words(there.error()));
+    return there;
+}
+
+Result<std::vector<ObjectInfo>> SmbStore::list(const std::string& dir) const {
+    auto objects = files_.list(local(dir));
+    if (!objects) return std::unexpected(in_words(objects.error()));
+    for (auto& o : *objects) o.name = share_ + o.name.substr(mount_point_.size());
+    return objects;
+}
+
+Status SmbStore::remove(const std::string& name) {
+    auto done = files_.remove(local(name));
+    if (!done) return std::unexpected(in_words(done.error()));
+    return {};
+}
+
+}  // namespace imager::store

@@ -1,0 +1,61 @@
+#!/bin/bash
+# An unattended capture to an SMB share, and an unattended restore from it,
+# by the rescue system booted in QEMU (the ISO's kernel and initramfs):
+# Samba's smbd runs here, in network and mount namespaces of the test's own
+# (servers.sh), and the guest reaches it through QEMU's user-mode network
+# (10.0.2.2 is this namespace's loopback). The password comes from a file on
+# a disk labelled CREDS (lifeboat.credentials=LABEL=CREDS:smb.creds) and must
+# never show on the console. The image is verified here; the restored disk
+# is judged: the table, the checkers, every file.
+#   usage: smb_store.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
+source "$(dirname "$0")/../integration/lib/servers.sh"
+own_network "$@"
+source "$(dirname "$0")/lib.sh"
+boot_init boot-smb-store "${1:-}"
+source "$LB_LIB_DIR/disk.sh"
+disk_init
+need_tools mkfs.ext4
+limit=${BOOT_LIMIT:-400}
+
+iso_kernel
+src=$WORK/source.img target=$WORK/target.img creds=$WORK/creds.img
+esp_root_disk "$src" 120M 155648
+password='Sh4re,pass word'
+start_smb "$WORK/smb" root "$password"
+images=$WORK/smb/share/machines
+mkdir -p "$images" "$WORK/creds"
+cp "$SMB_CREDS" "$WORK/creds/smb.creds"
+truncate -s 8M "$creds"
+mkfs.ext4 -q -F -L CREDS -d "$WORK/creds" "$creds" || die "mkfs.ext4 creds"
+
+append="console=ttyS0,115200n8 quiet lifeboat.yes=1 lifeboat.after=poweroff lifeboat.credentials=LABEL=CREDS:smb.creds"
+url=smb://root@10.0.2.2/images/machines/pc1.lbi
+guest() {  # NAME DISK APPEND: vda = DISK, vdb = the credentials
+    start_qemu "$1" -machine q35 -kernel "$WORK/vmlinuz" -initrd "$WORK/initrd.img" -append "$append $3" \
+        -netdev user,id=n0 -device e1000,netdev=n0 \
+        -drive "if=virtio,format=raw,file=$2" -drive "if=virtio,format=raw,file=$creds"
+}
+
+guest capture "$src" "lifeboat.action=capture lifeboat.source=/dev/vda lifeboat.image=$url"
+if wait_for 'lifeboat: done capture rc=[0-9]+' "$limit"; then
+    say "unattended capture to SMB: power-on to done $elapsed s"
+    expect 'lifeboat: done capture rc=0$' "the capture exits 0"
+    expect ', verified$' "the capture read the image back from the share"
+fi
+wait_for_exit 60
+check "the password never shows on the console" sh -c '! grep -q "Sh4re" "$1"' sh "$SERIAL"
+check "the image is in the share under its name, nothing else" test "$(cd "$images" && echo *)" = pc1.lbi
+lb verify --progress none "$images/pc1.lbi"
+check "the host's lifeboat verifies it" [ "$RC" -eq 0 ]
+
+truncate -s 160M "$target"
+guest restore "$target" "lifeboat.action=restore lifeboat.target=/dev/vda lifeboat.image=$url"
+if wait_for 'lifeboat: done restore rc=[0-9]+' "$limit"; then
+    say "unattended restore from SMB: power-on to done $elapsed s"
+    expect 'lifeboat: done restore rc=0$' "the restore exits 0"
+fi
+wait_for_exit 60
+same_table "$src" "$target" "restored from SMB"
+judge_part "$src" "$target" 1 fat32 "restored from SMB"
+judge_part "$src" "$target" 2 ext4 "restored from SMB"
+lb_finish
