@@ -2,14 +2,12 @@
 
 #include "store/network_limits.hpp"
 #include "store/read_ahead.hpp"
+#include "store/resolve.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netdb.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <sys/time.h>  // libnfs.h uses struct timeval without including it
+#include <unistd.h>
 
 #include <nfsc/libnfs.h>
 #include <nfsc/libnfs-raw-nfs.h>  // NF3REG
@@ -75,28 +73,6 @@ Result<std::string> libnfs_options(const StoreUrl& url) {
                                           "the options are mountport=N, uid=N and gid=N (docs/STORES.md)"));
     }
     return options;
-}
-
-// The server's address as libnfs wants it: numeric, so that the lookup is the
-// one Lifeboat makes (and its failure says so), not libnfs's.
-Result<std::string> resolve(const std::string& host) {
-    std::string name = host;
-    if (name.size() > 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* found = nullptr;
-    if (::getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0 || found == nullptr)
-        return std::unexpected(make_error(Errc::not_found, "the server " + host + " is not known (its name does not resolve)",
-                                          "check the server's name, and that the network is up (`ip addr`); an address works too"));
-    char text[INET6_ADDRSTRLEN] = "";
-    const void* address = found->ai_family == AF_INET6
-                              ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(found->ai_addr)->sin6_addr)
-                              : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(found->ai_addr)->sin_addr);
-    const bool written = ::inet_ntop(found->ai_family, address, text, sizeof text) != nullptr;
-    ::freeaddrinfo(found);
-    if (!written) return std::unexpected(make_error(Errc::internal, "the address of " + host + " cannot be written"));
-    return std::string(text);
 }
 
 }  // namespace
@@ -299,19 +275,25 @@ public:
 
     Status commit() override {
         if (done_) return std::unexpected(make_error(Errc::internal, "commit " + mount_->describe(name_) + " after its end"));
-        auto synced = mount_->call(link_, "write " + mount_->describe(partial_) + " to the server's disk", [&](NfsLink& l) {
+        std::uint64_t on_server = size_;
+        const std::string what = "write " + mount_->describe(partial_) + " to the server's disk";
+        auto synced = mount_->call(link_, what, [&](NfsLink& l) {
             if (fh_ == nullptr) {
                 if (const int rc = nfs_open(l.nfs, mount_->inside(partial_).c_str(), O_WRONLY, &fh_); rc != 0) return rc;
             }
+            int rc = nfs_fsync(l.nfs, fh_);
             struct nfs_stat_64 st {};
-            if (const int rc = nfs_fstat64(l.nfs, fh_, &st); rc != 0) return rc;
-            // What the server holds after a lost connection may be less than was sent.
-            if (st.nfs_size != size_) return -EIO;
-            const int rc = nfs_fsync(l.nfs, fh_);
+            if (rc == 0) rc = nfs_fstat64(l.nfs, fh_, &st);
             if (rc != 0 && transient(rc)) fh_ = nullptr;
+            on_server = st.nfs_size;
             return rc;
         });
         if (!synced) return std::unexpected(synced.error());
+        // What a server holds after a lost connection may be less than was sent.
+        if (on_server != size_)
+            return std::unexpected(make_error(Errc::io, what + ": it holds " + std::to_string(on_server) + " of the " +
+                                                            std::to_string(size_) + " bytes written",
+                                              "the server lost writes; check it and capture again"));
         close_file();
         auto renamed = mount_->call(link_, "rename " + mount_->describe(partial_) + " to its name", [&](NfsLink& l) {
             return nfs_rename(l.nfs, mount_->inside(partial_).c_str(), mount_->inside(name_).c_str());
@@ -415,7 +397,7 @@ int stat_path(NfsLink& l, const std::string& path, struct nfs_stat_64& st) {
 Result<std::shared_ptr<NfsStore>> NfsStore::mount(const StoreUrl& url) {
     auto options = libnfs_options(url);
     if (!options) return std::unexpected(options.error());
-    auto address = resolve(url.host);
+    auto address = numeric_address(url.host);
     if (!address) return std::unexpected(address.error());
     auto m = std::make_shared<NfsMount>(url, *address, *options);
     // The export is the image's folder or one above it: the deepest the server mounts.

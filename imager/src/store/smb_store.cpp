@@ -1,11 +1,9 @@
 #include "store/smb_store.hpp"
 
 #include "store/access.hpp"
+#include "store/resolve.hpp"
 
-#include <arpa/inet.h>
-#include <netdb.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,26 +15,6 @@ namespace imager::store {
 namespace {
 
 constexpr const char* kMountBase = "/run/lifeboat/smb";
-
-// The server's address as the kernel's client needs it (it resolves no names).
-Result<std::string> address_of(const std::string& host) {
-    std::string name = host;
-    if (name.size() > 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* found = nullptr;
-    if (::getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0 || found == nullptr)
-        return std::unexpected(make_error(Errc::not_found, "the server " + host + " is not known (its name does not resolve)",
-                                          "check the server's name, and that the network is up (`ip addr`); an address works too"));
-    char text[INET6_ADDRSTRLEN] = "";
-    const void* a = found->ai_family == AF_INET6
-                        ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(found->ai_addr)->sin6_addr)
-                        : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(found->ai_addr)->sin_addr);
-    const bool written = ::inet_ntop(found->ai_family, a, text, sizeof text) != nullptr;
-    ::freeaddrinfo(found);
-    if (!written) return std::unexpected(make_error(Errc::internal, "the address of " + host + " cannot be written"));
-    return std::string(text);
-}
 
 // A value in the kernel's option string: a ',' is written twice there.
 std::string option_value(const std::string& value) {
@@ -61,7 +39,7 @@ Result<std::shared_ptr<SmbStore>> SmbStore::mount(const StoreUrl& url) {
     for (const std::string& v : {credentials->user, url.domain})
         if (v.find_first_of(",=") != std::string::npos)
             return std::unexpected(make_error(Errc::invalid_argument, "a user or domain name with ',' or '=' cannot be given to the kernel's SMB client"));
-    auto address = address_of(url.host);
+    auto address = numeric_address(url.host);
     if (!address) return std::unexpected(address.error());
 
     std::error_code ec;
