@@ -134,7 +134,6 @@ public:
     }
 
     void set_export(std::string exported) { exported_ = std::move(exported); }
-    [[nodiscard]] const std::string& exported() const { return exported_; }
 
     // Runs `op` on `link` (a new connection when empty); a connection that
     // broke is replaced and `op` run again after 1, 2 and 4 s. `op` returns
