@@ -3,6 +3,7 @@
 #include "store/network_limits.hpp"
 #include "store/read_ahead.hpp"
 #include "store/resolve.hpp"
+#include "store/streaming_writer.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -242,45 +243,48 @@ int write_all(NfsLink& link, nfsfh* fh, std::uint64_t offset, std::span<const st
     return 0;
 }
 
-class NfsWriter final : public ObjectWriter {
+// Uploads on a thread of its own (streaming_writer.hpp): the capture goes on
+// compressing while the server takes the bytes before.
+class NfsWriter final : public StreamingWriter {
 public:
     NfsWriter(std::shared_ptr<NfsMount> mount, std::string name)
-        : mount_(std::move(mount)), name_(std::move(name)), partial_(name_ + kPartialSuffix) {}
-    ~NfsWriter() override { abandon(); }
+        : StreamingWriter("write " + mount->describe(name + kPartialSuffix)),
+          mount_(std::move(mount)), name_(std::move(name)), partial_(name_ + kPartialSuffix) {}
+    ~NfsWriter() override { stop(); }
 
-    // Creates NAME.partial, empty, in place of what a writer that died left.
-    Status start() {
+    // Creates NAME.partial, empty, in place of what a writer that died left;
+    // then the upload starts.
+    Status begin() {
         auto made = mount_->call(link_, "create " + mount_->describe(partial_), [&](NfsLink& l) {
             return nfs_create(l.nfs, mount_->inside(partial_).c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644, &fh_);
         });
         if (!made) return std::unexpected(made.error());
+        start();
         return {};
     }
 
-    Status append(std::span<const std::byte> data) override {
-        if (done_) return std::unexpected(make_error(Errc::internal, "append to " + mount_->describe(name_) + " after its end"));
-        auto written = mount_->call(link_, "write " + mount_->describe(partial_), [&](NfsLink& l) {
-            if (fh_ == nullptr) {  // a new connection: the file again, by its name
-                if (const int rc = nfs_open(l.nfs, mount_->inside(partial_).c_str(), O_WRONLY, &fh_); rc != 0) return rc;
-            }
-            const int rc = write_all(l, fh_, size_, data);
-            if (rc != 0 && transient(rc)) fh_ = nullptr;  // belongs to the connection call() drops
-            return rc;
-        });
-        if (!written) return std::unexpected(written.error());
-        size_ += data.size();
-        return {};
-    }
-
-    Status commit() override {
-        if (done_) return std::unexpected(make_error(Errc::internal, "commit " + mount_->describe(name_) + " after its end"));
+private:
+    Status transfer() override {
+        const std::string what = "write " + mount_->describe(partial_);
+        std::vector<std::byte> piece(kPiece);
+        for (;;) {
+            const auto n = next(piece);
+            if (!n) return std::unexpected(make_error(Errc::cancelled, what + ": cancelled"));
+            if (*n == 0) break;
+            auto written = mount_->call(link_, what, [&](NfsLink& l) {
+                int rc = reopen(l);
+                if (rc == 0) rc = write_all(l, fh_, size_, std::span(piece).first(*n));
+                if (rc != 0 && transient(rc)) fh_ = nullptr;  // belongs to the connection call() drops
+                return rc;
+            });
+            if (!written) return std::unexpected(written.error());
+            size_ += *n;
+        }
         std::uint64_t on_server = size_;
-        const std::string what = "write " + mount_->describe(partial_) + " to the server's disk";
-        auto synced = mount_->call(link_, what, [&](NfsLink& l) {
-            if (fh_ == nullptr) {
-                if (const int rc = nfs_open(l.nfs, mount_->inside(partial_).c_str(), O_WRONLY, &fh_); rc != 0) return rc;
-            }
-            int rc = nfs_fsync(l.nfs, fh_);
+        const std::string to_disk = what + " to the server's disk";
+        auto synced = mount_->call(link_, to_disk, [&](NfsLink& l) {
+            int rc = reopen(l);
+            if (rc == 0) rc = nfs_fsync(l.nfs, fh_);
             struct nfs_stat_64 st {};
             if (rc == 0) rc = nfs_fstat64(l.nfs, fh_, &st);
             if (rc != 0 && transient(rc)) fh_ = nullptr;
@@ -290,41 +294,47 @@ public:
         if (!synced) return std::unexpected(synced.error());
         // What a server holds after a lost connection may be less than was sent.
         if (on_server != size_)
-            return std::unexpected(make_error(Errc::io, what + ": it holds " + std::to_string(on_server) + " of the " +
+            return std::unexpected(make_error(Errc::io, to_disk + ": it holds " + std::to_string(on_server) + " of the " +
                                                             std::to_string(size_) + " bytes written",
                                               "the server lost writes; check it and capture again"));
+        return {};
+    }
+
+    Status publish() override {
         close_file();
         auto renamed = mount_->call(link_, "rename " + mount_->describe(partial_) + " to its name", [&](NfsLink& l) {
             return nfs_rename(l.nfs, mount_->inside(partial_).c_str(), mount_->inside(name_).c_str());
         });
         if (!renamed) return std::unexpected(renamed.error());
-        done_ = true;
         if (link_) mount_->keep(std::move(link_));
         return {};
     }
 
-    void abandon() noexcept override {
-        if (done_) return;
-        done_ = true;
+    void discard() noexcept override {
         close_file();
         // Best effort: the next create() of the name removes it too.
         (void)mount_->call(link_, "remove " + mount_->describe(partial_),
                            [&](NfsLink& l) { return nfs_unlink(l.nfs, mount_->inside(partial_).c_str()); });
     }
 
-private:
+    // On a new connection, the file again by its name.
+    int reopen(NfsLink& l) {
+        if (fh_ != nullptr) return 0;
+        return nfs_open(l.nfs, mount_->inside(partial_).c_str(), O_WRONLY, &fh_);
+    }
+
     void close_file() noexcept {
         if (fh_ != nullptr && link_) nfs_close(link_->nfs, fh_);
         fh_ = nullptr;
     }
 
+    static constexpr std::size_t kPiece = 4u << 20;  // libnfs sends it as WRITEs of the server's size, at once
     std::shared_ptr<NfsMount> mount_;
     std::string name_;
     std::string partial_;
     std::unique_ptr<NfsLink> link_;  // this writer's own connection: the file is open on it
     nfsfh* fh_ = nullptr;
     std::uint64_t size_ = 0;
-    bool done_ = false;
 };
 
 class NfsReader final : public ObjectReader {
@@ -437,7 +447,7 @@ Result<std::unique_ptr<ObjectWriter>> NfsStore::create(const std::string& name) 
         return std::unexpected(e);
     }
     auto writer = std::make_unique<NfsWriter>(mount_, name);
-    if (auto started = writer->start(); !started) return std::unexpected(started.error());
+    if (auto started = writer->begin(); !started) return std::unexpected(started.error());
     return writer;
 }
 

@@ -64,24 +64,28 @@ void StreamingWriter::abandon() noexcept {
 
 void StreamingWriter::stop() noexcept { abandon(); }
 
-std::size_t StreamingWriter::read(char* into, std::size_t size, std::size_t count, void* writer) {
-    auto& w = *static_cast<StreamingWriter*>(writer);
-    std::unique_lock lock(w.mutex_);
-    w.ready_.wait(lock, [&] { return !w.queue_.empty() || w.ended_ || w.cancelled_; });
-    if (w.cancelled_) return CURL_READFUNC_ABORT;
-    if (w.queue_.empty()) return 0;  // ended: the stream is complete
-    auto& front = w.queue_.front();
-    const std::size_t n = std::min(size * count, front.size() - w.front_taken_);
-    std::memcpy(into, front.data() + w.front_taken_, n);
-    w.front_taken_ += n;
-    w.queued_bytes_ -= n;
-    if (w.front_taken_ == front.size()) {
-        w.queue_.pop_front();
-        w.front_taken_ = 0;
-        w.room_.notify_all();
+std::optional<std::size_t> StreamingWriter::next(std::span<std::byte> into) {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return !queue_.empty() || ended_ || cancelled_; });
+    if (cancelled_) return std::nullopt;
+    if (queue_.empty()) return 0;  // ended: the stream is complete
+    auto& front = queue_.front();
+    const std::size_t n = std::min(into.size(), front.size() - front_taken_);
+    std::memcpy(into.data(), front.data() + front_taken_, n);
+    front_taken_ += n;
+    queued_bytes_ -= n;
+    if (front_taken_ == front.size()) {
+        queue_.pop_front();
+        front_taken_ = 0;
+        room_.notify_all();
     }
-    w.last_progress_ = std::chrono::steady_clock::now();
+    last_progress_ = std::chrono::steady_clock::now();
     return n;
+}
+
+std::size_t StreamingWriter::read(char* into, std::size_t size, std::size_t count, void* writer) {
+    auto n = static_cast<StreamingWriter*>(writer)->next({reinterpret_cast<std::byte*>(into), size * count});
+    return n ? *n : CURL_READFUNC_ABORT;
 }
 
 int StreamingWriter::progress(void* writer, std::int64_t, std::int64_t, std::int64_t, std::int64_t) {

@@ -1,7 +1,9 @@
 // An ObjectWriter for stores that take an object as one streamed upload (an
-// HTTP PUT, an SFTP write): append() queues bytes in a bounded queue (two
-// buffers: memory stays bounded at any image size), a thread of the writer's
-// own runs the store's transfer, which libcurl feeds through read(), and
+// HTTP PUT, an SFTP write, NFS WRITEs): append() queues bytes in a bounded
+// queue (two buffers: memory stays bounded at any image size), a thread of
+// the writer's own runs the store's transfer, which takes them with next()
+// (libcurl through read()), so the source is read and compressed while the
+// server takes the bytes before; and
 // commit() ends the stream, waits for the transfer, then lets the store make
 // the object visible (a MOVE, a rename). A transfer that takes nothing for
 // kStallSeconds while bytes wait is a server gone (progress() says so); a
@@ -45,6 +47,9 @@ protected:
     // Removes what the transfer wrote; never fails.
     virtual void discard() noexcept = 0;
 
+    // For transfer(): the next queued bytes, as many as fit; 0 at the end of
+    // the stream, nothing once the writer is abandoned. Waits for bytes.
+    [[nodiscard]] std::optional<std::size_t> next(std::span<std::byte> into);
     // libcurl's read and progress callbacks, with the writer as their data.
     static std::size_t read(char* into, std::size_t size, std::size_t count, void* writer);
     static int progress(void* writer, std::int64_t, std::int64_t, std::int64_t, std::int64_t);
