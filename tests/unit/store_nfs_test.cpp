@@ -40,7 +40,7 @@ TEST_CASE("nfs store: keeps the store contract against nfs-ganesha, judged on th
     store_conformance::check_store_contract(*where->store, dir, [&] { return files_in(dir); });
 }
 
-TEST_CASE("nfs store: the export is found above the image's folder; ports from the portmapper or the address",
+TEST_CASE("nfs store: the export is found above the image's folder, ports from the portmapper or the address",
           "[store]") {
     LIFEBOAT_SKIP_UNLESS_ROOT("an NFS server in a network namespace");
     NfsServer server(20048);

@@ -153,8 +153,8 @@ public:
                 if (rc >= 0) return rc;
                 failed = {rc, link->error()};
             }
+            if (transient(failed.rc)) link.reset();  // broken: never back into the pool
             if (attempt >= net::kAttempts || !transient(failed.rc)) return std::unexpected(error(failed, what));
-            link.reset();
             std::this_thread::sleep_for(std::chrono::seconds(1 << (attempt - 1)));
         }
     }
