@@ -189,9 +189,10 @@ restart_nfs() {
         >>"$NFS_DIR/ganesha.out" 2>&1 &
     NFS_PID=$!
     LB_SERVERS+=("$NFS_PID")
-    for i in $(seq 200); do
+    for i in $(seq 600); do  # on a loaded machine it has taken more than 10 s
+        kill -0 "$NFS_PID" 2>/dev/null || break
         rpcinfo -T tcp 127.0.0.1 mountd 3 >/dev/null 2>&1 && return 0
-        sleep 0.05
+        sleep 0.1
     done
     tail -20 "$NFS_DIR/ganesha.log"
     die "nfs-ganesha did not start"
