@@ -24,6 +24,24 @@ TEST_CASE("local store: keeps the store contract, judged on the directory", "[st
     store_conformance::check_store_contract(store, t.str(), leftovers);
 }
 
+TEST_CASE("local store of a folder (a mounted share): keeps the contract, names said as the share's", "[store]") {
+    test_support::TempDir t("store");
+    std::filesystem::create_directories(t.path() / "office");
+    imager::store::LocalStore store(t.str(), "smb://files");
+    // Every name in the folder, as the store names it ("/office/pc.lbi").
+    const auto leftovers = [&] {
+        std::vector<std::string> names;
+        for (const auto& e : std::filesystem::directory_iterator(t.path() / "office"))
+            names.push_back("/office/" + e.path().filename().string());
+        std::ranges::sort(names);
+        return names;
+    };
+    store_conformance::check_store_contract(store, "/office", leftovers);
+    auto missing = store.open("/office/none.lbi");
+    REQUIRE_FALSE(missing.has_value());
+    CHECK_THAT(missing.error().message(), Catch::Contains("smb://files/office/none.lbi") && !Catch::Contains(t.str()));
+}
+
 TEST_CASE("local store: only regular files are objects", "[store]") {
     test_support::TempDir t("store");
     imager::store::LocalStore store;

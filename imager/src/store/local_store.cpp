@@ -27,8 +27,10 @@ int sync_directory_of(const std::string& path) {
 
 class LocalWriter final : public ObjectWriter {
 public:
-    LocalWriter(std::string name, int fd)
-        : name_(std::move(name)), partial_(name_ + kPartialSuffix), fd_(fd), writeback_(fd) {}
+    // `path` is the file, `name` how messages say it.
+    LocalWriter(std::string path, std::string name, int fd)
+        : path_(std::move(path)), name_(std::move(name)), partial_path_(path_ + kPartialSuffix),
+          partial_(name_ + kPartialSuffix), fd_(fd), writeback_(fd) {}
     ~LocalWriter() override { abandon(); }
 
     Status append(std::span<const std::byte> data) override {
@@ -46,13 +48,13 @@ public:
         // capture reads what the medium holds (a failing or fake-capacity stick
         // shows), and a big image does not push out everything else.
         (void)::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED);
-        if (::rename(partial_.c_str(), name_.c_str()) != 0) return std::unexpected(sys_error("rename " + partial_, errno));
+        if (::rename(partial_path_.c_str(), path_.c_str()) != 0) return std::unexpected(sys_error("rename " + partial_, errno));
         ::close(fd_);
         fd_ = -1;
         // The rename reaches the medium with its directory; if it cannot, the
         // object is not committed and must not stay visible as if it were.
-        if (const int err = sync_directory_of(name_); err != 0) {
-            ::unlink(name_.c_str());
+        if (const int err = sync_directory_of(path_); err != 0) {
+            ::unlink(path_.c_str());
             return std::unexpected(sys_error("sync the folder of " + name_, err));
         }
         return {};
@@ -62,11 +64,13 @@ public:
         if (fd_ < 0) return;
         ::close(fd_);
         fd_ = -1;
-        ::unlink(partial_.c_str());
+        ::unlink(partial_path_.c_str());
     }
 
 private:
+    std::string path_;
     std::string name_;
+    std::string partial_path_;
     std::string partial_;
     int fd_;
     io::Writeback writeback_;
@@ -99,39 +103,47 @@ private:
 
 }  // namespace
 
+Error LocalStore::shown(Error e, const std::string& name) const {
+    if (root_.empty()) return e;
+    const std::string from = path(name), to = describe(name);
+    for (std::string* text : {&e.context, &e.hint})
+        if (const auto at = text->find(from); at != std::string::npos) text->replace(at, from.size(), to);
+    return e;
+}
+
 Result<std::unique_ptr<ObjectWriter>> LocalStore::create(const std::string& name) {
-    const std::string partial = name + kPartialSuffix;
+    const std::string partial = path(name) + kPartialSuffix;
     ::unlink(partial.c_str());  // left by a writer that died: ours by its name
     const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) return std::unexpected(sys_error("create " + partial, errno));
-    return std::make_unique<LocalWriter>(name, fd);
+    if (fd < 0) return std::unexpected(sys_error("create " + describe(name) + kPartialSuffix, errno));
+    return std::make_unique<LocalWriter>(path(name), describe(name), fd);
 }
 
 Result<std::unique_ptr<ObjectReader>> LocalStore::open(const std::string& name) const {
-    auto opened = io::open_file(name, O_RDONLY);  // a FIFO under the name does not wait for a writer
-    if (!opened) return std::unexpected(opened.error());
+    auto opened = io::open_file(path(name), O_RDONLY);  // a FIFO under the name does not wait for a writer
+    if (!opened) return std::unexpected(shown(opened.error(), name));
     const auto [fd, st] = *opened;
     if (!S_ISREG(st.st_mode)) {
         ::close(fd);
-        return std::unexpected(make_error(Errc::invalid_argument, name + " is not a regular file"));
+        return std::unexpected(make_error(Errc::invalid_argument, describe(name) + " is not a regular file"));
     }
-    return std::make_unique<LocalReader>(name, fd, static_cast<std::uint64_t>(st.st_size));
+    return std::make_unique<LocalReader>(describe(name), fd, static_cast<std::uint64_t>(st.st_size));
 }
 
 Result<bool> LocalStore::exists(const std::string& name) const {
     struct stat st {};
-    if (::lstat(name.c_str(), &st) == 0) return true;
+    if (::lstat(path(name).c_str(), &st) == 0) return true;
     if (errno == ENOENT || errno == ENOTDIR) return false;
-    return std::unexpected(sys_error("look for " + name, errno));
+    return std::unexpected(sys_error("look for " + describe(name), errno));
 }
 
 Result<std::vector<ObjectInfo>> LocalStore::list(const std::string& dir) const {
     std::vector<ObjectInfo> objects;
     std::error_code ec;
-    std::filesystem::directory_iterator it(dir, ec);
-    if (ec) return std::unexpected(sys_error("list " + dir, ec.value()));
+    std::filesystem::directory_iterator it(path(dir), ec);
+    if (ec) return std::unexpected(sys_error("list " + describe(dir), ec.value()));
     for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
-        if (ec) return std::unexpected(sys_error("list " + dir, ec.value()));
+        if (ec) return std::unexpected(sys_error("list " + describe(dir), ec.value()));
         if (!it->is_regular_file(ec) || it->path().filename().string().ends_with(kPartialSuffix)) continue;
         const auto size = it->file_size(ec);
         if (ec) continue;  // gone since it was listed
@@ -142,7 +154,7 @@ Result<std::vector<ObjectInfo>> LocalStore::list(const std::string& dir) const {
 }
 
 Status LocalStore::remove(const std::string& name) {
-    if (::unlink(name.c_str()) != 0 && errno != ENOENT) return std::unexpected(sys_error("remove " + name, errno));
+    if (::unlink(path(name).c_str()) != 0 && errno != ENOENT) return std::unexpected(sys_error("remove " + describe(name), errno));
     return {};
 }
 

@@ -36,7 +36,7 @@ Result<Location> locate(const std::string& where) {
         return Location{std::move(*store), url->path, false};
     }
     if (url->scheme == "smb") {
-        auto store = SmbStore::mount(*url);
+        auto store = mount_smb_share(*url);
         if (!store) return std::unexpected(store.error());
         return Location{std::move(*store), url->path, false};
     }

@@ -1,9 +1,11 @@
 #include "store/smb_store.hpp"
 
 #include "store/access.hpp"
+#include "store/local_store.hpp"
 #include "store/resolve.hpp"
 
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,9 +28,27 @@ std::string option_value(const std::string& value) {
     return out;
 }
 
+// The share mounted at root/SHARE, and the local store of root, whose names
+// are then the URL's paths ("/office/images/pc.lbi").
+struct MountedShare {
+    std::string root;
+    std::string point;
+    LocalStore files;
+
+    MountedShare(std::string r, std::string p, const std::string& origin)
+        : root(std::move(r)), point(std::move(p)), files(root, origin) {}
+    ~MountedShare() {
+        ::umount2(point.c_str(), MNT_DETACH);
+        ::rmdir(point.c_str());
+        ::rmdir(root.c_str());
+    }
+    MountedShare(const MountedShare&) = delete;
+    MountedShare& operator=(const MountedShare&) = delete;
+};
+
 }  // namespace
 
-Result<std::shared_ptr<SmbStore>> SmbStore::mount(const StoreUrl& url) {
+Result<std::shared_ptr<Store>> mount_smb_share(const StoreUrl& url) {
     const auto second = url.path.find('/', 1);
     const std::string share = url.path.substr(0, second);
     if (share.size() < 2)
@@ -44,8 +64,13 @@ Result<std::shared_ptr<SmbStore>> SmbStore::mount(const StoreUrl& url) {
 
     std::error_code ec;
     std::filesystem::create_directories(kMountBase, ec);
-    std::string point = std::string(kMountBase) + "/" + share.substr(1) + "-XXXXXX";
-    if (::mkdtemp(point.data()) == nullptr) return std::unexpected(sys_error("make a folder to mount " + url.origin() + share + " on", errno));
+    std::string root = std::string(kMountBase) + "/XXXXXX";
+    if (::mkdtemp(root.data()) == nullptr || ::mkdir((root + share).c_str(), 0700) != 0) {
+        const int err = errno;
+        ::rmdir(root.c_str());
+        return std::unexpected(sys_error("make a folder to mount " + url.origin() + share + " on", err));
+    }
+    const std::string point = root + share;
 
     const std::string what = "mount " + url.origin() + share;
     const std::string source = "//" + *address + share;
@@ -69,6 +94,7 @@ Result<std::shared_ptr<SmbStore>> SmbStore::mount(const StoreUrl& url) {
             }
         }
         ::rmdir(point.c_str());
+        ::rmdir(root.c_str());
         const std::string server = url.host + (url.port.empty() ? "" : ":" + url.port);
         switch (err) {
         case EACCES:
@@ -93,57 +119,8 @@ Result<std::shared_ptr<SmbStore>> SmbStore::mount(const StoreUrl& url) {
         default: return std::unexpected(sys_error(what, err));
         }
     }
-    return std::make_shared<SmbStore>(url.origin(), share, point);
-}
-
-SmbStore::~SmbStore() {
-    ::umount2(mount_point_.c_str(), MNT_DETACH);
-    ::rmdir(mount_point_.c_str());
-}
-
-std::string SmbStore::local(const std::string& name) const {
-    if (!name.starts_with(share_)) return mount_point_ + "/";  // not in the share: describe() says which
-    return mount_point_ + name.substr(share_.size());
-}
-
-Error SmbStore::in_words(Error e) const {
-    for (std::string* text : {&e.context, &e.hint, &e.aftermath})
-        for (auto at = text->find(mount_point_); at != std::string::npos; at = text->find(mount_point_, at))
-            text->replace(at, mount_point_.size(), origin_ + share_);
-    return e;
-}
-
-std::string SmbStore::describe(const std::string& name) const { return origin_ + name; }
-
-Result<std::unique_ptr<ObjectWriter>> SmbStore::create(const std::string& name) {
-    auto w = files_.create(local(name));
-    if (!w) return std::unexpected(in_words(w.error()));
-    return w;
-}
-
-Result<std::unique_ptr<ObjectReader>> SmbStore::open(const std::string& name) const {
-    auto r = files_.open(local(name));
-    if (!r) return std::unexpected(in_words(r.error()));
-    return r;
-}
-
-Result<bool> SmbStore::exists(const std::string& name) const {
-    auto there = files_.exists(local(name));
-    if (!there) return std::unexpected(in_words(there.error()));
-    return there;
-}
-
-Result<std::vector<ObjectInfo>> SmbStore::list(const std::string& dir) const {
-    auto objects = files_.list(local(dir));
-    if (!objects) return std::unexpected(in_words(objects.error()));
-    for (auto& o : *objects) o.name = share_ + o.name.substr(mount_point_.size());
-    return objects;
-}
-
-Status SmbStore::remove(const std::string& name) {
-    auto done = files_.remove(local(name));
-    if (!done) return std::unexpected(in_words(done.error()));
-    return {};
+    auto mounted = std::make_shared<MountedShare>(root, point, url.origin());
+    return std::shared_ptr<Store>(mounted, &mounted->files);  // the mount lives as long as the store
 }
 
 }  // namespace imager::store
