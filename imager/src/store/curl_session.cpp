@@ -1,5 +1,7 @@
 #include "store/curl_session.hpp"
 
+#include "store/resolve.hpp"
+
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -252,9 +254,11 @@ Error Session::transfer_error(int curl_code, const std::string& detail, const st
     const std::string server = url_.host + (url_.port.empty() ? "" : ":" + url_.port);
     const std::string why = detail.empty() ? curl_easy_strerror(code) : detail;
     switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-        return make_error(Errc::not_found, what + ": the server " + url_.host + " is not known (its name does not resolve)",
-                          "check the server's name, and that the network is up (`ip addr`); an address works too");
+    case CURLE_COULDNT_RESOLVE_HOST: {
+        Error e = unknown_host(url_.host);
+        e.context = what + ": " + e.context;
+        return e;
+    }
     case CURLE_COULDNT_CONNECT:
         return make_error(Errc::io, what + ": " + server + " cannot be reached or refused the connection",
                           "check the server's address and port, and that its service is running");

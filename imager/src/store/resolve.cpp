@@ -6,6 +6,11 @@
 
 namespace imager::store {
 
+Error unknown_host(const std::string& host) {
+    return make_error(Errc::not_found, "the server " + host + " is not known (its name does not resolve)",
+                      "check the server's name, and that the network is up (`ip addr`); an address works too");
+}
+
 Result<std::string> numeric_address(const std::string& host) {
     std::string name = host;
     if (name.size() > 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
@@ -14,8 +19,7 @@ Result<std::string> numeric_address(const std::string& host) {
     hints.ai_socktype = SOCK_STREAM;
     addrinfo* found = nullptr;
     if (::getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0 || found == nullptr)
-        return std::unexpected(make_error(Errc::not_found, "the server " + host + " is not known (its name does not resolve)",
-                                          "check the server's name, and that the network is up (`ip addr`); an address works too"));
+        return std::unexpected(unknown_host(host));
     char text[INET6_ADDRSTRLEN] = "";
     const void* address = found->ai_family == AF_INET6
                               ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(found->ai_addr)->sin6_addr)

@@ -15,4 +15,7 @@ namespace imager::store {
 // does not resolve.
 [[nodiscard]] Result<std::string> numeric_address(const std::string& host);
 
+// "the server NAME is not known ...", with what to check: every store says it so.
+[[nodiscard]] Error unknown_host(const std::string& host);
+
 }  // namespace imager::store
