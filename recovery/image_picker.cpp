@@ -2,6 +2,7 @@
 #include "image_picker.hpp"
 
 #include "imager/devices.hpp"
+#include "network_store.hpp"
 #include "terminal.hpp"
 
 #include <dirent.h>
@@ -60,7 +61,7 @@ std::string machine_line(const MachineImages& machine) {
     return printable(line);
 }
 
-ImagePickerModel::ImagePickerModel(const ImageCatalog& catalog) {
+ImagePickerModel::ImagePickerModel(const ImageCatalog& catalog, std::string store) {
     std::vector<ListItem> items;
     auto add = [&](ListItem item, std::string path = {}) {
         items.push_back(std::move(item));
@@ -73,14 +74,21 @@ ImagePickerModel::ImagePickerModel(const ImageCatalog& catalog) {
             ++image_count_;
         }
     }
-    if (image_count_ == 0) add({"No images were found on this machine's disks.", Style::note, false});
+    if (image_count_ == 0)
+        add({store.empty() ? "No images were found on this machine's disks."
+                           : "No images were found in " + printable(store) + ".",
+             Style::note, false});
     if (!catalog.unreadable.empty()) {
         add({"Cannot be used:", Style::heading, false});
         for (const ImageEntry& entry : catalog.unreadable)
             add({"  " + printable(entry.path + ": " + entry.problem), Style::note, false});
     }
-    browse_line_ = items.size();
-    add({"Browse... (open an image file on any mounted disk)", Style::plain, true});
+    if (store.empty()) {
+        browse_line_ = items.size();
+        add({"Browse... (open an image file on any mounted disk)", Style::plain, true});
+        network_line_ = items.size();
+        add({"Network image store... (NFS, SMB, SSH, HTTP)", Style::plain, true});
+    }
     list_.set_items(std::move(items));
 }
 
@@ -89,7 +97,9 @@ std::string ImagePickerModel::selected_path() const {
     return at ? paths_[*at] : std::string();
 }
 
-bool ImagePickerModel::browse_selected() const { return list_.cursor() == browse_line_; }
+bool ImagePickerModel::browse_selected() const { return browse_line_ && list_.cursor() == browse_line_; }
+
+bool ImagePickerModel::network_selected() const { return network_line_ && list_.cursor() == network_line_; }
 
 FileBrowserModel::FileBrowserModel(std::string start) {
     while (start.size() > 1 && start.back() == '/') start.pop_back();
@@ -159,9 +169,10 @@ void draw_picker(Terminal& terminal, ImagePickerModel& model, std::string_view t
     model.list().set_height(content_height(terminal.rows()) - kRowsBelowList);
     draw_list(terminal, model.list(), kContentTop);
     const std::string path = model.selected_path();
-    const std::string detail = !path.empty() ? "File: " + path
-                             : model.browse_selected() ? "Look for an image file yourself, folder by folder."
-                                                       : std::string();
+    const std::string detail = !path.empty()               ? "File: " + path
+                             : model.browse_selected()  ? "Look for an image file yourself, folder by folder."
+                             : model.network_selected() ? "Images on a file server, a NAS or a web server."
+                                                        : std::string();
     draw_text(terminal, terminal.rows() - 2, 0, detail, Style::note);
     if (const auto where = model.list().position_text(); !where.empty())
         draw_text(terminal, terminal.rows() - 1, std::max(terminal.cols() - static_cast<int>(where.size()) - 1, 0), where,
@@ -198,23 +209,41 @@ std::optional<std::string> browse_for_file(Terminal& terminal, std::string_view 
     }
 }
 
-std::optional<std::string> pick_image(Terminal& terminal, const ImageCatalog& catalog, std::string_view title) {
-    ImagePickerModel model(catalog);
+namespace {
+
+std::optional<std::string> run_picker(Terminal& terminal, ImagePickerModel& model, std::string_view title) {
     const auto draw = [&] { draw_picker(terminal, model, title); };
     for (;;) {
         const auto key = next_key(terminal, draw);
         if (!key) return std::nullopt;
         switch (model.list().handle_key(*key)) {
             case ListKey::cancelled: return std::nullopt;
-            case ListKey::chosen:
-                if (!model.browse_selected()) return model.selected_path();
-                if (auto file = browse_for_file(terminal, title)) return file;
+            case ListKey::chosen: {
+                std::optional<std::string> chosen;
+                if (model.browse_selected()) chosen = browse_for_file(terminal, title);
+                else if (model.network_selected()) chosen = choose_network_image(terminal, title);
+                else return model.selected_path();
+                if (chosen) return chosen;
                 if (terminal.pending_signal() != 0) return std::nullopt;
                 break;
+            }
             case ListKey::moved:
             case ListKey::ignored: break;
         }
     }
+}
+
+}  // namespace
+
+std::optional<std::string> pick_image(Terminal& terminal, const ImageCatalog& catalog, std::string_view title) {
+    ImagePickerModel model(catalog);
+    return run_picker(terminal, model, title);
+}
+
+std::optional<std::string> pick_store_image(Terminal& terminal, const ImageCatalog& catalog, std::string_view title,
+                                            const std::string& store) {
+    ImagePickerModel model(catalog, store);
+    return run_picker(terminal, model, title);
 }
 
 }  // namespace recovery

@@ -1,10 +1,11 @@
 // Choosing an image: the catalog that image discovery found, grouped by
 // machine (host, source disk model and serial), each image with its date,
 // size, note and "verified <date>" when a verification found it whole; the
-// files that cannot be used listed apart with their problem; and "Browse..."
+// files that cannot be used listed apart with their problem; "Browse..."
 // which opens a file browser over every mounted filesystem (from
-// /run/lifeboat, ".." goes up, Enter on a file chooses it). The models are
-// pure (tests/unit/wizard_image_picker_test.cpp); pick_image() draws them.
+// /run/lifeboat, ".." goes up, Enter on a file chooses it); and "Network
+// image store..." (network_store.hpp). The models are pure
+// (tests/unit/wizard_image_picker_test.cpp); pick_image() draws them.
 // Called by the Restore screens and the Verify screens.
 #pragma once
 
@@ -21,21 +22,25 @@ namespace recovery {
 
 class Terminal;
 
-// The catalog as list lines; each selectable line is an image or "Browse...".
+// The catalog as list lines; each selectable line is an image, "Browse..." or
+// "Network image store...". The catalog of a network store (`store` is its
+// address) has neither of those two lines.
 class ImagePickerModel {
 public:
-    explicit ImagePickerModel(const imager::discovery::ImageCatalog& catalog);
+    explicit ImagePickerModel(const imager::discovery::ImageCatalog& catalog, std::string store = {});
     [[nodiscard]] ListMenu& list() { return list_; }
     [[nodiscard]] const ListMenu& list() const { return list_; }
-    // The image under the cursor, or "" on "Browse..." (or nothing).
+    // The image under the cursor, or "" on the other lines.
     [[nodiscard]] std::string selected_path() const;
     [[nodiscard]] bool browse_selected() const;
+    [[nodiscard]] bool network_selected() const;
     [[nodiscard]] std::size_t image_count() const { return image_count_; }
 
 private:
     ListMenu list_;
-    std::vector<std::string> paths_;  // per list line; "" for headings and Browse
-    std::size_t browse_line_ = 0;
+    std::vector<std::string> paths_;  // per list line; "" for headings, Browse and Network
+    std::optional<std::size_t> browse_line_;
+    std::optional<std::size_t> network_line_;
     std::size_t image_count_ = 0;
 };
 
@@ -78,6 +83,12 @@ private:
 // a signal is pending: the caller checks terminal.pending_signal()).
 [[nodiscard]] std::optional<std::string> pick_image(Terminal& terminal, const imager::discovery::ImageCatalog& catalog,
                                                     std::string_view title);
+
+// The picker over the images found on the network store at `store` (its
+// address): the chosen image's URL, nullopt on Esc.
+[[nodiscard]] std::optional<std::string> pick_store_image(Terminal& terminal,
+                                                          const imager::discovery::ImageCatalog& catalog,
+                                                          std::string_view title, const std::string& store);
 
 // The file browser alone (what "Browse..." opens), from `start`.
 [[nodiscard]] std::optional<std::string> browse_for_file(Terminal& terminal, std::string_view title,

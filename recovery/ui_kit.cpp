@@ -314,7 +314,8 @@ std::string TextField::visible(int width, int& cursor_column) const {
     const auto w = static_cast<std::size_t>(std::max(width, 2));
     // Scrolled so the cursor (which may sit after the last character) fits.
     const std::size_t first = cursor_ >= w ? cursor_ - w + 1 : 0;
-    std::string shown = text_.substr(first, w);
+    std::string shown = masked_ ? std::string(std::min(text_.size() - std::min(first, text_.size()), w), '*')
+                                : text_.substr(first, w);
     shown.resize(w, '_');
     cursor_column = static_cast<int>(cursor_ - first);
     return shown;

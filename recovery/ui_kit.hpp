@@ -11,7 +11,8 @@
 //                  Left/Right/Tab and Enter; Esc picks the cancel button.
 //                  run_dialog() shows one and waits for the answer.
 //   TextField      one line of printable ASCII: Backspace, Delete, Left/Right,
-//                  Home/End, a maximum length. draw_text_field().
+//                  Home/End, a maximum length; masked ('*') for a password.
+//                  draw_text_field().
 //   progress_bar_text()  "[#######.......]  47%" for a fraction; draw_progress_bar().
 //   wrap_text()    words wrapped to a width; explicit newlines kept.
 //   wait_for_input()  polls Terminal::read_key() and runs the caller's
@@ -163,6 +164,8 @@ public:
     [[nodiscard]] const std::string& text() const { return text_; }
     [[nodiscard]] std::size_t cursor() const { return cursor_; }
     void set_text(std::string text);
+    // A password: shown as one '*' per character.
+    void set_masked(bool masked) { masked_ = masked; }
     // What a field width cells wide shows (scrolled so the cursor is visible,
     // padded with '_' so an empty field can be seen without colour) and where
     // the cursor is within it.
@@ -172,6 +175,7 @@ private:
     std::string text_;
     std::size_t cursor_ = 0;
     std::size_t max_length_;
+    bool masked_ = false;
 };
 
 // ---- Progress bar -------------------------------------------------------------

@@ -10,6 +10,9 @@
 #   expect REGEX WHAT             # ok when the serial output has such a line
 #   wait_for_exit SECONDS         # the guest powers off by itself
 #   serial_send TEXT              # types TEXT and Enter on the serial console
+#   wait_screen REGEX WHAT [SECONDS]  # the wizard's screen on the serial console
+#                                 # shows it (escape sequences read as spaces)
+#   key KEYS / key_down           # sends bytes to the wizard as they are / the Down key
 #   iso_kernel                    # $WORK/vmlinuz and $WORK/initrd.img from the ISO
 #   guest_toolbox NAME SCRIPT MODULES PROGRAMS QEMU-ARGS...
 #                                 # runs a script with host tools in the media's kernel
@@ -59,14 +62,15 @@ start_qemu() {
     QEMU_PID=$!
 }
 
-# unix_send SOCKET TEXT: writes TEXT to a listening unix socket (a serial
-# port, QEMU's monitor), a character at a time as a person types.
+# unix_send SOCKET TEXT [burst]: writes TEXT to a listening unix socket (a
+# serial port, QEMU's monitor), a character at a time as a person types, or
+# at once as a terminal sends a key's escape sequence.
 unix_send() {
-    python3 - "$1" "$2" <<'PY'
+    python3 - "$1" "$2" "${3:-}" <<'PY'
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
-for ch in sys.argv[2]:
+for ch in ([sys.argv[2]] if sys.argv[3] == "burst" else sys.argv[2]):
     s.sendall(ch.encode())
     time.sleep(0.05)
 time.sleep(0.5)
@@ -75,6 +79,27 @@ PY
 
 # serial_send TEXT: types TEXT and Enter on the guest's serial console.
 serial_send() { unix_send "$SERIAL_SOCKET" "$1"$'\r'; }
+
+# The screen as text: every escape sequence (cursor moves included) becomes a
+# space, so words drawn apart by cursor moves are still found, one space apart.
+screen_has() {
+    tr -d '\r' <"$SERIAL" | sed -E 's/\x1b\[[0-9;?]*[A-Za-z]/ /g; s/\x1b[()][0-9AB]//g; s/\x1b[=>]//g; s/ +/ /g' |
+        grep -Eq "$1"
+}
+wait_screen() {
+    local deadline=$(($(date +%s) + ${3:-60}))
+    until screen_has "$1"; do
+        if ! kill -0 "$QEMU_PID" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
+            bad "the wizard never showed $2 (/$1/)"
+            show_tail
+            return 1
+        fi
+        sleep 0.5
+    done
+    ok "the wizard shows $2"
+}
+key() { unix_send "$SERIAL_SOCKET" "$1"; }
+key_down() { unix_send "$SERIAL_SOCKET" $'\eOB' burst; }  # vt100's cursor-down in keypad mode
 
 # iso_kernel: the kernel and initramfs inside the ISO, as its boot loaders
 # load them, into $WORK/vmlinuz and $WORK/initrd.img.

@@ -1,12 +1,14 @@
 #!/bin/bash
-# An unattended capture to an SMB share, and an unattended restore from it,
-# by the rescue system booted in QEMU (the ISO's kernel and initramfs):
+# An unattended capture to an SMB share, and a restore from it by the wizard
+# driven over the serial console, on the rescue system booted in QEMU (the
+# ISO's kernel and initramfs):
 # Samba's smbd runs here, in network and mount namespaces of the test's own
 # (servers.sh), and the guest reaches it through QEMU's user-mode network
 # (10.0.2.2 is this namespace's loopback). The password comes from a file on
 # a disk labelled CREDS (lifeboat.credentials=LABEL=CREDS:smb.creds) and must
-# never show on the console. The image is verified here; the restored disk
-# is judged: the table, the checkers, every file.
+# never show on the console; the wizard is given it typed (masked). The image
+# is verified here; the restored disk is judged: the table, the checkers,
+# every file.
 #   usage: smb_store.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
 source "$(dirname "$0")/../integration/lib/servers.sh"
 own_network "$@"
@@ -48,14 +50,42 @@ check "the image is in the share under its name, nothing else" test "$(cd "$imag
 lb verify --progress none "$images/pc1.lbi"
 check "the host's lifeboat verifies it" [ "$RC" -eq 0 ]
 
+# The restore: the wizard on the serial console (no lifeboat.action), which
+# brings the network up in the background. Restore -> no image on the
+# guest's disks -> Network image store... -> the form (SMB is its first
+# kind): server, share and folder, user, the password typed (masked) ->
+# Connect -> the share's image -> contents -> the blank disk -> plan -> its
+# name -> the result; Power off from there.
 truncate -s 160M "$target"
-guest restore "$target" "lifeboat.action=restore lifeboat.target=/dev/vda lifeboat.image=$url"
-if wait_for 'lifeboat: done restore rc=[0-9]+' "$limit"; then
-    say "unattended restore from SMB: power-on to done $elapsed s"
-    expect 'lifeboat: done restore rc=0$' "the restore exits 0"
-fi
-wait_for_exit 60
-same_table "$src" "$target" "restored from SMB"
-judge_part "$src" "$target" 1 fat32 "restored from SMB"
-judge_part "$src" "$target" 2 ext4 "restored from SMB"
+start_qemu wizard -machine q35 -kernel "$WORK/vmlinuz" -initrd "$WORK/initrd.img" \
+    -append "console=ttyS0,115200n8 quiet" -netdev user,id=n0 -device e1000,netdev=n0 \
+    -drive "if=virtio,format=raw,file=$target" -drive "if=virtio,format=raw,file=$creds"
+wait_for 'Lifeboat [0-9][^ ]* ready' "$limit" || { stop_qemu; lb_finish; }
+wait_screen 'Restore a system image' "its start screen on the serial console" 60 &&
+    key 1 &&
+    wait_screen 'No images were found on this machine' "no image on the guest's own disks" 120 &&
+    key_down &&
+    wait_screen 'Images on a file server, a NAS or a web server' "Network image store... under the cursor" 10 &&
+    key $'\r' &&
+    wait_screen 'Kind .*< SMB: a Windows or Samba share >' "the network store form" 30 &&
+    key $'\r10.0.2.2\rimages/machines\rroot\r' &&
+    key "$password"$'\r\r' &&
+    wait_screen 'pc1\.lbi' "the image on the share" 120 &&
+    key $'\r' &&
+    wait_screen 'what pc1\.lbi holds' "the image's contents" 60 &&
+    key $'\r' &&
+    wait_screen 'Suggested: vda\.' "the blank disk suggested" 60 &&
+    key $'\r' &&
+    wait_screen 'the plan for vda' "the plan" 60 &&
+    key $'\r' &&
+    wait_screen "type the disk's name: vda" "the confirmation" 60 &&
+    key $'vda\r' &&
+    wait_screen 'vda now holds the system from smb://root@10\.0\.2\.2/images/machines/pc1\.lbi' "the restore finished" 240 &&
+    key $'\t\t\r' &&  # Back -> Reboot -> Power off
+    wait_for_exit 120
+stop_qemu
+check "the password never shows on the wizard's console" sh -c '! grep -q "Sh4re" "$1"' sh "$SERIAL"
+same_table "$src" "$target" "restored from SMB by the wizard"
+judge_part "$src" "$target" 1 fat32 "restored from SMB by the wizard"
+judge_part "$src" "$target" 2 ext4 "restored from SMB by the wizard"
 lb_finish

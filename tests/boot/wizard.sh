@@ -28,26 +28,6 @@ rm -f "$store" && truncate -s 128M "$store"
 mke2fs -q -F -t ext4 -L STORE -d "$WORK/storefs" "$store" || die "mke2fs store"
 truncate -s 160M "$target"
 
-# The screen as text: every escape sequence (cursor moves included) becomes a
-# space, so words drawn apart by cursor moves are still found, one space apart.
-screen_has() {
-    tr -d '\r' <"$SERIAL" | sed -E 's/\x1b\[[0-9;?]*[A-Za-z]/ /g; s/\x1b[()][0-9AB]//g; s/\x1b[=>]//g; s/ +/ /g' |
-        grep -Eq "$1"
-}
-wait_screen() {  # REGEX WHAT SECONDS
-    local deadline=$(($(date +%s) + ${3:-60}))
-    until screen_has "$1"; do
-        if ! kill -0 "$QEMU_PID" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
-            bad "the wizard never showed $2 (/$1/)"
-            show_tail
-            return 1
-        fi
-        sleep 0.5
-    done
-    ok "the wizard shows $2"
-}
-key() { unix_send "$SERIAL_SOCKET" "$1"; }
-
 start_qemu wizard -machine q35 -kernel "$WORK/vmlinuz" -initrd "$WORK/initrd.img" \
     -append "console=ttyS0,115200n8 quiet" \
     -drive "if=virtio,format=raw,file=$store" -drive "if=virtio,format=raw,file=$target"

@@ -1,5 +1,6 @@
 // The image picker's lines (grouped by machine, verified marks, unusable
-// files apart, Browse...) and the file browser over a real temporary folder.
+// files apart, Browse..., Network image store...; a store's own images
+// without those two) and the file browser over a real temporary folder.
 #include "../../recovery/image_picker.hpp"
 
 #include <catch2/catch.hpp>
@@ -57,14 +58,35 @@ TEST_CASE("the picker groups images by machine and lists unusable files apart", 
               "  2026-10-01 07:00  3.0 MiB  old.lbi",
               "Cannot be used:",
               "  /run/lifeboat/sdb1/broken.lbi: incomplete: no trailer",
-              "Browse... (open an image file on any mounted disk)"});
+              "Browse... (open an image file on any mounted disk)",
+              "Network image store... (NFS, SMB, SSH, HTTP)"});
     CHECK(model.image_count() == 2);
     CHECK(model.selected_path() == "/run/lifeboat/sdb1/lifeboat/new.lbi");  // the newest, under its heading
     CHECK(model.list().handle_key(KEY_DOWN) == recovery::ListKey::moved);
     CHECK(model.selected_path() == "/run/lifeboat/sdb1/lifeboat/old.lbi");
     CHECK(model.list().handle_key(KEY_DOWN) == recovery::ListKey::moved);  // over the unusable lines
     CHECK(model.browse_selected());
+    CHECK_FALSE(model.network_selected());
     CHECK(model.selected_path().empty());
+    CHECK(model.list().handle_key(KEY_DOWN) == recovery::ListKey::moved);
+    CHECK(model.network_selected());
+    CHECK_FALSE(model.browse_selected());
+    CHECK(model.selected_path().empty());
+}
+
+TEST_CASE("a network store's images are listed without Browse or another store", "[wizard][image_picker]") {
+    ImageCatalog catalog;
+    catalog.machines.push_back({"lab-3", "", "", {image("smb://files/images/lab/pc.lbi", "2026-12-01T10:00:00Z")}});
+    ImagePickerModel model(catalog, "smb://files/images/lab");
+    CHECK(texts(model.list()) == std::vector<std::string>{"lab-3", "  2026-12-01 10:00  3.0 MiB  pc.lbi"});
+    CHECK(model.selected_path() == "smb://files/images/lab/pc.lbi");
+    CHECK(model.list().handle_key(KEY_DOWN) == recovery::ListKey::ignored);
+    CHECK_FALSE(model.browse_selected());
+    CHECK_FALSE(model.network_selected());
+
+    ImagePickerModel empty(ImageCatalog{}, "nfs://nas/srv/images");
+    CHECK(texts(empty.list()) == std::vector<std::string>{"No images were found in nfs://nas/srv/images."});
+    CHECK_FALSE(empty.list().cursor().has_value());
 }
 
 TEST_CASE("with no images the picker says so and offers Browse", "[wizard][image_picker]") {

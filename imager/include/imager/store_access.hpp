@@ -13,6 +13,9 @@ namespace imager::store {
 struct Access {
     // A file of "key = value" lines: user, password (docs/STORES.md).
     std::string credentials_file;
+    // A password typed into the wizard's network store form: used before
+    // the credentials file and the environment.
+    std::string password;
     // Certificate authorities trusted besides the system's bundle (PEM).
     std::string ca_file;
     // The SSH server's host key, as `ssh-keygen -lf` prints it: "SHA256:...".
@@ -28,5 +31,25 @@ struct Access {
 
 void configure(Access access);
 [[nodiscard]] const Access& access();
+
+// An SSH host key a person confirmed (confirm_host_key) is trusted for that
+// server ("host:port") for the rest of the run: the wizard lists a store,
+// reads an image's contents and restores it over separate connections, and
+// asks only once (and never from the restore's own thread).
+void remember_host_key(const std::string& server, const std::string& fingerprint);
+[[nodiscard]] std::string remembered_host_key(const std::string& server);
+
+// A folder on a network store in the parts the wizard's form asks for.
+struct StorePlace {
+    std::string scheme;  // "nfs", "smb", "ssh", "http", "https"
+    std::string server;  // "files", "10.0.0.5", "files:8445", "[fd00::5]"
+    std::string folder;  // "/srv/images"; for SMB the share first: "images/lab"
+    std::string user;    // may be empty; for SMB "OFFICE\ann" is user ann of domain OFFICE
+};
+
+// Its address as a URL ("smb://OFFICE;ann@files/images/lab"): the user and
+// each folder segment percent-encoded, the server as typed (trimmed). Never a
+// password. Whether the address is valid is parse_url's answer when used.
+[[nodiscard]] std::string address_of(const StorePlace& place);
 
 }  // namespace imager::store

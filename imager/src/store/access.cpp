@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 namespace imager::store {
@@ -33,11 +35,32 @@ std::string trim(const std::string& s) {
     return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
 }
 
+struct RememberedKeys {
+    std::mutex mutex;
+    std::map<std::string, std::string> by_server;
+};
+
+RememberedKeys& remembered() {
+    static RememberedKeys keys;
+    return keys;
+}
+
 }  // namespace
 
 void configure(Access access) { current() = std::move(access); }
 
 const Access& access() { return current(); }
+
+void remember_host_key(const std::string& server, const std::string& fingerprint) {
+    std::lock_guard lock(remembered().mutex);
+    remembered().by_server[server] = fingerprint;
+}
+
+std::string remembered_host_key(const std::string& server) {
+    std::lock_guard lock(remembered().mutex);
+    const auto it = remembered().by_server.find(server);
+    return it == remembered().by_server.end() ? std::string() : it->second;
+}
 
 Result<Credentials> credentials_for(const StoreUrl& url) {
     Credentials c;
@@ -67,6 +90,7 @@ Result<Credentials> credentials_for(const StoreUrl& url) {
         if (const char* u = std::getenv("LIFEBOAT_USER")) c.user = u;
     if (c.password.empty())
         if (const char* p = std::getenv("LIFEBOAT_PASSWORD")) c.password = p;
+    if (!current().password.empty()) c.password = current().password;
     if (!url.user.empty()) c.user = url.user;
     return c;
 }

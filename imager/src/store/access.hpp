@@ -17,7 +17,8 @@ struct Credentials {
 };
 
 // The user, password and SSH key for `url`, from (first that has one) the credentials
-// file, then LIFEBOAT_USER / LIFEBOAT_PASSWORD; the URL's user wins over both.
+// file, then LIFEBOAT_USER / LIFEBOAT_PASSWORD; the URL's user and the password
+// typed into the wizard (Access::password) win over both.
 // No password is not an error: the server may not want one.
 [[nodiscard]] Result<Credentials> credentials_for(const StoreUrl& url);
 

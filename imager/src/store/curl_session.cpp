@@ -89,7 +89,8 @@ Result<std::shared_ptr<Session>> Session::open(const StoreUrl& url) {
     auto credentials = credentials_for(url);
     if (!credentials) return std::unexpected(credentials.error());
     s->credentials_ = std::move(*credentials);
-    if (url.scheme == "ssh") s->host_key_trusted_ = access().host_key;
+    if (url.scheme == "ssh")
+        s->host_key_trusted_ = access().host_key.empty() ? remembered_host_key(url.host + ":" + url.port) : access().host_key;
     if (url.scheme == "https") {
         auto pem = trusted_authorities();
         if (!pem) return std::unexpected(pem.error());
@@ -198,6 +199,7 @@ int Session::check_host_key(void* session, int, const char* key, std::size_t len
                                    ". Is that your server's key (ssh-keygen -lf on the server shows it)?"))
         return CURLKHMATCH_MISMATCH;
     s.host_key_trusted_ = fingerprint;
+    remember_host_key(s.url_.host + ":" + s.url_.port, fingerprint);
     return CURLKHMATCH_OK;
 }
 

@@ -1,5 +1,7 @@
 #include "store/url.hpp"
 
+#include "imager/store_access.hpp"
+
 #include <curl/curl.h>
 
 #include <memory>
@@ -16,6 +18,20 @@ std::string part(CURLU* u, CURLUPart which, unsigned flags = 0) {
     std::string s = text;
     curl_free(text);
     return s;
+}
+
+std::string escaped(const std::string& text) {
+    std::string out;
+    if (char* e = curl_easy_escape(nullptr, text.c_str(), static_cast<int>(text.size()))) {
+        out = e;
+        curl_free(e);
+    }
+    return out;
+}
+
+std::string trimmed(const std::string& s) {
+    const auto first = s.find_first_not_of(" \t");
+    return first == std::string::npos ? std::string() : s.substr(first, s.find_last_not_of(" \t") - first + 1);
 }
 
 Error bad_url(const std::string& scheme, const std::string& why) {
@@ -73,16 +89,28 @@ std::string encode_path(const std::string& path) {
     std::size_t at = 0;
     while (at <= path.size()) {
         const auto slash = path.find('/', at);
-        const std::string segment = path.substr(at, slash == std::string::npos ? std::string::npos : slash - at);
-        if (char* e = curl_easy_escape(nullptr, segment.c_str(), static_cast<int>(segment.size()))) {
-            out += e;
-            curl_free(e);
-        }
+        out += escaped(path.substr(at, slash == std::string::npos ? std::string::npos : slash - at));
         if (slash == std::string::npos) break;
         out += '/';
         at = slash + 1;
     }
     return out;
+}
+
+std::string address_of(const StorePlace& place) {
+    std::string user = trimmed(place.user);
+    std::string domain;
+    if (const auto backslash = user.find('\\'); place.scheme == "smb" && backslash != std::string::npos) {
+        domain = user.substr(0, backslash);
+        user.erase(0, backslash + 1);
+    }
+    std::string folder = trimmed(place.folder);
+    while (!folder.empty() && folder.front() == '/') folder.erase(0, 1);
+    while (!folder.empty() && folder.back() == '/') folder.pop_back();
+    std::string address = place.scheme + "://";
+    if (!domain.empty()) address += escaped(domain) + ";";
+    if (!user.empty()) address += escaped(user) + "@";
+    return address + trimmed(place.server) + "/" + encode_path(folder);
 }
 
 }  // namespace imager::store

@@ -165,6 +165,9 @@ start_nfs() {
     need_tools /usr/bin/ganesha.nfsd /usr/sbin/rpcbind rpcinfo ip
     [ -n "${LB_OWN_NETWORK:-}" ] || die "start_nfs: run own_network first"
     mount -t tmpfs tmpfs /run && ip link set lo up || die "namespaces for the NFS server"
+    # One NFS test server on the machine at a time, as tests/unit/nfs_server.hpp
+    # (two ganeshas at once failed to register or take writes); held until exit.
+    exec {NFS_LOCK}>/tmp/lifeboat-nfs-server.lock && flock "$NFS_LOCK" || die "the NFS test servers' lock"
     NFS_DIR=$dir
     mkdir -p "$dir/export" "$dir/recovery"
     /usr/sbin/rpcbind -f >>"$dir/rpcbind.log" 2>&1 &

@@ -1,0 +1,228 @@
+// The network store form and its screen; see network_store.hpp.
+#include "network_store.hpp"
+
+#include "image_picker.hpp"
+#include "imager/image_discovery.hpp"
+#include "imager/store_access.hpp"
+#include "terminal.hpp"
+
+#include <curses.h>
+
+#include <algorithm>
+#include <thread>
+
+namespace recovery {
+
+const std::array<StoreKind, 5>& store_kinds() {
+    static const std::array<StoreKind, 5> kinds{{
+        {"nfs", "NFS: a Unix or NAS export (NFSv3)", "Export and folder", "The export and the folder in it, e.g. /srv/images/lab.", false},
+        {"smb", "SMB: a Windows or Samba share", "Share and folder", "The share and the folder in it, e.g. images/lab.", true},
+        {"ssh", "SSH: a server's files over SFTP", "Folder", "The folder on the server, e.g. /home/ann/images.", true},
+        {"https", "HTTPS: a web server (WebDAV to write)", "Folder", "The folder's path on the web server, e.g. /images.", true},
+        {"http", "HTTP: a web server, not encrypted", "Folder", "The folder's path on the web server, e.g. /images.", true},
+    }};
+    return kinds;
+}
+
+NetworkStoreForm::NetworkStoreForm() { password_.set_masked(true); }
+
+TextField& NetworkStoreForm::field(StoreField which) {
+    switch (which) {
+        case StoreField::server: return server_;
+        case StoreField::folder: return folder_;
+        case StoreField::user: return user_;
+        default: return password_;
+    }
+}
+
+const TextField& NetworkStoreForm::field(StoreField which) const {
+    return const_cast<NetworkStoreForm*>(this)->field(which);
+}
+
+void NetworkStoreForm::set_kind(std::string_view scheme) {
+    for (std::size_t i = 0; i < store_kinds().size(); ++i)
+        if (scheme == store_kinds()[i].scheme) kind_ = i;
+}
+
+void NetworkStoreForm::move_focus(bool down) {
+    constexpr StoreField order[] = {StoreField::kind, StoreField::server,   StoreField::folder,
+                                    StoreField::user, StoreField::password, StoreField::connect};
+    constexpr int count = 6;
+    int at = static_cast<int>(std::find(order, order + count, focus_) - order);
+    do {
+        at = std::clamp(at + (down ? 1 : -1), 0, count - 1);
+    } while (!kind().has_user && (order[at] == StoreField::user || order[at] == StoreField::password));
+    focus_ = order[at];
+}
+
+FormKey NetworkStoreForm::handle_key(int key) {
+    if (key == kKeyEsc) return FormKey::cancelled;
+    if (key == KEY_UP || key == KEY_BTAB) {
+        move_focus(false);
+        return FormKey::changed;
+    }
+    if (key == KEY_DOWN || key == kKeyTab) {
+        move_focus(true);
+        return FormKey::changed;
+    }
+    if (focus_ == StoreField::connect) return is_enter_key(key) ? FormKey::connect : FormKey::ignored;
+    if (focus_ == StoreField::kind) {
+        const std::size_t n = store_kinds().size();
+        if (key == KEY_LEFT || key == KEY_RIGHT || key == ' ') {
+            kind_ = (kind_ + (key == KEY_LEFT ? n - 1 : 1)) % n;
+            return FormKey::changed;
+        }
+        if (is_enter_key(key)) {
+            move_focus(true);
+            return FormKey::changed;
+        }
+        return FormKey::ignored;
+    }
+    switch (field(focus_).handle_key(key)) {
+        case FieldKey::submitted: move_focus(true); return FormKey::changed;
+        case FieldKey::changed: return FormKey::changed;
+        case FieldKey::cancelled: return FormKey::cancelled;
+        case FieldKey::ignored: break;
+    }
+    return FormKey::ignored;
+}
+
+std::string NetworkStoreForm::address() const {
+    return imager::store::address_of({kind().scheme, server_.text(), folder_.text(), kind().has_user ? user_.text() : ""});
+}
+
+std::string NetworkStoreForm::missing() const {
+    if (server_.text().find_first_not_of(' ') == std::string::npos) return "Type the server's name or address.";
+    if (std::string(kind().scheme) == "smb" && folder_.text().find_first_not_of("/ ") == std::string::npos)
+        return "Type the share's name (and the folder in it, if the images are not at its top).";
+    return {};
+}
+
+namespace {
+
+// What the form remembers between visits in one run of the wizard.
+NetworkStoreForm& remembered_form() {
+    static NetworkStoreForm form;
+    return form;
+}
+
+std::string field_help(const NetworkStoreForm& form) {
+    switch (form.focus()) {
+        case StoreField::kind: return "Left/Right: the kind of server the images are on.";
+        case StoreField::server:
+            return "The server's name or IP address; add :PORT when it is not the usual one (files:8445).";
+        case StoreField::folder: return form.kind().folder_hint;
+        case StoreField::user:
+            return std::string(form.kind().scheme) == "smb" ? "Empty for a guest; DOMAIN\\user for a domain account."
+                                                            : "Empty when the server asks for none.";
+        case StoreField::password: return "Shown as stars; kept in memory only: never written to a log or the image.";
+        case StoreField::connect: return "Enter: connect and list the images found in that folder.";
+    }
+    return {};
+}
+
+constexpr int kLabelWidth = 19;
+
+void draw_form(Terminal& terminal, NetworkStoreForm& form, std::string_view title) {
+    draw_frame(terminal, title, "Up/Down: move  Left/Right: kind  Enter: next / Connect  Esc: back");
+    const int width = std::max(terminal.cols() - kLabelWidth - 2, 10);
+    int y = kContentTop + 1;
+    auto label = [&](StoreField which, std::string text) {
+        const bool focused = form.focus() == which;
+        draw_row(terminal, y, 0, Row{(focused ? "> " : "  ") + text, Style::plain, focused}, kLabelWidth);
+    };
+    label(StoreField::kind, "Kind");
+    draw_text(terminal, y++, kLabelWidth + 1, std::string("< ") + form.kind().label + " >", Style::heading, width);
+    const std::pair<StoreField, std::string> fields[] = {{StoreField::server, "Server"},
+                                                         {StoreField::folder, form.kind().folder_label},
+                                                         {StoreField::user, "User"},
+                                                         {StoreField::password, "Password"}};
+    for (const auto& [which, name] : fields) {
+        label(which, name);
+        if (!form.kind().has_user && (which == StoreField::user || which == StoreField::password)) {
+            draw_text(terminal, y++, kLabelWidth + 1, "(not used by NFS)", Style::note, width);
+            continue;
+        }
+        if (form.focus() == which) {
+            draw_text_field(terminal, form.field(which), y++, kLabelWidth + 1, std::min(width, 48));
+        } else {
+            int unused = 0;
+            draw_text(terminal, y++, kLabelWidth + 1, form.field(which).visible(std::min(width, 48), unused), Style::plain, width);
+        }
+    }
+    ++y;
+    const bool on_connect = form.focus() == StoreField::connect;
+    draw_row(terminal, y++, 2, Row{on_connect ? ">[ Connect ]<" : " [ Connect ] ", Style::plain, on_connect}, 13);
+    ++y;
+    draw_text(terminal, y++, 0, "Address: " + printable(form.address()), Style::note);
+    y += draw_wrapped(terminal, y, 0, field_help(form), terminal.cols() - 1, 2, Style::note) + 1;
+    const int rows_left = terminal.rows() - 1 - y;
+    std::string status;  // text from servers made printable, line by line
+    for (const auto& line : wrap_text(form.status(), terminal.cols() - 1)) status += printable(line) + "\n";
+    if (!status.empty()) status.pop_back();
+    if (!status.empty() && rows_left > 0)
+        draw_wrapped(terminal, y, 0, status, terminal.cols() - 1, rows_left,
+                     form.status_is_problem() ? Style::warning : Style::plain);
+}
+
+// Lets the stores use what the form holds: the typed password, and the
+// person's yes to an SSH host key never seen (asked on this thread only; the
+// key is then remembered for the server, so the restore's thread never asks).
+void hand_to_stores(Terminal& terminal, const NetworkStoreForm& form) {
+    imager::store::Access access = imager::store::access();
+    access.password = form.kind().has_user ? form.password() : std::string();
+    access.confirm_host_key = [&terminal, ui = std::this_thread::get_id()](const std::string& question) {
+        if (std::this_thread::get_id() != ui) return false;
+        const auto yes = ask_yes_no(terminal, "An SSH server not seen before", question, "Trust it", "No");
+        return yes && *yes;
+    };
+    imager::store::configure(std::move(access));
+}
+
+// An error of a store as the form shows it: the message, and what to do in
+// the wizard's words (the core's hint when it names no command-line option).
+std::string connection_problem(const imager::Error& error) {
+    std::string text = "Could not connect: " + error.message();
+    if (error.code == imager::Errc::permission)
+        return text + "\nCheck the user name and password (and for SSH the server's key), then Connect again.";
+    if (!error.hint.empty() && error.hint.find("--") == std::string::npos) text += "\n" + error.hint;
+    return text + "\nCorrect the server or folder and Connect again; Esc goes back.";
+}
+
+}  // namespace
+
+std::optional<std::string> choose_network_image(Terminal& terminal, std::string_view title) {
+    NetworkStoreForm& form = remembered_form();
+    const std::string form_title = std::string(title) + " on a network store";
+    const auto draw = [&] { draw_form(terminal, form, form_title); };
+    for (;;) {
+        const auto key = next_key(terminal, draw);
+        if (!key) return std::nullopt;
+        switch (form.handle_key(*key)) {
+            case FormKey::cancelled: return std::nullopt;
+            case FormKey::ignored:
+            case FormKey::changed: continue;
+            case FormKey::connect: break;
+        }
+        if (const std::string missing = form.missing(); !missing.empty()) {
+            form.set_status(missing, true);
+            continue;
+        }
+        const std::string address = form.address();
+        show_message(terminal, form_title, "Connecting to " + printable(address) + " and looking for images...");
+        hand_to_stores(terminal, form);
+        const auto catalog = imager::discovery::list_images({address});
+        if (terminal.pending_signal() != 0) return std::nullopt;
+        if (!catalog) {
+            form.set_status(connection_problem(catalog.error()), true);
+            continue;
+        }
+        std::size_t images = 0;
+        for (const auto& machine : catalog->machines) images += machine.images.size();
+        form.set_status("Connected to " + address + ": " + std::to_string(images) + " image(s) found.", false);
+        if (auto image = pick_store_image(terminal, *catalog, title, address)) return image;
+        if (terminal.pending_signal() != 0) return std::nullopt;
+    }
+}
+
+}  // namespace recovery
