@@ -18,6 +18,7 @@ namespace recovery {
 
 // A filesystem an image can be written to: mounted read-only while it is
 // listed (or someone else's read-write mount), made writable by make_writable().
+// Or a folder on a network store (`store` set): no disk, mount point or free space.
 struct CaptureDestination {
     std::string disk;        // /dev/sdc
     int partition = 0;       // 0: the filesystem fills the whole disk
@@ -27,6 +28,7 @@ struct CaptureDestination {
     std::string mountpoint;  // where it is mounted (the same once made writable)
     std::uint64_t free_bytes = 0;
     std::uint64_t size_bytes = 0;
+    std::string store;       // "nfs://nas/srv/images": the folder's URL, for a network store
 };
 
 // Where a running capture reports; the flow implements it. The real core
@@ -58,12 +60,13 @@ public:
     // ever mounted read-write. An error says why and what to do; the capture
     // must not start then.
     virtual imager::Status make_writable(const CaptureDestination& destination) = 0;
-    // True when `path` or `path`.partial exists.
+    // True when `path` or `path`.partial exists (on a network store: an image
+    // or a file that is not one is there under that name).
     virtual bool image_exists(const std::string& path) = 0;
     [[nodiscard]] virtual std::string host_name() const = 0;
     [[nodiscard]] virtual std::string today() const = 0;  // "2026-11-25", local time
-    // Creates the image's folder and starts the capture; it reports through
-    // `events` until on_finished().
+    // Creates the image's folder (on a local filesystem) and starts the
+    // capture; it reports through `events` until on_finished().
     virtual void start(const imager::CaptureOptions& options, CaptureEvents& events) = 0;
     // Asks a running capture to stop; it still ends with on_finished().
     virtual void cancel() = 0;

@@ -3,6 +3,8 @@
 // estimate, a capture on the shared worker thread, and the log of all of it.
 #include "capture_core_adapter.hpp"
 
+#include "imager/store_access.hpp"
+
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
@@ -100,7 +102,7 @@ std::vector<CaptureDestination> CaptureCoreAdapter::find_destinations(const std:
     for (auto& w : mounter_.mount_all(*disks, source_disk, problems)) {
         log_.write(std::string(w.mounted_here ? "mounted read-only: " : "someone else's read-write mount, used where it is: ") +
                    w.name + " (" + w.type + ") at " + w.mountpoint + ", " + human_size(w.free_bytes) + " free");
-        found.push_back({w.disk, w.partition, w.name, w.type, w.label, w.mountpoint, w.free_bytes, w.size_bytes});
+        found.push_back({w.disk, w.partition, w.name, w.type, w.label, w.mountpoint, w.free_bytes, w.size_bytes, {}});
     }
     for (const auto& p : problems) log_.write("not a destination: " + p);
     return found;
@@ -118,7 +120,13 @@ imager::Status CaptureCoreAdapter::make_writable(const CaptureDestination& d) {
     return {};
 }
 
-bool CaptureCoreAdapter::image_exists(const std::string& path) { return exists(path) || exists(path + ".partial"); }
+bool CaptureCoreAdapter::image_exists(const std::string& path) {
+    if (imager::store::looks_like_url(path)) {  // a store that cannot be read now fails the capture itself, in words
+        const auto image = imager::describe_image(path);
+        return image || image.error().code == imager::Errc::damaged_image;
+    }
+    return exists(path) || exists(path + ".partial");
+}
 
 std::string CaptureCoreAdapter::host_name() const {
     struct utsname u {};
@@ -142,7 +150,7 @@ void CaptureCoreAdapter::start(const imager::CaptureOptions& options, CaptureEve
         o.stop = std::move(stop);
         o.threads = config_.threads;
         const auto slash = o.image.rfind('/');
-        if (slash != std::string::npos && slash > 0)
+        if (slash != std::string::npos && slash > 0 && !imager::store::looks_like_url(o.image))
             if (auto made = make_folder(o.image.substr(0, slash)); !made) {
                 log_.write("capture ended: " + error_text(made.error()));
                 return imager::Result<imager::CaptureReport>(std::unexpected(made.error()));

@@ -20,8 +20,9 @@ std::string trim(std::string_view s) {
     return std::string(s.substr(first, last - first + 1));
 }
 
-// "sdc1 (ext4, BACKUP)"
+// "sdc1 (ext4, BACKUP)", or the network store's folder URL
 std::string destination_title(const CaptureDestination& d) {
+    if (!d.store.empty()) return d.store;
     std::string text = d.name + " (" + d.filesystem;
     if (!d.label.empty()) text += ", " + d.label;
     return text + ")";
@@ -152,20 +153,22 @@ void CaptureFlow::load_destinations() {
         step_ = CaptureStep::choose_destination;
         return;
     }
+    // Back to the destinations, where a network store is still offered.
     const std::string need = human_size(estimate_.max_image_bytes);
     if (destinations_.empty())
         show_dialog({"Nowhere to write the image",
                      "No other disk has a filesystem Lifeboat can write to.",
-                     "Plug in a USB disk with a filesystem (ext4, FAT, exFAT or NTFS) and at least " + need +
-                         " free, then choose the source again.",
-                     CaptureStep::choose_source});
+                     "Choose Network image store on the next screen, or plug in a USB disk with a filesystem "
+                     "(ext4, FAT, exFAT or NTFS) and at least " + need + " free, then choose the source again.",
+                     CaptureStep::choose_destination});
     else
         show_dialog({"No room for the image",
                      "The image of " + source_.name + " may need up to " + need + " (about " +
                          human_size(estimate_.estimated_image_bytes) +
                          " expected), and no filesystem on another disk has that much free.",
-                     "Plug in a disk with at least " + need + " free, or free space on one, then choose the source again.",
-                     CaptureStep::choose_source});
+                     "Choose Network image store on the next screen, or plug in a disk with at least " + need +
+                         " free (or free space on one), then choose the source again.",
+                     CaptureStep::choose_destination});
 }
 
 void CaptureFlow::choose_destination(std::size_t index) {
@@ -185,16 +188,30 @@ void CaptureFlow::choose_destination(std::size_t index) {
                      CaptureStep::choose_destination});
         return;
     }
-    destination_ = c.destination;
+    use_destination(c.destination);
+}
+
+void CaptureFlow::choose_store(const std::string& folder_url) {
+    CaptureDestination d;
+    d.name = folder_url;
+    d.filesystem = "network store";
+    d.store = folder_url;
+    use_destination(std::move(d));
+}
+
+void CaptureFlow::use_destination(CaptureDestination d) {
+    destination_ = std::move(d);
     if (default_name_.empty()) default_name_ = default_image_name(core_.host_name(), core_.today());
     if (name_.empty()) name_ = default_name_;
     name_problem_.clear();
     step_ = CaptureStep::name_and_note;
 }
 
-std::string CaptureFlow::image_path() const {
-    const std::string& m = destination_.mountpoint;
-    return m + (m.ends_with('/') ? "" : "/") + "lifeboat/" + name_ + ".lbi";
+std::string CaptureFlow::image_path_for(const std::string& name) const {
+    // On a store the person chose the folder itself; on a disk, its lifeboat/ folder.
+    const bool store = !destination_.store.empty();
+    const std::string& folder = store ? destination_.store : destination_.mountpoint;
+    return folder + (folder.ends_with('/') ? "" : "/") + (store ? "" : "lifeboat/") + name + ".lbi";
 }
 
 bool CaptureFlow::set_name_and_note(const std::string& name, const std::string& note) {
@@ -241,8 +258,9 @@ std::vector<std::string> CaptureFlow::summary_lines() const {
     lines.push_back("Used bytes:  " + human_size(estimate_.used_bytes) + " to read");
     lines.push_back("Image:       about " + human_size(estimate_.estimated_image_bytes) + " (at most " +
                     human_size(estimate_.max_image_bytes) + ")");
-    lines.push_back("Destination: " + destination_title(destination_) + ", " + human_size(destination_.free_bytes) +
-                    " free");
+    lines.push_back("Destination: " + destination_title(destination_) + ", " +
+                    (destination_.store.empty() ? human_size(destination_.free_bytes) + " free"
+                                                : std::string("a network store (its free space is not known here)")));
     lines.push_back("File:        " + image_path());
     lines.push_back("Note:        " + (note_.empty() ? std::string("(none)") : note_));
     lines.push_back("Level:       " + std::to_string(level_) + " (1 fastest .. 19 smallest)");
@@ -255,7 +273,7 @@ std::vector<std::string> CaptureFlow::summary_lines() const {
 void CaptureFlow::start() {
     if (step_ != CaptureStep::summary) return;
     // Listed from a read-only mount: only now, and only this one, is made writable.
-    if (auto writable = core_.make_writable(destination_); !writable) {
+    if (auto writable = destination_.store.empty() ? core_.make_writable(destination_) : imager::Status{}; !writable) {
         const auto& e = writable.error();
         show_dialog({"Cannot write to " + destination_.name,
                      destination_title(destination_) + " could not be mounted for writing: " + e.message() +

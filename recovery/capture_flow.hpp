@@ -90,6 +90,10 @@ public:
 
     // A destination from destinations(): on to the name, or a dialog.
     void choose_destination(std::size_t index);
+    // A folder on a network store (its URL, listed by the form's Connect):
+    // on to the name. Its free space is not known: a store that fills up
+    // fails the capture, and the partial image is removed.
+    void choose_store(const std::string& folder_url);
     [[nodiscard]] const CaptureDestination& destination() const { return destination_; }
 
     [[nodiscard]] const std::string& default_name() const { return default_name_; }
@@ -99,8 +103,9 @@ public:
     [[nodiscard]] const std::string& name_problem() const { return name_problem_; }
     [[nodiscard]] const std::string& name() const { return name_; }
     [[nodiscard]] const std::string& note() const { return note_; }
-    // <mountpoint>/lifeboat/<name>.lbi
-    [[nodiscard]] std::string image_path() const;
+    // <mountpoint>/lifeboat/<name>.lbi; on a network store <folder URL>/<name>.lbi
+    [[nodiscard]] std::string image_path() const { return image_path_for(name_); }
+    [[nodiscard]] std::string image_path_for(const std::string& name) const;
 
     static constexpr int kDefaultLevel = 3;
     // 1..19: on to the summary; otherwise false and level_problem().
@@ -135,6 +140,7 @@ public:
 private:
     void show_dialog(CaptureDialog d);
     void load_destinations();
+    void use_destination(CaptureDestination d);
 
     CaptureCore& core_;
     Clock clock_;

@@ -7,6 +7,7 @@
 #include "capture_core_adapter.hpp"
 #include "capture_flow.hpp"
 #include "flow_screens.hpp"
+#include "network_store.hpp"
 #include "progress_view.hpp"
 #include "terminal.hpp"
 #include "ui_kit.hpp"
@@ -122,14 +123,20 @@ private:
         std::vector<ListItem> items;
         for (std::size_t i = 0; i < flow_.destinations().size(); ++i)
             items.push_back({destination_row(flow_.destinations()[i], flow_.suggested_destination() == i), Style::partition, true});
-        list.set_items(items, flow_.suggested_destination().value_or(0));
+        const std::size_t network_line = items.size();
+        items.push_back({"Network image store... (NFS, SMB, SSH, HTTP)", Style::plain, true});
+        list.set_items(items, flow_.suggested_destination().value_or(network_line));
         const auto& e = flow_.estimate();
+        const std::string title = "Capture " + flow_.source().name + ": where to write the image";
         const auto draw = [&] {
-            draw_frame(t_, "Capture " + flow_.source().name + ": where to write the image", kListHint);
+            draw_frame(t_, title, kListHint);
             int y = kContentTop;
             y += draw_wrapped(t_, y, 0, "The image will be about " + human_size(e.estimated_image_bytes) + " (at most " +
                                             human_size(e.max_image_bytes) + ").", t_.cols(), 1);
-            y += draw_wrapped(t_, y, 0, "Picked: " + flow_.suggestion_reason(), t_.cols(), 2, Style::heading);
+            y += draw_wrapped(t_, y, 0,
+                              flow_.suggested_destination() ? "Picked: " + flow_.suggestion_reason()
+                                                            : "No other disk has room: a network store may.",
+                              t_.cols(), 2, Style::heading);
             const int problems = static_cast<int>(std::min<std::size_t>(flow_.destination_problems().size(), 3));
             list.set_height(content_height(t_.rows()) - (y - kContentTop) - 1 - (problems > 0 ? problems + 1 : 0));
             draw_list(t_, list, y + 1);
@@ -145,7 +152,14 @@ private:
             switch (list.handle_key(*key)) {
                 case ListKey::cancelled: flow_.back(); return std::nullopt;
                 case ListKey::chosen:
-                    if (const auto at = list.cursor()) flow_.choose_destination(*at);
+                    if (list.cursor() == network_line) {
+                        if (auto folder = choose_network_folder(t_, title + " on a network store"))
+                            flow_.choose_store(*folder);
+                        else if (t_.pending_signal() != 0)
+                            return ScreenExit::signal;
+                    } else if (const auto at = list.cursor()) {
+                        flow_.choose_destination(*at);
+                    }
                     return std::nullopt;
                 default: break;
             }
@@ -166,8 +180,10 @@ private:
             draw_text(t_, y, 0, "Note:", on_note ? Style::heading : Style::plain);
             draw_text_field(t_, note, y, 7, t_.cols() - 8);
             y += 2;
-            y += draw_wrapped(t_, y, 0, "Saved as " + flow_.destination().mountpoint + "/lifeboat/" + name.text() + ".lbi on " +
-                                            flow_.destination().name + ".", t_.cols(), 3);
+            y += draw_wrapped(t_, y, 0,
+                              "Saved as " + flow_.image_path_for(name.text()) +
+                                  (flow_.destination().store.empty() ? " on " + flow_.destination().name : std::string()) + ".",
+                              t_.cols(), 3);
             draw_wrapped(t_, y + 1, 0, "The note is stored in the image: what state the computer was in, why it was taken.",
                          t_.cols(), 2, Style::note);
             if (!flow_.name_problem().empty())

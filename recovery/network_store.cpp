@@ -9,6 +9,7 @@
 #include <curses.h>
 
 #include <algorithm>
+#include <functional>
 #include <thread>
 
 namespace recovery {
@@ -191,10 +192,15 @@ std::string connection_problem(const imager::Error& error) {
 
 }  // namespace
 
-std::optional<std::string> choose_network_image(Terminal& terminal, std::string_view title) {
+namespace {
+
+// The form until Connect lists a folder and `connected` accepts it (returns
+// what the caller wants from there); nullopt on Esc or a pending signal.
+std::optional<std::string> run_form(
+    Terminal& terminal, const std::string& title,
+    const std::function<std::optional<std::string>(const imager::discovery::ImageCatalog&, const std::string&)>& connected) {
     NetworkStoreForm& form = remembered_form();
-    const std::string form_title = std::string(title) + " on a network store";
-    const auto draw = [&] { draw_form(terminal, form, form_title); };
+    const auto draw = [&] { draw_form(terminal, form, title); };
     for (;;) {
         const auto key = next_key(terminal, draw);
         if (!key) return std::nullopt;
@@ -209,7 +215,7 @@ std::optional<std::string> choose_network_image(Terminal& terminal, std::string_
             continue;
         }
         const std::string address = form.address();
-        show_message(terminal, form_title, "Connecting to " + printable(address) + " and looking for images...");
+        show_message(terminal, title, "Connecting to " + printable(address) + " and looking for images...");
         hand_to_stores(terminal, form);
         const auto catalog = imager::discovery::list_images({address});
         if (terminal.pending_signal() != 0) return std::nullopt;
@@ -220,9 +226,25 @@ std::optional<std::string> choose_network_image(Terminal& terminal, std::string_
         std::size_t images = 0;
         for (const auto& machine : catalog->machines) images += machine.images.size();
         form.set_status("Connected to " + address + ": " + std::to_string(images) + " image(s) found.", false);
-        if (auto image = pick_store_image(terminal, *catalog, title, address)) return image;
+        if (auto chosen = connected(*catalog, address)) return chosen;
         if (terminal.pending_signal() != 0) return std::nullopt;
     }
+}
+
+}  // namespace
+
+std::optional<std::string> choose_network_image(Terminal& terminal, std::string_view title) {
+    return run_form(terminal, std::string(title) + " on a network store",
+                    [&](const imager::discovery::ImageCatalog& catalog, const std::string& address) {
+                        return pick_store_image(terminal, catalog, title, address);
+                    });
+}
+
+std::optional<std::string> choose_network_folder(Terminal& terminal, std::string_view title) {
+    return run_form(terminal, std::string(title),
+                    [](const imager::discovery::ImageCatalog&, const std::string& address) {
+                        return std::optional<std::string>(address);
+                    });
 }
 
 }  // namespace recovery

@@ -1,13 +1,14 @@
-// Choosing an image on a network store (issue 19): "Network image store..."
-// in the image picker (Restore and Verify) opens a form that asks where the
-// images are (kind, server, share or folder, user, password: masked), and
-// Connect lists the images found there (the connection's test: its error,
-// with what to do, is shown on the form to correct); the person then picks
-// one from the same picker, and its URL goes on through the flow like a path.
+// Images on a network store (issue 19): "Network image store..." in the
+// image picker (Restore and Verify) and among Capture's destinations opens a
+// form that asks where (kind, server, share or folder, user, password:
+// masked). Connect lists the images found there, which tests the connection:
+// its error, with what to do, is shown on the form to correct. Restore and
+// Verify then pick an image from the same picker, and its URL goes on through
+// the flow like a path; Capture takes the folder's URL as its destination.
 // The password goes to the stores through imager::store::Access (never into
 // the URL, a log or the screen); an SSH host key never seen is shown for the
 // person to confirm, once per server. The form is a pure model
-// (tests/unit/wizard_network_store_test.cpp); choose_network_image() draws it.
+// (tests/unit/wizard_network_store_test.cpp); the functions below draw it.
 #pragma once
 
 #include "ui_kit.hpp"
@@ -83,5 +84,9 @@ private:
 // terminal.pending_signal()). The form keeps what was typed for the next time
 // in this run of the wizard.
 [[nodiscard]] std::optional<std::string> choose_network_image(Terminal& terminal, std::string_view title);
+
+// The form for Capture: the folder's URL once Connect could list it (so it
+// is there and readable with these credentials), nullopt on Esc.
+[[nodiscard]] std::optional<std::string> choose_network_folder(Terminal& terminal, std::string_view title);
 
 }  // namespace recovery

@@ -14,6 +14,11 @@
 # Run 2, Verify: NFS (the form skips user and password): a server that
 # refuses the connection is said so on the form; the right one -> the image
 # listed -> "The image is whole".
+# Run 3, Capture: the source loop disk -> "Network image store..." among the
+# destinations -> the form (HTTP, the password) -> name and note -> summary
+# (a network store, free space not known) -> "Capture finished", verified.
+# On the host: the image alone in the server's folder (no partial), the CLI
+# verifies it, its note is the one typed, and a CLI restore of it is judged.
 # Usage: wizard_network.sh /path/to/lifeboat    (root; exit 77 = skipped)
 source "$(dirname "$0")/lib/servers.sh"
 own_network "$@"
@@ -159,5 +164,67 @@ tmux_wait '^[> ] 1\. Restore a system image' "the start screen again" 60
 tmux_send q
 tmux_sane 2 0
 ok "run 2: the terminal is sane after quitting"
+
+# ---------------------------------------------------- run 3: Capture, HTTP --
+attach srcloop "$src" -r
+# shellcheck disable=SC2154  # set by attach
+srcname=${srcloop#/dev/}
+tmux_type "clear; TERM=linux $LB; echo exit-3=\$?"
+tmux_wait '^Lifeboat .*' "the start screen's status line"
+tmux_send 2
+tmux_wait 'Capture: choose the disk to capture' "the source list"
+tmux_choose_row "$srcloop  160\.0 MiB  loop  gpt"
+tmux_send Enter
+tmux_wait ': where to write the image' "the destination screen"
+tmux_choose_row 'Network image store\.\.\. \(NFS, SMB, SSH, HTTP\)'
+tmux_send Enter
+tmux_wait "Capture $srcname: where to write the image on a network store" "the form"
+tmux_send Right Right Right
+tmux_wait '< HTTP: a web server, not encrypted >' "HTTP chosen with Right"
+tmux_send Down
+tmux_send -l "127.0.0.1:$NGINX_PORT"
+tmux_send Enter
+tmux_send -l images
+tmux_send Enter
+tmux_send -l ann
+tmux_send Enter
+tmux_send -l "$password"
+tmux_send Enter Enter
+tmux_wait 'name and note' "the name screen, once connected" 60
+tmux_send End
+for ((i = 0; i < 70; i++)); do tmux_send BSpace; done
+tmux_send -l "wizcap-$$"
+tmux_wait "Saved as http://ann@127\.0\.0\.1:$NGINX_PORT/images/wizcap-$$\.lbi\." "where it will be saved"
+tmux_send Tab
+tmux_send -l "to the web server"
+tmux_send Enter
+tmux_wait 'compression level' "the level screen"
+tmux_send Enter
+tmux_wait ': ready' "the summary"
+[ -n "${SHOW_PANES:-}" ] && tmux_show
+check "the summary: a network store, its free space not known" \
+    quiet tmux_try "^Destination: http://ann@127\.0\.0\.1:$NGINX_PORT/images, a network store \(its free space" 2
+tmux_send Enter
+tmux_wait 'Capture finished' "the result" 180
+check "the result says verified" quiet tmux_try '^Verified: every chunk' 2
+check "no password on the screen" no_password_shown
+tmux_send Enter
+tmux_wait '^Lifeboat .*' "the start screen again" 60
+tmux_send q
+tmux_sane 3 0
+ok "run 3: the terminal is sane after quitting"
+captured=$WORK/web/www/images/wizcap-$$.lbi
+check "the image is on the web server under its name, nothing beside it" \
+    test "$(cd "$WORK/web/www/images" && echo *)" = "net-$$.lbi wizcap-$$.lbi"
+lb_ok "the CLI verifies the wizard's capture" verify --progress none "$captured" &&
+    check "every chunk checked" grep -q ': OK, ' "$OUT"
+lb_ok "info on the wizard's capture" info --json "$captured" &&
+    check "the note typed is in the image" test "$(jq -r .manifest.note "$OUT")" = "to the web server"
+detach "$srcloop"
+junk "$WORK/again.img" $((160 << 20))
+lb_ok "restore the wizard's capture with the CLI" restore --yes --progress none "$captured" "$WORK/again.img" && {
+    judge_part "$src" "$WORK/again.img" 1 fat32 "captured by the wizard to HTTP"
+    judge_part "$src" "$WORK/again.img" 2 ext4 "captured by the wizard to HTTP"
+}
 
 lb_finish

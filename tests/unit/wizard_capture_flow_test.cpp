@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <set>
 
 namespace {
@@ -205,8 +206,12 @@ TEST_CASE("capture flow: refusals: no room anywhere, nowhere at all, the source 
         CHECK(flow.dialog()->title == "No room for the image");
         CHECK(has(flow.dialog()->reason, "up to 100.0 GiB"));
         CHECK(has(flow.dialog()->what_to_do, "at least 100.0 GiB free"));
-        const int listed = core.listed;
+        CHECK(has(flow.dialog()->what_to_do, "Network image store"));
         flow.dismiss_dialog();
+        CHECK(flow.step() == CaptureStep::choose_destination);  // where a network store is offered
+        CHECK_FALSE(flow.suggested_destination());
+        const int listed = core.listed;
+        flow.back();
         CHECK(flow.step() == CaptureStep::choose_source);
         CHECK(core.listed == listed + 1);  // the disks are listed again: one may have been plugged in
     }
@@ -219,8 +224,11 @@ TEST_CASE("capture flow: refusals: no room anywhere, nowhere at all, the source 
         flow.choose_source("/dev/sda");
         REQUIRE(flow.dialog());
         CHECK(flow.dialog()->title == "Nowhere to write the image");
-        CHECK(has(flow.dialog()->what_to_do, "Plug in a USB disk"));
+        CHECK(has(flow.dialog()->what_to_do, "plug in a USB disk"));
         CHECK(flow.destination_problems().size() == 1);
+        flow.dismiss_dialog();
+        CHECK(flow.step() == CaptureStep::choose_destination);
+        CHECK(flow.destinations().empty());
     }
     SECTION("a destination on the source disk is never picked, and refused when chosen") {
         FakeCore core;
@@ -505,4 +513,43 @@ TEST_CASE("capture flow: a loop over a disk (the wizard's own mounts) is no sour
     std::vector<std::string> names;
     for (const auto& c : flow.sources()) names.push_back(c.disk.name);
     CHECK(names == std::vector<std::string>{"sda", "sdb", "sdc", "sdd", "loop4"});
+}
+
+TEST_CASE("capture flow: a folder on a network store as the destination", "[wizard][capture]") {
+    FakeCore core;
+    core.destinations.clear();  // no other disk: the network store is the way (a PXE-booted machine)
+    CaptureFlow flow(core);
+    flow.open();
+    flow.choose_source("/dev/sda");
+    REQUIRE(flow.dialog());
+    flow.dismiss_dialog();
+    REQUIRE(flow.step() == CaptureStep::choose_destination);
+    flow.choose_store("nfs://nas/srv/images");
+    REQUIRE(flow.step() == CaptureStep::name_and_note);
+    CHECK(flow.image_path_for("x") == "nfs://nas/srv/images/x.lbi");  // in the folder chosen, no lifeboat/
+    core.existing.insert("nfs://nas/srv/images/pc-2026-11-25.lbi");
+    CHECK_FALSE(flow.set_name_and_note("pc-2026-11-25", ""));
+    REQUIRE(flow.dialog());
+    CHECK(flow.dialog()->title == "An image named pc-2026-11-25 exists");
+    flow.dismiss_dialog();
+    REQUIRE(flow.set_name_and_note("pc-new", "before the update"));
+    REQUIRE(flow.set_level(3));
+    const auto lines = flow.summary_lines();
+    CHECK(std::ranges::any_of(lines, [](const std::string& l) {
+        return l == "Destination: nfs://nas/srv/images, a network store (its free space is not known here)";
+    }));
+    CHECK(std::ranges::any_of(lines, [](const std::string& l) { return l == "File:        nfs://nas/srv/images/pc-new.lbi"; }));
+    flow.start();
+    CHECK(core.made_writable.empty());  // nothing to mount
+    REQUIRE(core.started);
+    CHECK(core.started->image == "nfs://nas/srv/images/pc-new.lbi");
+    CHECK(core.started->verify);
+    CHECK(has(flow.cancel_question(), "nfs://nas/srv/images will be removed"));
+
+    CaptureFlow root(core);  // a store's top folder: one slash
+    root.open();
+    root.choose_source("/dev/sda");
+    root.dismiss_dialog();
+    root.choose_store("https://files/");
+    CHECK(root.image_path_for("pc") == "https://files/pc.lbi");
 }

@@ -39,6 +39,9 @@ void configure(Access access);
 void remember_host_key(const std::string& server, const std::string& fingerprint);
 [[nodiscard]] std::string remembered_host_key(const std::string& server);
 
+// "scheme://..." before any '/': a URL, not a relative path with "://" further on.
+[[nodiscard]] bool looks_like_url(const std::string& where);
+
 // A folder on a network store in the parts the wizard's form asks for.
 struct StorePlace {
     std::string scheme;  // "nfs", "smb", "ssh", "http", "https"

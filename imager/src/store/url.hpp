@@ -4,6 +4,7 @@
 #pragma once
 
 #include "imager/result.hpp"
+#include "imager/store_access.hpp"  // looks_like_url
 
 #include <string>
 
@@ -21,9 +22,6 @@ struct StoreUrl {
     // "https://files:8443": the server, for messages and requests; no user.
     [[nodiscard]] std::string origin() const;
 };
-
-// "scheme://..." before any '/': a URL, not a relative path with "://" further on.
-[[nodiscard]] bool looks_like_url(const std::string& where);
 
 [[nodiscard]] Result<StoreUrl> parse_url(const std::string& where);
 
