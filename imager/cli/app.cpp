@@ -45,10 +45,12 @@ void add_progress_options(CLI::App* cmd, ImageCommandOptions& o) {
 void add_store_options(CLI::App* cmd, imager::store::Access& a) {
     cmd->add_option("--credentials", a.credentials_file,
                     "A network store's login, from a file of 'user = ...', 'password = ...' and, for ssh://, "
-                    "'key = FILE' lines");
+                    "'key = FILE' lines (s3://: also 'endpoint = URL', 'region = ...')");
     cmd->add_option("--ca", a.ca_file, "Trust the certificate authorities in this PEM file too (https://)");
     cmd->add_option("--host-key", a.host_key,
                     "The SSH server's host key fingerprint, as ssh-keygen -lf prints it: SHA256:... (ssh://)");
+    cmd->add_option("--endpoint", a.endpoint,
+                    "The S3-compatible service's URL, e.g. https://minio.lan:9000 (s3://; default: AWS for the region)");
 }
 
 void add_image_commands(CLI::App& app, ImageCommandOptions& o, imager::store::Access& a) {

@@ -197,6 +197,17 @@ drwxr-xr-x    3 root     root         4096 Dec  6 17:20 ..
 lrwxrwxrwx    1 root     root            6 Dec  6 17:20 link.lbi -> pc.lbi
 -rw-r--r--    1 root     root           12 Dec  6 17:21 new.lbi.partial
 """)
+# An S3 ListObjectsV2 page for /images (the form AWS and Swift's s3api answer with).
+seed("listings", b"\2" + b"""<?xml version='1.0' encoding='UTF-8'?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>lifeboat</Name><Prefix>images/</Prefix>
+<KeyCount>3</KeyCount><MaxKeys>1000</MaxKeys><Delimiter>/</Delimiter><IsTruncated>true</IsTruncated>
+<NextContinuationToken>aW1hZ2VzL3BjLmxiaQ==</NextContinuationToken>
+<Contents><Key>images/pc.lbi</Key><LastModified>2026-12-07T00:33:00.000Z</LastModified>
+<ETag>"5d41402abc4b2a76b9719d911017c592-2"</ETag><Size>31629216</Size><StorageClass>STANDARD</StorageClass></Contents>
+<Contents><Key>images/pc.lbi.002</Key><Size>4000</Size></Contents>
+<Contents><Key>images/old/pc.lbi</Key><Size>12</Size></Contents>
+<CommonPrefixes><Prefix>images/old/</Prefix></CommonPrefixes></ListBucketResult>
+""")
 PY
 touch "$stamp"
 for d in "$corpus"/*/; do

@@ -72,7 +72,7 @@ lb_expect 7 "a folder that is not there" list "$WORK/nowhere" &&
 lb_expect 2 "a file" list "$store/pc-a-1.lbi" && err_has "says so" "$store/pc-a-1.lbi is not a folder"
 lb_expect 2 "a password in a URL" list "smb://ann:s3cret@files/images" &&
     check "credentials not repeated" sh -c '! grep -q s3cret "$1"' sh "$ERR"
-lb_expect 9 "a network store still to come" list "s3://bucket/images" && {
-    err_has "says what is not supported" "images on network stores \\(s3://\\) are not supported yet"
+lb_expect 9 "a kind of store Lifeboat does not know" list "ftp://files/images" && {
+    err_has "says what is not supported" "images on network stores \\(ftp://\\) are not supported"
 }
 lb_finish

@@ -81,8 +81,14 @@ inline void check_not_there(const Store& store, const std::string& dir, const st
     CHECK(std::ranges::find(names, name) == names.end());
 }
 
+// Whether the store has folders of its own (files, WebDAV, SFTP, NFS, SMB),
+// or only names with '/' in them (S3): then a folder exists once an object
+// is in it, and listing one with nothing in it is empty, not an error.
+enum class Folders { real, implied_by_names };
+
 inline void check_store_contract(Store& store, const std::string& dir,
-                                 const std::function<std::vector<std::string>()>& leftovers) {
+                                 const std::function<std::vector<std::string>()>& leftovers,
+                                 Folders folders = Folders::real) {
     const std::string name = dir + "/pc.lbi";
     const Bytes data = noise(3'000'017, 1);  // not a multiple of any block size
 
@@ -224,8 +230,16 @@ inline void check_store_contract(Store& store, const std::string& dir,
         CHECK(leftovers() == std::vector<std::string>{dir + "/a.lbi.002", dir + "/b.lbi"});
     }
 
-    SECTION("a directory that is not there is not found, in words") {
+    SECTION("a directory that is not there is not found, in words (or, without folders, empty)") {
         auto objects = store.list(dir + "/nowhere");
+        if (folders == Folders::implied_by_names) {
+            REQUIRE(objects.has_value());
+            CHECK(objects->empty());
+            put(store, dir + "/nowhere/pc.lbi", noise(100, 8));  // a new "folder" is a new name
+            CHECK(listed(store, dir + "/nowhere") == std::vector<std::string>{dir + "/nowhere/pc.lbi"});
+            CHECK(listed(store, dir).empty());  // not directly in dir
+            return;
+        }
         REQUIRE_FALSE(objects.has_value());
         CHECK(objects.error().code == imager::Errc::not_found);
         CHECK_THAT(objects.error().message(), Catch::Contains("nowhere"));

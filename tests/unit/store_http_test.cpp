@@ -143,7 +143,7 @@ TEST_CASE("http store: credentials come from a file or the environment, never fr
         auto where = locate(url);
         REQUIRE_FALSE(where.has_value());
         CHECK(where.error().message() == "line 2 of the credentials file " + (secrets.path() / "bad").string() +
-                                             " is not 'user = ...', 'password = ...' or 'key = ...'");
+                                             " is not 'user = ...', 'password = ...', 'key = ...', 'endpoint = ...' or 'region = ...'");
     }
     {
         int asked = 0;

@@ -20,6 +20,9 @@ struct Access {
     std::string ca_file;
     // The SSH server's host key, as `ssh-keygen -lf` prints it: "SHA256:...".
     std::string host_key;
+    // An S3-compatible service's URL for s3:// ("https://minio.lan:9000"):
+    // before the credentials file's and AWS_ENDPOINT_URL.
+    std::string endpoint;
     // Asks a person for a password (no echo); empty when nobody can answer
     // (unattended runs, no terminal). Returns nothing when they decline.
     std::function<std::optional<std::string>(const std::string& prompt)> ask_password;

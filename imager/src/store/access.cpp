@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -76,20 +77,31 @@ Result<Credentials> credentials_for(const StoreUrl& url) {
             const auto eq = line.find('=');
             const std::string key = eq == std::string::npos ? line : trim(line.substr(0, eq));
             const std::string value = eq == std::string::npos ? std::string() : trim(line.substr(eq + 1));
-            if (key == "user" || key == "username") c.user = value;
-            else if (key == "password") c.password = value;
+            if (key == "user" || key == "username" || key == "access_key") c.user = value;
+            else if (key == "password" || key == "secret_key") c.password = value;
             else if (key == "key") c.key = value;
+            else if (key == "endpoint") c.endpoint = value;
+            else if (key == "region") c.region = value;
             else  // the line itself may hold a secret: only its number is said
                 return std::unexpected(make_error(Errc::invalid_argument,
                                                   "line " + std::to_string(number) + " of the credentials file " +
-                                                      file + " is not 'user = ...', 'password = ...' or 'key = ...'",
+                                                      file + " is not 'user = ...', 'password = ...', 'key = ...', "
+                                                      "'endpoint = ...' or 'region = ...'",
                                                   "docs/STORES.md shows the file's form"));
         }
     }
-    if (c.user.empty())
-        if (const char* u = std::getenv("LIFEBOAT_USER")) c.user = u;
-    if (c.password.empty())
-        if (const char* p = std::getenv("LIFEBOAT_PASSWORD")) c.password = p;
+    const auto from_environment = [](std::string& field, std::initializer_list<const char*> names) {
+        for (const char* name : names)
+            if (const char* value = std::getenv(name); field.empty() && value != nullptr) field = value;
+    };
+    const bool s3 = url.scheme == "s3";
+    from_environment(c.user, {"LIFEBOAT_USER", s3 ? "AWS_ACCESS_KEY_ID" : "LIFEBOAT_USER"});
+    from_environment(c.password, {"LIFEBOAT_PASSWORD", s3 ? "AWS_SECRET_ACCESS_KEY" : "LIFEBOAT_PASSWORD"});
+    if (s3) {
+        if (!current().endpoint.empty()) c.endpoint = current().endpoint;
+        from_environment(c.endpoint, {"AWS_ENDPOINT_URL"});
+        from_environment(c.region, {"AWS_REGION", "AWS_DEFAULT_REGION"});
+    }
     if (!current().password.empty()) c.password = current().password;
     if (!url.user.empty()) c.user = url.user;
     return c;

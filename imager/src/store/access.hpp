@@ -11,14 +11,19 @@
 namespace imager::store {
 
 struct Credentials {
-    std::string user;
-    std::string password;  // or the passphrase of `key`
+    std::string user;      // S3: the access key id
+    std::string password;  // or the passphrase of `key`; S3: the secret access key
     std::string key;       // SSH: a private key file (OpenSSH or PEM form)
+    std::string endpoint;  // S3: the service's URL ("https://minio.lan:9000"); not a secret
+    std::string region;    // S3: the region requests are signed for ("us-east-1")
 };
 
 // The user, password and SSH key for `url`, from (first that has one) the credentials
 // file, then LIFEBOAT_USER / LIFEBOAT_PASSWORD; the URL's user and the password
-// typed into the wizard (Access::password) win over both.
+// typed into the wizard (Access::password) win over both. For s3:// also
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and the endpoint from --endpoint,
+// the file or AWS_ENDPOINT_URL, the region from the file, AWS_REGION or
+// AWS_DEFAULT_REGION (empty when none says).
 // No password is not an error: the server may not want one.
 [[nodiscard]] Result<Credentials> credentials_for(const StoreUrl& url);
 

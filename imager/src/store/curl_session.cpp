@@ -99,6 +99,19 @@ Result<std::shared_ptr<Session>> Session::open(const StoreUrl& url) {
     return s;
 }
 
+Result<std::shared_ptr<Session>> Session::open_signed(const StoreUrl& url, Credentials credentials, std::string sigv4) {
+    global_init();
+    std::shared_ptr<Session> s(new Session(url));
+    s->credentials_ = std::move(credentials);
+    s->sigv4_ = std::move(sigv4);
+    if (url.scheme == "https") {
+        auto pem = trusted_authorities();
+        if (!pem) return std::unexpected(pem.error());
+        s->authorities_ = std::move(*pem);
+    }
+    return s;
+}
+
 Session::~Session() {
     if (::getpid() != owner_) return;  // a forked child: the connections are its parent's
     for (CURL* h : idle_) curl_easy_cleanup(h);
@@ -167,7 +180,8 @@ void Session::prepare(CURL* h) const {
     if (!credentials_.user.empty() || !credentials_.password.empty()) {
         curl_easy_setopt(h, CURLOPT_USERNAME, credentials_.user.c_str());
         curl_easy_setopt(h, CURLOPT_PASSWORD, credentials_.password.c_str());
-        curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC | CURLAUTH_DIGEST);
+        if (sigv4_.empty()) curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC | CURLAUTH_DIGEST);
+        else curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4_.c_str());
     }
 }
 
@@ -212,7 +226,7 @@ Result<Reply> Session::perform(const Request& request, const std::string& what) 
         Reply reply;
         Exchange x{&request, &reply, h};
         char detail[CURL_ERROR_SIZE] = "";
-        const std::string url = request_url(request.path);
+        const std::string url = request_url(request.path) + (request.query.empty() ? "" : "?" + request.query);
         curl_slist* headers = nullptr;
         for (const auto& header : request.headers) headers = curl_slist_append(headers, header.c_str());
         curl_easy_setopt(h, CURLOPT_URL, url.c_str());

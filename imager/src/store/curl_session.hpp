@@ -35,6 +35,7 @@ struct Reply {
 struct Request {
     std::string method = "GET";  // HEAD, GET, PROPFIND, MOVE, DELETE
     std::string path;            // decoded; encoded into the URL here
+    std::string query;           // encoded already, after the '?' ("list-type=2&prefix=a%2F")
     std::vector<std::string> headers;
     std::string body;                // sent as is (PROPFIND's XML)
     std::span<std::byte> into;       // a 2xx body goes here, and must fit
@@ -46,6 +47,10 @@ class Session {
 public:
     // Reads the credentials and trusted authorities; connects only when used.
     static Result<std::shared_ptr<Session>> open(const StoreUrl& url);
+    // An HTTP(S) server whose requests are signed with AWS Signature V4
+    // (libcurl's; `sigv4` as CURLOPT_AWS_SIGV4 takes it: "aws:amz:REGION:s3")
+    // by the access key (user) and secret (password) of `credentials`.
+    static Result<std::shared_ptr<Session>> open_signed(const StoreUrl& url, Credentials credentials, std::string sigv4);
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -79,6 +84,7 @@ private:
     static int check_host_key(void* session, int type, const char* key, std::size_t length);
 
     StoreUrl url_;
+    std::string sigv4_;  // empty: Basic or Digest authentication when there are credentials
     mutable std::mutex mutex_;
     mutable Credentials credentials_;
     mutable bool asked_ = false;

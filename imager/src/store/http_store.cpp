@@ -1,7 +1,7 @@
 #include "store/http_store.hpp"
 
+#include "store/http_reader.hpp"
 #include "store/listings.hpp"
-#include "store/read_ahead.hpp"
 #include "store/streaming_writer.hpp"
 
 #include <curl/curl.h>
@@ -96,48 +96,6 @@ private:
     std::string partial_;
 };
 
-class HttpReader final : public ObjectReader {
-public:
-    HttpReader(std::shared_ptr<const Session> session, std::string name, std::uint64_t size, std::string validator)
-        : session_(std::move(session)), name_(std::move(name)), size_(size), validator_(std::move(validator)) {}
-
-    std::uint64_t size() const override { return size_; }
-
-    Status read_at(std::uint64_t offset, std::span<std::byte> buffer) const override {
-        const std::string where = session_->describe(name_);
-        if (offset > size_ || buffer.size() > size_ - offset)
-            return std::unexpected(make_error(Errc::damaged_image, where + " is shorter than its image says",
-                                              "the file on the server was cut short; use another copy"));
-        if (buffer.empty()) return {};
-        Request get;
-        get.path = name_;
-        get.into = buffer;
-        get.headers = {"Range: bytes=" + std::to_string(offset) + "-" + std::to_string(offset + buffer.size() - 1),
-                       "Accept-Encoding: identity"};
-        if (!validator_.empty()) get.headers.push_back(validator_);
-        const std::string what = "read " + where + " at byte " + std::to_string(offset);
-        auto reply = session_->perform(get, what);
-        if (!reply) return std::unexpected(reply.error());
-        if (reply->status == 200)
-            return std::unexpected(make_error(Errc::unsupported, what + ": the server does not serve parts of files",
-                                              "use a server that answers range requests (nginx, Apache, any WebDAV server)"));
-        if (reply->status != 206) return std::unexpected(session_->status_error(*reply, what));
-        const std::string expected = "bytes " + std::to_string(offset) + "-" +
-                                     std::to_string(offset + buffer.size() - 1) + "/";
-        if (!reply->headers["content-range"].starts_with(expected) || reply->received != buffer.size())
-            return std::unexpected(make_error(Errc::damaged_image,
-                                              what + ": the server sent other bytes than were asked for",
-                                              "the file changed on the server, or something on the way alters it"));
-        return {};
-    }
-
-private:
-    std::shared_ptr<const Session> session_;
-    std::string name_;
-    std::uint64_t size_;
-    std::string validator_;  // "If-Match: ..." or "If-Unmodified-Since: ..."
-};
-
 }  // namespace
 
 Result<std::unique_ptr<ObjectWriter>> HttpStore::create(const std::string& name) {
@@ -171,13 +129,7 @@ Result<std::unique_ptr<ObjectReader>> HttpStore::open(const std::string& name) c
     if (length.empty() || length.find_first_not_of("0123456789") != std::string::npos || length.size() > 19)
         return std::unexpected(make_error(Errc::unsupported, what + ": the server does not say the file's size",
                                           "use a server that serves files with their length (nginx, Apache, WebDAV)"));
-    std::string validator;
-    if (const auto& etag = reply->headers["etag"]; !etag.empty() && !etag.starts_with("W/"))
-        validator = "If-Match: " + etag;
-    else if (const auto& modified = reply->headers["last-modified"]; !modified.empty())
-        validator = "If-Unmodified-Since: " + modified;
-    return std::make_unique<ReadAheadReader>(
-        std::make_unique<HttpReader>(session_, name, std::stoull(length), std::move(validator)));
+    return open_http_reader(session_, name, describe(name), std::stoull(length), {validator_of(*reply)});
 }
 
 Result<bool> HttpStore::exists(const std::string& name) const {

@@ -80,6 +80,48 @@ std::optional<ObjectInfo> parse_listing_line(const std::string& line, const std:
     return ObjectInfo{in_folder(folder, name), std::stoull(size)};
 }
 
+// The element names along the path from the record element down, kept flat:
+// a record's fields are the leaf elements anywhere below it.
+struct XmlCollector {
+    std::string record;
+    XmlAnswer answer;
+    int depth_in_record = 0;  // 0: outside a record
+    std::string text;
+    bool too_many = false;
+
+    static constexpr std::size_t kMaxRecords = 100000;
+    static constexpr std::size_t kMaxText = 8192;
+
+    static void on_start(void* user, const char* name, const char**) {
+        auto& c = *static_cast<XmlCollector*>(user);
+        c.text.clear();
+        if (c.depth_in_record > 0) {
+            ++c.depth_in_record;
+        } else if (Propfind::local(name) == c.record) {
+            if (c.answer.records.size() >= kMaxRecords) c.too_many = true;
+            else c.answer.records.emplace_back();
+            c.depth_in_record = 1;
+        }
+    }
+    static void on_end(void* user, const char* name) {
+        auto& c = *static_cast<XmlCollector*>(user);
+        const std::string n = Propfind::local(name);
+        if (c.depth_in_record == 1) {  // the record's own end
+            c.depth_in_record = 0;
+        } else if (c.depth_in_record > 1) {
+            --c.depth_in_record;
+            if (!c.too_many) c.answer.records.back()[n] = c.text;
+        } else {
+            c.answer.top[n] = c.text;
+        }
+        c.text.clear();
+    }
+    static void on_text(void* user, const char* s, int len) {
+        auto& c = *static_cast<XmlCollector*>(user);
+        if (c.text.size() < kMaxText) c.text.append(s, std::min(static_cast<std::size_t>(len), kMaxText - c.text.size()));
+    }
+};
+
 void sort_and_drop_partials(std::vector<ObjectInfo>& objects) {
     std::erase_if(objects, [](const ObjectInfo& o) { return o.name.ends_with(kPartialSuffix); });
     std::ranges::sort(objects, {}, &ObjectInfo::name);
@@ -125,6 +167,43 @@ std::vector<ObjectInfo> parse_sftp_listing(std::string_view text, const std::str
     }
     sort_and_drop_partials(objects);
     return objects;
+}
+
+Result<XmlAnswer> parse_xml_answer(std::string_view xml, const std::string& record) {
+    XmlCollector collector;
+    collector.record = record;
+    std::unique_ptr<std::remove_pointer_t<XML_Parser>, decltype(&XML_ParserFree)> parser(XML_ParserCreate(nullptr),
+                                                                                         &XML_ParserFree);
+    if (!parser) return std::unexpected(make_error(Errc::internal, "expat could not allocate a parser"));
+    XML_SetUserData(parser.get(), &collector);
+    XML_SetElementHandler(parser.get(), XmlCollector::on_start, XmlCollector::on_end);
+    XML_SetCharacterDataHandler(parser.get(), XmlCollector::on_text);
+    if (xml.size() > (64u << 20) ||
+        XML_Parse(parser.get(), xml.data(), static_cast<int>(xml.size()), 1) != XML_STATUS_OK)
+        return std::unexpected(make_error(Errc::io, std::string("the server's answer is not the XML expected (") +
+                                                        XML_ErrorString(XML_GetErrorCode(parser.get())) + ")"));
+    if (collector.too_many)
+        return std::unexpected(make_error(Errc::io, "the server's answer lists more than " +
+                                                        std::to_string(XmlCollector::kMaxRecords) + " entries"));
+    return std::move(collector.answer);
+}
+
+Result<S3Page> parse_s3_listing(std::string_view xml, const std::string& folder) {
+    auto answer = parse_xml_answer(xml, "Contents");
+    if (!answer) return std::unexpected(answer.error());
+    const std::string prefix = folder == "/" || folder.empty() ? "" : folder.substr(folder.starts_with('/') ? 1 : 0) + "/";
+    S3Page page;
+    for (auto& object : answer->records) {
+        const std::string& key = object["Key"];
+        if (!key.starts_with(prefix) || key.size() == prefix.size() || key.find('/', prefix.size()) != std::string::npos ||
+            key.find('\0') != std::string::npos || !is_size(object["Size"]))
+            continue;
+        page.objects.push_back({"/" + key, std::stoull(object["Size"])});
+    }
+    std::ranges::sort(page.objects, {}, &ObjectInfo::name);
+    page.truncated = answer->top["IsTruncated"] == "true";
+    page.next_token = answer->top["NextContinuationToken"];
+    return page;
 }
 
 }  // namespace imager::store

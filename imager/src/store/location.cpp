@@ -3,6 +3,7 @@
 #include "store/http_store.hpp"
 #include "store/local_store.hpp"
 #include "store/nfs_store.hpp"
+#include "store/s3_store.hpp"
 #include "store/sftp_store.hpp"
 #include "store/smb_store.hpp"
 #include "store/url.hpp"
@@ -40,11 +41,16 @@ Result<Location> locate(const std::string& where) {
         if (!store) return std::unexpected(store.error());
         return Location{std::move(*store), url->path, false};
     }
+    if (url->scheme == "s3") {
+        auto store = S3Store::open(*url);
+        if (!store) return std::unexpected(store.error());
+        return Location{std::move(*store), url->path, false};
+    }
     // No credential can leak: only the scheme is repeated.
     return std::unexpected(make_error(Errc::unsupported,
-                                      "images on network stores (" + url->scheme + "://) are not supported yet",
-                                      "http://, https://, ssh://, nfs:// and smb:// are; or mount the share and give the image's path on it, "
-                                      "or copy the image to a disk of this machine"));
+                                      "images on network stores (" + url->scheme + "://) are not supported",
+                                      "http://, https://, ssh://, nfs://, smb:// and s3:// are; or mount the share and give "
+                                      "the image's path on it, or copy the image to a disk of this machine"));
 }
 
 }  // namespace imager::store

@@ -3,8 +3,8 @@
 // file on this machine (a local or mounted disk); "http://" and "https://"
 // are a web server's (http_store.hpp), "ssh://" an SSH server's (SFTP,
 // sftp_store.hpp), "nfs://" an NFS export's (nfs_store.hpp), "smb://" a
-// Windows or Samba share's (smb_store.hpp). Other URLs ("s3://") are refused in
-// words until their store exists (issue 19), instead of being read as a
+// Windows or Samba share's (smb_store.hpp), "s3://" an S3 bucket's
+// (s3_store.hpp). Other URLs are refused in words, instead of being read as a
 // relative path.
 #pragma once
 

@@ -29,7 +29,10 @@
 //    is Errc::not_found; bytes that are not there (a read past the end, an
 //    object cut short) are damage.
 //  - list(dir) names the committed objects directly in `dir`, never one in
-//    progress; remove(name) of a missing object succeeds.
+//    progress; remove(name) of a missing object succeeds. A `dir` that is
+//    not there is Errc::not_found, and so is a create() in it; except in a
+//    store whose folders are only '/' in names (S3): there a folder is there
+//    once an object is in it, and an empty one lists as empty.
 //  - Every error says what was being done to which object (describe()) and
 //    carries a hint when there is something a person can do.
 #pragma once

@@ -20,6 +20,10 @@
 #                                     # "images", USER (a system user) with PASSWORD
 #                                     # in its own password database; sets SMB_CREDS
 #                                     # (a credentials file). Needs own_network (port 445)
+#   start_s3 DIR                      # OpenStack Swift with s3api (AWS Signature V4
+#                                     # checked); sets S3_ENDPOINT, S3_CREDS, S3CMD.
+#                                     # Needs own_network (/etc/swift is bound)
+#   restart_s3_proxy                  # Swift's proxy again after a kill -KILL $S3_PROXY_PID
 #
 # An NFS server needs the portmapper's port 111 and rpcbind's socket
 # /run/rpcbind.sock, which are the machine's: a test that starts one runs
@@ -240,4 +244,100 @@ CONF
     smbd --foreground --configfile="$dir/smb.conf" >>"$dir/smbd.out" 2>&1 &
     LB_SERVERS+=("$!")
     wait_port 445 || { tail -20 "$dir/smbd.out" "$dir/smbd.log"; die "smbd did not start"; }
+}
+
+# start_s3 DIR: OpenStack Swift (proxy, account, container and object servers,
+# one replica) with its s3api middleware, which checks AWS Signature V4, on
+# free ports of 127.0.0.1; tempauth's user test:tester with the secret
+# "testing". Sets S3_ENDPOINT (http://127.0.0.1:PORT), S3_CREDS (a credentials
+# file with the key, the secret and the endpoint), S3_PROXY_PID, and S3CMD
+# (s3cmd with that endpoint and key: `$S3CMD mb s3://bucket`). Swift reads
+# /etc/swift/swift.conf: the test's own folder is bound there, which needs
+# the test in a mount namespace of its own (own_network).
+start_s3() {
+    local dir=$1 ring name port
+    need_tools swift-proxy-server swift-object-server swift-container-server swift-account-server swift-ring-builder s3cmd
+    [ -n "${LB_OWN_NETWORK:-}" ] || die "start_s3: run own_network first"
+    [ -d /etc/swift ] || die "start_s3: no /etc/swift (the swift packages: run tools/install-deps)"
+    ip link set lo up || die "loopback up"
+    S3_DIR=$dir
+    mkdir -p "$dir/etc" "$dir/node/d1"
+    printf '[swift-hash]\nswift_hash_path_suffix = lifeboat-test\n[storage-policy:0]\nname = gold\ndefault = yes\n' \
+        >"$dir/etc/swift.conf"
+    for ring in account container object; do
+        port=$(free_port)
+        (cd "$dir/etc" && swift-ring-builder "$ring.builder" create 8 1 1 && swift-ring-builder "$ring.builder" add \
+            "r1z1-127.0.0.1:$port/d1" 1 && swift-ring-builder "$ring.builder" rebalance) >>"$dir/rings.log" 2>&1 ||
+            { cat "$dir/rings.log"; die "swift-ring-builder $ring"; }
+        printf '[DEFAULT]\ndevices = %s\nmount_check = false\nbind_ip = 127.0.0.1\nbind_port = %s\nworkers = 0\n' \
+            "$dir/node" "$port" >"$dir/etc/$ring-server.conf"
+        printf 'user = root\nswift_dir = %s\n[pipeline:main]\npipeline = %s-server\n[app:%s-server]\nuse = egg:swift#%s\n' \
+            "$dir/etc" "$ring" "$ring" "$ring" >>"$dir/etc/$ring-server.conf"
+    done
+    S3_PORT=$(free_port)
+    cat >"$dir/etc/proxy-server.conf" <<CONF
+[DEFAULT]
+bind_ip = 127.0.0.1
+bind_port = $S3_PORT
+workers = 0
+user = root
+swift_dir = $dir/etc
+[pipeline:main]
+pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats s3api tempauth copy slo dlo proxy-logging proxy-server
+[app:proxy-server]
+use = egg:swift#proxy
+account_autocreate = true
+[filter:s3api]
+use = egg:swift#s3api
+location = us-east-1
+[filter:tempauth]
+use = egg:swift#tempauth
+user_test_tester = testing .admin
+[filter:cache]
+use = egg:swift#memcache
+memcache_servers = 127.0.0.1:1
+[filter:catch_errors]
+use = egg:swift#catch_errors
+[filter:gatekeeper]
+use = egg:swift#gatekeeper
+[filter:healthcheck]
+use = egg:swift#healthcheck
+[filter:proxy-logging]
+use = egg:swift#proxy_logging
+[filter:listing_formats]
+use = egg:swift#listing_formats
+[filter:copy]
+use = egg:swift#copy
+[filter:slo]
+use = egg:swift#slo
+[filter:dlo]
+use = egg:swift#dlo
+CONF
+    mount --bind "$dir/etc" /etc/swift || die "bind the test's Swift configuration on /etc/swift"
+    for name in account container object; do
+        "swift-$name-server" "$dir/etc/$name-server.conf" >>"$dir/$name.log" 2>&1 &
+        LB_SERVERS+=("$!")
+    done
+    S3_ENDPOINT=http://127.0.0.1:$S3_PORT
+    restart_s3_proxy
+    printf 'user = test:tester\npassword = testing\nendpoint = %s\n' "$S3_ENDPOINT" >"$dir/creds"
+    S3_CREDS=$dir/creds
+    S3CMD="s3cmd --config=/dev/null --access_key=test:tester --secret_key=testing --host=127.0.0.1:$S3_PORT
+        --host-bucket=127.0.0.1:$S3_PORT --no-ssl --region=us-east-1"
+}
+
+# restart_s3_proxy: Swift's proxy (again), ready once its healthcheck answers
+# (python servers take seconds to start).
+restart_s3_proxy() {
+    local i
+    swift-proxy-server "$S3_DIR/etc/proxy-server.conf" >>"$S3_DIR/proxy.log" 2>&1 &
+    S3_PROXY_PID=$!
+    LB_SERVERS+=("$S3_PROXY_PID")
+    for i in $(seq 600); do
+        [ "$(curl -s "$S3_ENDPOINT/healthcheck" 2>/dev/null)" = OK ] && return 0
+        kill -0 "$S3_PROXY_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    tail -20 "$S3_DIR"/*.log
+    die "swift's proxy did not start"
 }
