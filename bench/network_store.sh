@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Network store benchmark (issue 19): restore and capture over HTTP and NFS on
-# a link shaped to a rate (tc tbf, default 1 Gbit/s; a delay too with
+# Network store benchmark (issue 19): restore and capture over HTTP, NFS and S3
+# on a link shaped to a rate (tc tbf, default 1 Gbit/s; a delay too with
 # BENCH_DELAY and tc netem), between two network namespaces this script makes
-# (veth), nginx and nfs-ganesha (NFSv3, with its rpcbind) serving the server's side. A benchmark, not
-# a test: it prints numbers; nothing fails on a slow result.
+# (veth), nginx, nfs-ganesha (NFSv3, with its rpcbind) and OpenStack Swift's
+# s3api (the S3 service the tests use) serving the server's side. A benchmark,
+# not a test: it prints numbers; nothing fails on a slow result.
 #
 # usage: bench/network_store.sh [SIZE_MIB]     (as root; default 1024: an ext4 of that size, ~60% files)
 #
@@ -20,8 +21,10 @@
 #            a share (here the same bytes streamed from the same server on the same link;
 #            this machine's kernel has no NFS or CIFS client to mount one); for NFS the
 #            same with nfs-cat (libnfs-utils) reading the export
-#   capture  lifeboat capture SOURCE http://SERVER/new.lbi (WebDAV), nfs://SERVER/... and to a
-#            local file
+#   capture  lifeboat capture SOURCE http://SERVER/new.lbi (WebDAV), nfs://SERVER/...,
+#            s3://bench/... and to a local file
+#   s3       the same restore and capture against Swift's s3api, with s3cmd get of the image
+#            (what an S3 client of this service receives) as its reference
 set -euo pipefail
 SIZE_MIB=${1:-1024}
 RATE=${BENCH_RATE:-1gbit}
@@ -33,7 +36,8 @@ LB=${LIFEBOAT:-$ROOT/build/release/lifeboat}
 die() { echo "network_store.sh: $*" >&2; exit 1; }
 [[ $(id -u) == 0 ]] || die "run as root"
 [[ -x $LB ]] || die "no lifeboat binary at $LB: build the release preset or set LIFEBOAT"
-for t in nginx curl zstd partclone.ext4 mkfs.ext4 e2fsck tc ip /usr/bin/time ganesha.nfsd rpcbind nfs-cat; do
+for t in nginx curl zstd partclone.ext4 mkfs.ext4 e2fsck tc ip /usr/bin/time ganesha.nfsd rpcbind nfs-cat \
+    swift-proxy-server swift-ring-builder s3cmd; do
     command -v "$t" >/dev/null || die "$t is missing: run bench/install-deps and tools/install-deps"
 done
 
@@ -41,7 +45,7 @@ srv=lbbench-srv-$$ cli=lbbench-cli-$$
 mkdir -p "$W/www" "$W/tmp"
 cleanup() {
     [[ -f $W/nginx.pid ]] && kill "$(cat "$W/nginx.pid")" 2>/dev/null
-    ip netns pids "$srv" 2>/dev/null | xargs -r kill -KILL  # rpcbind and ganesha
+    ip netns pids "$srv" 2>/dev/null | xargs -r kill -KILL  # rpcbind, ganesha and Swift
     ip netns del "$srv" 2>/dev/null; ip netns del "$cli" 2>/dev/null
     rm -f "$W"/target.img "$W"/www/*.lbi* "$W"/local.lbi
 }
@@ -86,6 +90,62 @@ ip netns exec "$srv" unshare --mount --propagation private sh -c \
     "mount -t tmpfs tmpfs /run && rpcbind && sleep 0.5 && ganesha.nfsd -L '$W/ganesha.log' -f '$W/ganesha.conf' -p '$W/ganesha.pid'"
 for _ in $(seq 100); do ip netns exec "$srv" rpcinfo -T tcp 127.0.0.1 mountd 3 >/dev/null 2>&1 && break; sleep 0.1; done
 sleep 0.5
+# S3: Swift (its back-end servers on the server's loopback, the proxy with
+# s3api on the link) in a mount namespace where its configuration is /etc/swift.
+rm -rf "$W/swift" && mkdir -p "$W/swift/etc" "$W/swift/node/d1"
+printf '[swift-hash]\nswift_hash_path_suffix = bench\n[storage-policy:0]\nname = gold\ndefault = yes\n' >"$W/swift/etc/swift.conf"
+port=6210
+for ring in object container account; do
+    (cd "$W/swift/etc" && swift-ring-builder $ring.builder create 8 1 1 && swift-ring-builder $ring.builder add \
+        r1z1-127.0.0.1:$port/d1 1 && swift-ring-builder $ring.builder rebalance) >/dev/null
+    printf '[DEFAULT]\ndevices = %s\nmount_check = false\nbind_ip = 127.0.0.1\nbind_port = %s\nworkers = 1\nuser = root\n' \
+        "$W/swift/node" $port >"$W/swift/etc/$ring-server.conf"
+    printf 'swift_dir = %s\n[pipeline:main]\npipeline = %s-server\n[app:%s-server]\nuse = egg:swift#%s\n' \
+        "$W/swift/etc" $ring $ring $ring >>"$W/swift/etc/$ring-server.conf"
+    port=$((port + 1))
+done
+cat >"$W/swift/etc/proxy-server.conf" <<CONF
+[DEFAULT]
+bind_ip = 10.79.0.1
+bind_port = 8081
+workers = 2
+user = root
+swift_dir = $W/swift/etc
+[pipeline:main]
+pipeline = catch_errors gatekeeper healthcheck cache listing_formats s3api tempauth copy slo dlo proxy-server
+[app:proxy-server]
+use = egg:swift#proxy
+account_autocreate = true
+[filter:s3api]
+use = egg:swift#s3api
+[filter:tempauth]
+use = egg:swift#tempauth
+user_test_tester = testing .admin
+[filter:cache]
+use = egg:swift#memcache
+memcache_servers = 127.0.0.1:1
+[filter:catch_errors]
+use = egg:swift#catch_errors
+[filter:gatekeeper]
+use = egg:swift#gatekeeper
+[filter:healthcheck]
+use = egg:swift#healthcheck
+[filter:listing_formats]
+use = egg:swift#listing_formats
+[filter:copy]
+use = egg:swift#copy
+[filter:slo]
+use = egg:swift#slo
+[filter:dlo]
+use = egg:swift#dlo
+CONF
+ip netns exec "$srv" unshare --mount --propagation private sh -c "mount --bind '$W/swift/etc' /etc/swift &&
+    for s in object container account proxy; do swift-\$s-server '$W/swift/etc/'\$s-server.conf >>'$W/swift/'\$s.log 2>&1 & done"
+for _ in $(seq 300); do [[ $(ip netns exec "$cli" curl -s http://10.79.0.1:8081/healthcheck) == OK ]] && break; sleep 0.1; done
+printf 'user = test:tester\npassword = testing\nendpoint = http://10.79.0.1:8081\n' >"$W/s3.creds"
+s3cmd=(s3cmd --config=/dev/null --access_key=test:tester --secret_key=testing --host=10.79.0.1:8081
+       --host-bucket=10.79.0.1:8081 --no-ssl --region=us-east-1)
+ip netns exec "$cli" "${s3cmd[@]}" mb s3://bench >/dev/null || die "s3cmd mb: is Swift up? ($W/swift/*.log)"
 
 src=$W/source.img
 if [[ ! -f $src || $(stat -c %s "$src") != $((SIZE_MIB << 20)) ]]; then
@@ -101,6 +161,7 @@ fi
 "$LB" capture --progress none --force "$src" "$W/www/pc.lbi" >/dev/null 2>&1
 partclone.ext4 -c -a0 -z 10485760 -q -s "$src" -o - 2>/dev/null | zstd -q -T0 -3 > "$W/www/pc.pcl.zst"
 image=$(stat -c %s "$W/www/pc.lbi") pcl=$(stat -c %s "$W/www/pc.pcl.zst")
+ip netns exec "$cli" "${s3cmd[@]}" put "$W/www/pc.lbi" s3://bench/pc.lbi >/dev/null || die "s3cmd put"
 url=http://10.79.0.1:8080
 nfs=nfs://10.79.0.1$W/www
 
@@ -132,6 +193,11 @@ restore_nfs_stream() {
     in_cli sh -c "nfs-cat '$nfs/pc.pcl.zst' | zstd -d -q | partclone.ext4 -r -q -z 10485760 -s - -O '$W/target.img'" 2>/dev/null
     sync "$W/target.img"
 }
+restore_s3() {
+    rm -f "$W/target.img"
+    in_cli "$LB" restore --yes --progress none --credentials "$W/s3.creds" s3://bench/pc.lbi "$W/target.img" && sync "$W/target.img"
+}
+capture_s3() { in_cli "$LB" capture --progress none --force --no-verify --credentials "$W/s3.creds" "$src" s3://bench/new.lbi; }
 capture_http() { in_cli "$LB" capture --progress none --force --no-verify "$src" "$url/new.lbi"; }
 capture_nfs() { in_cli "$LB" capture --progress none --force --no-verify "$src" "$nfs/new.lbi"; }
 capture_local() { "$LB" capture --progress none --force --no-verify "$src" "$W/local.lbi" && sync "$W/local.lbi"; }
@@ -146,6 +212,10 @@ best t_nfs restore_nfs
 e2fsck -fn "$W/target.img" >/dev/null 2>&1 || die "lifeboat's restore from nfs is not clean (e2fsck)"
 best t_nfs_stream restore_nfs_stream
 e2fsck -fn "$W/target.img" >/dev/null 2>&1 || die "the partclone restore from nfs-cat is not clean (e2fsck)"
+best t_s3_get in_cli "${s3cmd[@]}" get --force s3://bench/pc.lbi /dev/null
+best t_s3 restore_s3
+e2fsck -fn "$W/target.img" >/dev/null 2>&1 || die "lifeboat's restore from s3 is not clean (e2fsck)"
+best t_cap_s3 capture_s3
 best t_cap_http capture_http
 best t_cap_nfs capture_nfs
 best t_cap_local capture_local
@@ -167,11 +237,15 @@ printf '%-44s %8.2f %12s\n' "lifeboat restore from a local file" "$t_local" "$(r
 printf '%-44s %8.2f %12s\n' "curl | zstd -d | partclone.ext4 -r" "$t_stream" "$(rate "$pcl" "$t_stream")"
 printf '%-44s %8.2f %12s\n' "lifeboat restore from nfs (in place)" "$t_nfs" "$(rate "$image" "$t_nfs")"
 printf '%-44s %8.2f %12s\n' "nfs-cat | zstd -d | partclone.ext4 -r" "$t_nfs_stream" "$(rate "$pcl" "$t_nfs_stream")"
+printf '%-44s %8.2f %12s\n' "s3cmd get of the image to /dev/null" "$t_s3_get" "$(rate "$image" "$t_s3_get")"
+printf '%-44s %8.2f %12s\n' "lifeboat restore from s3 (in place)" "$t_s3" "$(rate "$image" "$t_s3")"
+printf '%-44s %8.2f %12s\n' "lifeboat capture to s3, no verify" "$t_cap_s3" "$(rate "$image" "$t_cap_s3")"
 printf '%-44s %8.2f %12s\n' "lifeboat capture to http (WebDAV), no verify" "$t_cap_http" "$(rate "$image" "$t_cap_http")"
 printf '%-44s %8.2f %12s\n' "lifeboat capture to nfs, no verify" "$t_cap_nfs" "$(rate "$image" "$t_cap_nfs")"
 printf '%-44s %8.2f %12s\n' "lifeboat capture to a local file, no verify" "$t_cap_local" "$(rate "$image" "$t_cap_local")"
 echo "restore: lifeboat at $(echo "scale=2; $t_link / $t_lb" | bc)x the link's rate; $(echo "scale=2; $t_stream / $t_lb" | bc)x as fast as the stream"
 echo "restore from nfs: lifeboat at $(echo "scale=2; $t_link / $t_nfs" | bc)x the link's rate; $(echo "scale=2; $t_nfs_stream / $t_nfs" | bc)x as fast as nfs-cat | zstd | partclone"
+echo "restore from s3: lifeboat at $(echo "scale=2; $t_link / $t_s3" | bc)x the link's rate; $(echo "scale=2; $t_s3_get / $t_s3" | bc)x the time of s3cmd get; capture to s3 at $(echo "scale=2; $t_cap_local / $t_cap_s3" | bc)x the local capture"
 echo "capture: to http at $(echo "scale=2; $t_cap_local / $t_cap_http" | bc)x, to nfs at $(echo "scale=2; $t_cap_local / $t_cap_nfs" | bc)x the speed of the local capture"
 echo "lifeboat restore from http: maximum resident memory $((rss / 1024)) MiB, $cpu CPU-seconds (user + system)"
 echo "lifeboat restore from nfs: maximum resident memory $((rss_nfs / 1024)) MiB, $cpu_nfs CPU-seconds (user + system)"

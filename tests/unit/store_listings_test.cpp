@@ -9,7 +9,7 @@
 using imager::store::parse_s3_listing;
 using imager::store::parse_xml_answer;
 
-TEST_CASE("an S3 listing page: the objects directly in the folder, sorted; the way to the next page", "[store]") {
+TEST_CASE("an S3 listing page: the objects directly in the folder, sorted, and the way to the next page", "[store]") {
     const std::string page = R"(<?xml version="1.0" encoding="UTF-8"?>
 <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>lifeboat</Name><Prefix>images/</Prefix>
 <IsTruncated>true</IsTruncated><NextContinuationToken>tok/en+1=</NextContinuationToken>
