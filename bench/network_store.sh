@@ -212,7 +212,7 @@ best t_nfs restore_nfs
 e2fsck -fn "$W/target.img" >/dev/null 2>&1 || die "lifeboat's restore from nfs is not clean (e2fsck)"
 best t_nfs_stream restore_nfs_stream
 e2fsck -fn "$W/target.img" >/dev/null 2>&1 || die "the partclone restore from nfs-cat is not clean (e2fsck)"
-best t_s3_get in_cli "${s3cmd[@]}" get --force s3://bench/pc.lbi /dev/null
+best t_s3_get in_cli "${s3cmd[@]}" get s3://bench/pc.lbi -
 best t_s3 restore_s3
 e2fsck -fn "$W/target.img" >/dev/null 2>&1 || die "lifeboat's restore from s3 is not clean (e2fsck)"
 best t_cap_s3 capture_s3
@@ -245,7 +245,7 @@ printf '%-44s %8.2f %12s\n' "lifeboat capture to nfs, no verify" "$t_cap_nfs" "$
 printf '%-44s %8.2f %12s\n' "lifeboat capture to a local file, no verify" "$t_cap_local" "$(rate "$image" "$t_cap_local")"
 echo "restore: lifeboat at $(echo "scale=2; $t_link / $t_lb" | bc)x the link's rate; $(echo "scale=2; $t_stream / $t_lb" | bc)x as fast as the stream"
 echo "restore from nfs: lifeboat at $(echo "scale=2; $t_link / $t_nfs" | bc)x the link's rate; $(echo "scale=2; $t_nfs_stream / $t_nfs" | bc)x as fast as nfs-cat | zstd | partclone"
-echo "restore from s3: lifeboat at $(echo "scale=2; $t_link / $t_s3" | bc)x the link's rate; $(echo "scale=2; $t_s3_get / $t_s3" | bc)x the time of s3cmd get; capture to s3 at $(echo "scale=2; $t_cap_local / $t_cap_s3" | bc)x the local capture"
+echo "restore from s3: lifeboat at $(echo "scale=2; $t_link / $t_s3" | bc)x the link's rate; $(echo "scale=2; $t_s3_get / $t_s3" | bc)x as fast as s3cmd get; capture to s3 at $(echo "scale=2; $t_cap_local / $t_cap_s3" | bc)x the local capture"
 echo "capture: to http at $(echo "scale=2; $t_cap_local / $t_cap_http" | bc)x, to nfs at $(echo "scale=2; $t_cap_local / $t_cap_nfs" | bc)x the speed of the local capture"
 echo "lifeboat restore from http: maximum resident memory $((rss / 1024)) MiB, $cpu CPU-seconds (user + system)"
 echo "lifeboat restore from nfs: maximum resident memory $((rss_nfs / 1024)) MiB, $cpu_nfs CPU-seconds (user + system)"
