@@ -34,6 +34,8 @@ W=${BENCH_DIR:-/var/tmp/lifeboat-netbench}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LB=${LIFEBOAT:-$ROOT/build/release/lifeboat}
 die() { echo "network_store.sh: $*" >&2; exit 1; }
+source "$ROOT/tests/integration/lib/swift.sh"  # the S3 service's configuration, as the tests'
+
 [[ $(id -u) == 0 ]] || die "run as root"
 [[ -x $LB ]] || die "no lifeboat binary at $LB: build the release preset or set LIFEBOAT"
 for t in nginx curl zstd partclone.ext4 mkfs.ext4 e2fsck tc ip /usr/bin/time ganesha.nfsd rpcbind nfs-cat \
@@ -92,53 +94,8 @@ for _ in $(seq 100); do ip netns exec "$srv" rpcinfo -T tcp 127.0.0.1 mountd 3 >
 sleep 0.5
 # S3: Swift (its back-end servers on the server's loopback, the proxy with
 # s3api on the link) in a mount namespace where its configuration is /etc/swift.
-rm -rf "$W/swift" && mkdir -p "$W/swift/etc" "$W/swift/node/d1"
-printf '[swift-hash]\nswift_hash_path_suffix = bench\n[storage-policy:0]\nname = gold\ndefault = yes\n' >"$W/swift/etc/swift.conf"
-port=6210
-for ring in object container account; do
-    (cd "$W/swift/etc" && swift-ring-builder $ring.builder create 8 1 1 && swift-ring-builder $ring.builder add \
-        r1z1-127.0.0.1:$port/d1 1 && swift-ring-builder $ring.builder rebalance) >/dev/null
-    printf '[DEFAULT]\ndevices = %s\nmount_check = false\nbind_ip = 127.0.0.1\nbind_port = %s\nworkers = 1\nuser = root\n' \
-        "$W/swift/node" $port >"$W/swift/etc/$ring-server.conf"
-    printf 'swift_dir = %s\n[pipeline:main]\npipeline = %s-server\n[app:%s-server]\nuse = egg:swift#%s\n' \
-        "$W/swift/etc" $ring $ring $ring >>"$W/swift/etc/$ring-server.conf"
-    port=$((port + 1))
-done
-cat >"$W/swift/etc/proxy-server.conf" <<CONF
-[DEFAULT]
-bind_ip = 10.79.0.1
-bind_port = 8081
-workers = 2
-user = root
-swift_dir = $W/swift/etc
-[pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck cache listing_formats s3api tempauth copy slo dlo proxy-server
-[app:proxy-server]
-use = egg:swift#proxy
-account_autocreate = true
-[filter:s3api]
-use = egg:swift#s3api
-[filter:tempauth]
-use = egg:swift#tempauth
-user_test_tester = testing .admin
-[filter:cache]
-use = egg:swift#memcache
-memcache_servers = 127.0.0.1:1
-[filter:catch_errors]
-use = egg:swift#catch_errors
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-[filter:healthcheck]
-use = egg:swift#healthcheck
-[filter:listing_formats]
-use = egg:swift#listing_formats
-[filter:copy]
-use = egg:swift#copy
-[filter:slo]
-use = egg:swift#slo
-[filter:dlo]
-use = egg:swift#dlo
-CONF
+rm -rf "$W/swift"
+swift_config "$W/swift" 10.79.0.1 8081 2 >/dev/null || die "the Swift configuration"
 ip netns exec "$srv" unshare --mount --propagation private sh -c "mount --bind '$W/swift/etc' /etc/swift &&
     for s in object container account proxy; do swift-\$s-server '$W/swift/etc/'\$s-server.conf >>'$W/swift/'\$s.log 2>&1 & done"
 for _ in $(seq 300); do [[ $(ip netns exec "$cli" curl -s http://10.79.0.1:8081/healthcheck) == OK ]] && break; sleep 0.1; done

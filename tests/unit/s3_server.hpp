@@ -1,6 +1,7 @@
 // A real S3-compatible service for store tests: OpenStack Swift (proxy,
 // account, container and object servers, one replica, from Debian's
-// packages) with its s3api middleware, which checks AWS Signature V4, and
+// packages; configured by tests/integration/lib/swift.sh, as the integration
+// tests' one) with its s3api middleware, which checks AWS Signature V4, and
 // tempauth's user test:tester (secret "testing"). Swift reads
 // /etc/swift/swift.conf, so the test process moves into namespaces of its own
 // (test_daemons.hpp) and binds its folder there. s3cmd, an independent
@@ -16,7 +17,6 @@
 
 #include <sys/mount.h>
 
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -38,34 +38,9 @@ public:
         isolate_network();
         const std::string d = dir_.str();
         const std::string etc = d + "/etc";
-        std::filesystem::create_directories(dir_.path() / "node" / "d1");
-        std::filesystem::create_directories(etc);
-        write_file(etc + "/swift.conf",
-                   "[swift-hash]\nswift_hash_path_suffix = lifeboat-test\n[storage-policy:0]\nname = gold\ndefault = yes\n");
-        const std::array<std::pair<const char*, int>, 3> rings{{{"account", 6212}, {"container", 6211}, {"object", 6210}}};
-        for (const auto& [ring, port] : rings) {
-            const std::string r = ring;
-            run("cd " + etc + " && swift-ring-builder " + r + ".builder create 8 1 1 && swift-ring-builder " + r +
-                ".builder add r1z1-127.0.0.1:" + std::to_string(port) + "/d1 1 && swift-ring-builder " + r +
-                ".builder rebalance");
-            write_file(etc + "/" + r + "-server.conf",
-                       "[DEFAULT]\ndevices = " + d + "/node\nmount_check = false\nbind_ip = 127.0.0.1\nbind_port = " +
-                           std::to_string(port) + "\nworkers = 0\nuser = root\nswift_dir = " + etc +
-                           "\n[pipeline:main]\npipeline = " + r + "-server\n[app:" + r + "-server]\nuse = egg:swift#" + r + "\n");
-        }
-        write_file(etc + "/proxy-server.conf",
-                   "[DEFAULT]\nbind_ip = 127.0.0.1\nbind_port = " + std::to_string(kPort) +
-                       "\nworkers = 0\nuser = root\nswift_dir = " + etc +
-                       "\n[pipeline:main]\npipeline = catch_errors gatekeeper healthcheck proxy-logging cache "
-                       "listing_formats s3api tempauth copy slo dlo proxy-logging proxy-server\n"
-                       "[app:proxy-server]\nuse = egg:swift#proxy\naccount_autocreate = true\n"
-                       "[filter:s3api]\nuse = egg:swift#s3api\nlocation = us-east-1\n"
-                       "[filter:tempauth]\nuse = egg:swift#tempauth\nuser_test_tester = testing .admin\n"
-                       "[filter:cache]\nuse = egg:swift#memcache\nmemcache_servers = 127.0.0.1:1\n"
-                       "[filter:catch_errors]\nuse = egg:swift#catch_errors\n[filter:gatekeeper]\nuse = egg:swift#gatekeeper\n"
-                       "[filter:healthcheck]\nuse = egg:swift#healthcheck\n[filter:proxy-logging]\nuse = egg:swift#proxy_logging\n"
-                       "[filter:listing_formats]\nuse = egg:swift#listing_formats\n[filter:copy]\nuse = egg:swift#copy\n"
-                       "[filter:slo]\nuse = egg:swift#slo\n[filter:dlo]\nuse = egg:swift#dlo\n");
+        // The configuration the integration tests write too: one place for it.
+        run("bash -c 'source " LIFEBOAT_SOURCE_DIR "/tests/integration/lib/swift.sh && swift_config " + d +
+            " 127.0.0.1 " + std::to_string(kPort) + "'");
         REQUIRE(::mount(etc.c_str(), "/etc/swift", nullptr, MS_BIND, nullptr) == 0);
         for (const char* server : {"account", "container", "object", "proxy"})
             daemons_.push_back(start_daemon(d + "/" + server + ".log", {std::string("/usr/bin/swift-") + server + "-server",

@@ -122,6 +122,23 @@ struct XmlCollector {
     }
 };
 
+// Runs expat over `xml` with `handler`'s static on_start, on_end and on_text;
+// an answer that is not XML (or over 64 MiB) is an error saying it is not `expected`.
+template <class Handler>
+Status parse_with(Handler& handler, std::string_view xml, const char* expected) {
+    std::unique_ptr<std::remove_pointer_t<XML_Parser>, decltype(&XML_ParserFree)> parser(XML_ParserCreate(nullptr),
+                                                                                         &XML_ParserFree);
+    if (!parser) return std::unexpected(make_error(Errc::internal, "expat could not allocate a parser"));
+    XML_SetUserData(parser.get(), &handler);
+    XML_SetElementHandler(parser.get(), Handler::on_start, Handler::on_end);
+    XML_SetCharacterDataHandler(parser.get(), Handler::on_text);
+    if (xml.size() > (64u << 20) ||
+        XML_Parse(parser.get(), xml.data(), static_cast<int>(xml.size()), 1) != XML_STATUS_OK)
+        return std::unexpected(make_error(Errc::io, std::string("the server's answer is not ") + expected + " (" +
+                                                        XML_ErrorString(XML_GetErrorCode(parser.get())) + ")"));
+    return {};
+}
+
 void sort_and_drop_partials(std::vector<ObjectInfo>& objects) {
     std::erase_if(objects, [](const ObjectInfo& o) { return o.name.ends_with(kPartialSuffix); });
     std::ranges::sort(objects, {}, &ObjectInfo::name);
@@ -131,16 +148,7 @@ void sort_and_drop_partials(std::vector<ObjectInfo>& objects) {
 
 Result<std::vector<ObjectInfo>> parse_propfind(std::string_view xml, const std::string& folder) {
     Propfind answer;
-    std::unique_ptr<std::remove_pointer_t<XML_Parser>, decltype(&XML_ParserFree)> parser(XML_ParserCreate(nullptr),
-                                                                                         &XML_ParserFree);
-    if (!parser) return std::unexpected(make_error(Errc::internal, "expat could not allocate a parser"));
-    XML_SetUserData(parser.get(), &answer);
-    XML_SetElementHandler(parser.get(), Propfind::on_start, Propfind::on_end);
-    XML_SetCharacterDataHandler(parser.get(), Propfind::on_text);
-    if (xml.size() > (64u << 20) ||
-        XML_Parse(parser.get(), xml.data(), static_cast<int>(xml.size()), 1) != XML_STATUS_OK)
-        return std::unexpected(make_error(Errc::io, std::string("the server's answer is not a WebDAV listing (") +
-                                                        XML_ErrorString(XML_GetErrorCode(parser.get())) + ")"));
+    if (auto parsed = parse_with(answer, xml, "a WebDAV listing"); !parsed) return std::unexpected(parsed.error());
     std::vector<ObjectInfo> objects;
     const std::string prefix = folder == "/" ? "" : folder;
     for (const auto& e : answer.entries) {
@@ -172,16 +180,7 @@ std::vector<ObjectInfo> parse_sftp_listing(std::string_view text, const std::str
 Result<XmlAnswer> parse_xml_answer(std::string_view xml, const std::string& record) {
     XmlCollector collector;
     collector.record = record;
-    std::unique_ptr<std::remove_pointer_t<XML_Parser>, decltype(&XML_ParserFree)> parser(XML_ParserCreate(nullptr),
-                                                                                         &XML_ParserFree);
-    if (!parser) return std::unexpected(make_error(Errc::internal, "expat could not allocate a parser"));
-    XML_SetUserData(parser.get(), &collector);
-    XML_SetElementHandler(parser.get(), XmlCollector::on_start, XmlCollector::on_end);
-    XML_SetCharacterDataHandler(parser.get(), XmlCollector::on_text);
-    if (xml.size() > (64u << 20) ||
-        XML_Parse(parser.get(), xml.data(), static_cast<int>(xml.size()), 1) != XML_STATUS_OK)
-        return std::unexpected(make_error(Errc::io, std::string("the server's answer is not the XML expected (") +
-                                                        XML_ErrorString(XML_GetErrorCode(parser.get())) + ")"));
+    if (auto parsed = parse_with(collector, xml, "the XML expected"); !parsed) return std::unexpected(parsed.error());
     if (collector.too_many)
         return std::unexpected(make_error(Errc::io, "the server's answer lists more than " +
                                                         std::to_string(XmlCollector::kMaxRecords) + " entries"));

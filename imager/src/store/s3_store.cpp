@@ -4,6 +4,7 @@
 #include "store/http_reader.hpp"
 #include "store/listings.hpp"
 #include "store/streaming_writer.hpp"
+#include "store/url.hpp"
 
 #include <curl/curl.h>
 
@@ -73,7 +74,7 @@ private:
                     "capture with --split 300G: each volume is an object of its own"));
             part.resize(filled);
             Request put = store_->request("PUT", name_, "partNumber=" + std::to_string(number) + "&uploadId=" +
-                                                            query_value(upload_));
+                                                            percent_encoded(upload_));
             put.headers.push_back("Content-Type: application/octet-stream");
             put.body = std::move(part);  // retried whole when the failure is transient
             const std::string step = what + " (part " + std::to_string(number) + ")";
@@ -96,7 +97,7 @@ private:
             body += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + xml_escaped(etags_[i]) +
                     "</ETag></Part>";
         body += "</CompleteMultipartUpload>";
-        Request complete = store_->request("POST", name_, "uploadId=" + query_value(upload_));
+        Request complete = store_->request("POST", name_, "uploadId=" + percent_encoded(upload_));
         complete.headers.push_back("Content-Type: application/xml");
         complete.body = std::move(body);
         complete.retry = false;  // completed, but its answer lost: the upload is gone, a retry would say so
@@ -111,7 +112,7 @@ private:
     }
 
     void discard() noexcept override {
-        Request abort = store_->request("DELETE", name_, "uploadId=" + query_value(upload_));
+        Request abort = store_->request("DELETE", name_, "uploadId=" + percent_encoded(upload_));
         (void)store_->session().perform(abort, "abort the upload of " + store_->describe(name_));
     }
 
@@ -122,15 +123,6 @@ private:
 };
 
 }  // namespace
-
-std::string query_value(const std::string& text) {
-    std::string out;
-    if (char* e = curl_easy_escape(nullptr, text.c_str(), static_cast<int>(text.size()))) {
-        out = e;
-        curl_free(e);
-    }
-    return out;
-}
 
 Result<std::shared_ptr<S3Store>> S3Store::open(const StoreUrl& url) {
     if (!valid_bucket(url.host) || !url.port.empty())
@@ -198,14 +190,14 @@ Error S3Store::answer_error(const Reply& reply, const std::string& what) const {
 
 void S3Store::abort_unfinished(const std::string& name) const {
     const std::string key = key_of(name);
-    Request find = request("GET", "", "prefix=" + query_value(key) + "&uploads=");
+    Request find = request("GET", "", "prefix=" + percent_encoded(key) + "&uploads=");
     auto reply = session_->perform(find, "look for unfinished uploads of " + describe(name));
     if (!reply || reply->status != 200) return;
     auto answer = parse_xml_answer(reply->body, "Upload");
     if (!answer) return;
     for (auto& upload : answer->records) {
         if (upload["Key"] != key || upload["UploadId"].empty()) continue;
-        Request abort = request("DELETE", name, "uploadId=" + query_value(upload["UploadId"]));
+        Request abort = request("DELETE", name, "uploadId=" + percent_encoded(upload["UploadId"]));
         (void)session_->perform(abort, "abort an unfinished upload of " + describe(name));
     }
 }
@@ -259,8 +251,8 @@ Result<std::vector<ObjectInfo>> S3Store::list(const std::string& dir) const {
     std::vector<ObjectInfo> objects;
     std::string token;
     for (int pages = 0; pages < kMaxListPages; ++pages) {
-        std::string query = token.empty() ? "" : "continuation-token=" + query_value(token) + "&";
-        query += "delimiter=%2F&list-type=2&prefix=" + query_value(prefix);
+        std::string query = token.empty() ? "" : "continuation-token=" + percent_encoded(token) + "&";
+        query += "delimiter=%2F&list-type=2&prefix=" + percent_encoded(prefix);
         auto reply = session_->perform(request("GET", "", query), what);
         if (!reply) return std::unexpected(reply.error());
         if (reply->status != 200) return std::unexpected(answer_error(*reply, what));

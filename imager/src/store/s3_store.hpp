@@ -63,7 +63,4 @@ private:
     std::string bucket_;
 };
 
-// "a%2Fb c" for a query parameter's value: RFC 3986, as Signature V4 wants it.
-[[nodiscard]] std::string query_value(const std::string& text);
-
 }  // namespace imager::store

@@ -20,15 +20,6 @@ std::string part(CURLU* u, CURLUPart which, unsigned flags = 0) {
     return s;
 }
 
-std::string escaped(const std::string& text) {
-    std::string out;
-    if (char* e = curl_easy_escape(nullptr, text.c_str(), static_cast<int>(text.size()))) {
-        out = e;
-        curl_free(e);
-    }
-    return out;
-}
-
 std::string trimmed(const std::string& s) {
     const auto first = s.find_first_not_of(" \t");
     return first == std::string::npos ? std::string() : s.substr(first, s.find_last_not_of(" \t") - first + 1);
@@ -84,12 +75,21 @@ std::string folder_of(const std::string& name) {
     return slash == std::string::npos || slash == 0 ? "/" : name.substr(0, slash);
 }
 
+std::string percent_encoded(const std::string& text) {
+    std::string out;
+    if (char* e = curl_easy_escape(nullptr, text.c_str(), static_cast<int>(text.size()))) {
+        out = e;
+        curl_free(e);
+    }
+    return out;
+}
+
 std::string encode_path(const std::string& path) {
     std::string out;
     std::size_t at = 0;
     while (at <= path.size()) {
         const auto slash = path.find('/', at);
-        out += escaped(path.substr(at, slash == std::string::npos ? std::string::npos : slash - at));
+        out += percent_encoded(path.substr(at, slash == std::string::npos ? std::string::npos : slash - at));
         if (slash == std::string::npos) break;
         out += '/';
         at = slash + 1;
@@ -108,8 +108,8 @@ std::string address_of(const StorePlace& place) {
     while (!folder.empty() && folder.front() == '/') folder.erase(0, 1);
     while (!folder.empty() && folder.back() == '/') folder.pop_back();
     std::string address = place.scheme + "://";
-    if (!domain.empty()) address += escaped(domain) + ";";
-    if (!user.empty()) address += escaped(user) + "@";
+    if (!domain.empty()) address += percent_encoded(domain) + ";";
+    if (!user.empty()) address += percent_encoded(user) + "@";
     return address + trimmed(place.server) + "/" + encode_path(folder);
 }
 

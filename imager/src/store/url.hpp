@@ -28,6 +28,10 @@ struct StoreUrl {
 // The folder an object's name is in: "/images/pc.lbi" -> "/images", "/pc.lbi" -> "/".
 [[nodiscard]] std::string folder_of(const std::string& name);
 
+// Every byte but letters, digits and "-._~" as %XX (RFC 3986; what AWS
+// Signature V4 wants of a query parameter's value too).
+[[nodiscard]] std::string percent_encoded(const std::string& text);
+
 // Percent-encodes each segment of a '/'-separated path for a request line.
 [[nodiscard]] std::string encode_path(const std::string& path);
 

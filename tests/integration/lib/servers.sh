@@ -29,6 +29,8 @@
 # /run/rpcbind.sock, which are the machine's: a test that starts one runs
 # `own_network "$@"` first (before lb_init), which runs the script again in
 # network and mount namespaces of its own, with only loopback and an empty /run.
+source "$(dirname "${BASH_SOURCE[0]}")/swift.sh"
+
 own_network() {
     [ -n "${LB_OWN_NETWORK:-}" ] && return 0
     [ "$(id -u)" -eq 0 ] || return 0  # lb_init skips the test
@@ -247,72 +249,21 @@ CONF
 }
 
 # start_s3 DIR: OpenStack Swift (proxy, account, container and object servers,
-# one replica) with its s3api middleware, which checks AWS Signature V4, on
-# free ports of 127.0.0.1; tempauth's user test:tester with the secret
+# one replica; lib/swift.sh) with its s3api middleware, which checks AWS
+# Signature V4, on 127.0.0.1 (the proxy on a free port); tempauth's user test:tester with the secret
 # "testing". Sets S3_ENDPOINT (http://127.0.0.1:PORT), S3_CREDS (a credentials
 # file with the key, the secret and the endpoint), S3_PROXY_PID, and S3CMD
 # (s3cmd with that endpoint and key: `$S3CMD mb s3://bucket`). Swift reads
 # /etc/swift/swift.conf: the test's own folder is bound there, which needs
 # the test in a mount namespace of its own (own_network).
 start_s3() {
-    local dir=$1 ring name port
+    local dir=$1 name
     need_tools swift-proxy-server swift-object-server swift-container-server swift-account-server swift-ring-builder s3cmd
     [ -n "${LB_OWN_NETWORK:-}" ] || die "start_s3: run own_network first"
     [ -d /etc/swift ] || die "start_s3: no /etc/swift (the swift packages: run tools/install-deps)"
     ip link set lo up || die "loopback up"
-    S3_DIR=$dir
-    mkdir -p "$dir/etc" "$dir/node/d1"
-    printf '[swift-hash]\nswift_hash_path_suffix = lifeboat-test\n[storage-policy:0]\nname = gold\ndefault = yes\n' \
-        >"$dir/etc/swift.conf"
-    for ring in account container object; do
-        port=$(free_port)
-        (cd "$dir/etc" && swift-ring-builder "$ring.builder" create 8 1 1 && swift-ring-builder "$ring.builder" add \
-            "r1z1-127.0.0.1:$port/d1" 1 && swift-ring-builder "$ring.builder" rebalance) >>"$dir/rings.log" 2>&1 ||
-            { cat "$dir/rings.log"; die "swift-ring-builder $ring"; }
-        printf '[DEFAULT]\ndevices = %s\nmount_check = false\nbind_ip = 127.0.0.1\nbind_port = %s\nworkers = 0\n' \
-            "$dir/node" "$port" >"$dir/etc/$ring-server.conf"
-        printf 'user = root\nswift_dir = %s\n[pipeline:main]\npipeline = %s-server\n[app:%s-server]\nuse = egg:swift#%s\n' \
-            "$dir/etc" "$ring" "$ring" "$ring" >>"$dir/etc/$ring-server.conf"
-    done
-    S3_PORT=$(free_port)
-    cat >"$dir/etc/proxy-server.conf" <<CONF
-[DEFAULT]
-bind_ip = 127.0.0.1
-bind_port = $S3_PORT
-workers = 0
-user = root
-swift_dir = $dir/etc
-[pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats s3api tempauth copy slo dlo proxy-logging proxy-server
-[app:proxy-server]
-use = egg:swift#proxy
-account_autocreate = true
-[filter:s3api]
-use = egg:swift#s3api
-location = us-east-1
-[filter:tempauth]
-use = egg:swift#tempauth
-user_test_tester = testing .admin
-[filter:cache]
-use = egg:swift#memcache
-memcache_servers = 127.0.0.1:1
-[filter:catch_errors]
-use = egg:swift#catch_errors
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-[filter:healthcheck]
-use = egg:swift#healthcheck
-[filter:proxy-logging]
-use = egg:swift#proxy_logging
-[filter:listing_formats]
-use = egg:swift#listing_formats
-[filter:copy]
-use = egg:swift#copy
-[filter:slo]
-use = egg:swift#slo
-[filter:dlo]
-use = egg:swift#dlo
-CONF
+    S3_DIR=$dir S3_PORT=$(free_port)
+    swift_config "$dir" 127.0.0.1 "$S3_PORT" || die "the Swift configuration"
     mount --bind "$dir/etc" /etc/swift || die "bind the test's Swift configuration on /etc/swift"
     for name in account container object; do
         "swift-$name-server" "$dir/etc/$name-server.conf" >>"$dir/$name.log" 2>&1 &
