@@ -14,6 +14,11 @@
 #                                 # shows it (escape sequences read as spaces)
 #   key KEYS / key_down           # sends bytes to the wizard as they are / the Down key
 #   iso_kernel                    # $WORK/vmlinuz and $WORK/initrd.img from the ISO
+#   slow_random_disk              # $WORK/random.img (96 MiB of random bytes) and
+#                                 # loopback at 8 MiB/s, for a capture to outlive its server
+#   server_dies_mid_capture PARTIAL STOP
+#                                 # STOP once the guest's PARTIAL file passes 16 MiB:
+#                                 # its capture fails within 60 s and leaves no image
 #   guest_toolbox NAME SCRIPT MODULES PROGRAMS QEMU-ARGS...
 #                                 # runs a script with host tools in the media's kernel
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib/common.sh"
@@ -110,6 +115,31 @@ iso_kernel() {
 
 # The serial output as lines of text: no carriage returns, no escape codes.
 serial_text() { tr -d '\r' <"$SERIAL" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g'; }
+
+slow_random_disk() {
+    need_tools tc
+    head -c $((96 << 20)) /dev/urandom >"$WORK/random.img"
+    tc qdisc add dev lo root tbf rate 64mbit burst 256kb latency 400ms || die "tc on loopback"
+}
+
+server_dies_mid_capture() {
+    local partial=$1 stop=$2 killed took
+    for _ in $(seq 300); do
+        [ "$(stat -c %s "$partial" 2>/dev/null || echo 0)" -gt $((16 << 20)) ] && break
+        sleep 1
+    done
+    $stop
+    killed=$(date +%s)
+    if wait_for 'lifeboat: done capture rc=[0-9]+' 120; then
+        took=$(($(date +%s) - killed))
+        say "a capture whose server was killed: failed $took s later"
+        expect 'lifeboat: done capture rc=[1-9][0-9]*$' "a capture whose server was killed fails"
+        check "within 60 s ($took s)" [ "$took" -le 60 ]
+        expect "lifeboat: write .*${partial##*/}: " "says which image it was writing"
+    fi
+    wait_for_exit 60
+    check "no image under its name" test ! -e "${partial%.partial}"
+}
 
 wait_for() {
     local pattern=$1 limit=$2 deadline

@@ -8,7 +8,8 @@
 # a disk labelled CREDS (lifeboat.credentials=LABEL=CREDS:smb.creds) and must
 # never show on the console; the wizard is given it typed (masked). The image
 # is verified here; the restored disk is judged: the table, the checkers,
-# every file.
+# every file. Last, smbd is killed during a capture: the capture fails within
+# 60 s, and nothing is left under the image's name.
 #   usage: smb_store.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
 source "$(dirname "$0")/../integration/lib/servers.sh"
 own_network "$@"
@@ -88,4 +89,10 @@ check "the password never shows on the wizard's console" sh -c '! grep -q "Sh4re
 same_table "$src" "$target" "restored from SMB by the wizard"
 judge_part "$src" "$target" 1 fat32 "restored from SMB by the wizard"
 judge_part "$src" "$target" 2 ext4 "restored from SMB by the wizard"
+
+# The server vanishes: loopback at 8 MiB/s, so that the capture of 96 MiB of
+# random bytes is under way when smbd is killed, 16 MiB into it.
+slow_random_disk
+guest vanished "$WORK/random.img" "lifeboat.action=capture lifeboat.source=/dev/vda lifeboat.image=${url%/*}/big.lbi"
+server_dies_mid_capture "$images/big.lbi.partial" stop_smb
 lb_finish

@@ -121,12 +121,23 @@ std::pair<std::uint64_t, std::uint32_t> volume_files(const std::string& path) {
     return {bytes, count};
 }
 
+// A folder's URL said as a folder, with a '/' before any query: an NFS
+// export's own address without it would be looked for in the folder above.
+std::string as_folder(const std::string& where) {
+    if (!store::looks_like_url(where)) return where;
+    const std::size_t end = std::min(where.find('?'), where.size());
+    std::string folder = where;
+    if (end > 0 && where[end - 1] != '/') folder.insert(end, "/");
+    return folder;
+}
+
 // The images directly in a folder of a network store (`folder` is its URL):
 // the store lists its objects, and the first bytes of each say what it is.
 Result<std::vector<ImageEntry>> find_remote_images(const std::string& folder, const store::Location& where) {
     auto objects = where.store->list(where.name);
     if (!objects) return std::unexpected(objects.error());
-    std::string base = folder;
+    const std::size_t query = std::min(folder.find('?'), folder.size());  // nfs://...?version=4 keeps its options
+    std::string base = folder.substr(0, query);
     while (base.ends_with('/')) base.pop_back();
     std::vector<ImageEntry> found;
     for (const auto& object : *objects) {
@@ -137,7 +148,7 @@ Result<std::vector<ImageEntry>> find_remote_images(const std::string& folder, co
         if (auto reader = where.store->open(object.name))
             if ((*reader)->size() >= head.size() && (*reader)->read_at(0, head)) read = head;
         if (kind_of(read, name, object.name) != FileKind::first_volume) continue;
-        found.push_back(describe_entry(base + "/" + store::encode_path(name)));
+        found.push_back(describe_entry(base + "/" + store::encode_path(name) + folder.substr(query)));
         if (found.back().size_on_disk == 0) found.back().size_on_disk = object.size;
     }
     return found;
@@ -208,7 +219,7 @@ Result<ImageCatalog> list_images(const std::vector<std::string>& folders) {
     std::vector<std::string> local;
     std::vector<ImageEntry> remote;
     for (const auto& folder : folders) {
-        auto where = store::locate(folder);
+        auto where = store::locate(as_folder(folder));
         if (!where) return std::unexpected(where.error());
         if (!where->local) {
             auto found = find_remote_images(folder, *where);

@@ -25,12 +25,21 @@ int sync_directory_of(const std::string& path) {
     return err == EINVAL ? 0 : err;
 }
 
+// On a mounted share (NFSv4) a write lands in the page cache and a server's
+// failure shows only when the cache is written back: a capture whose server
+// vanished would go on, slowed, to its end. So the writer on a share waits,
+// once it is kShareAhead past them, until the bytes before are on the server
+// (their writeback's error, if any): little is ever cached, and a vanished
+// server fails the capture within the mount's timeouts (docs/STORES.md).
+constexpr std::uint64_t kShareAhead = 8u << 20;
+
 class LocalWriter final : public ObjectWriter {
 public:
-    // `path` is the file, `name` how messages say it.
-    LocalWriter(std::string path, std::string name, int fd)
+    // `path` is the file, `name` how messages say it; `ahead` the bytes it may
+    // be past those on the medium (0: any, until commit's fsync).
+    LocalWriter(std::string path, std::string name, int fd, std::uint64_t ahead)
         : path_(std::move(path)), name_(std::move(name)), partial_path_(path_ + kPartialSuffix),
-          partial_(name_ + kPartialSuffix), fd_(fd), writeback_(fd) {}
+          partial_(name_ + kPartialSuffix), fd_(fd), writeback_(fd), ahead_(ahead) {}
     ~LocalWriter() override { abandon(); }
 
     Status append(std::span<const std::byte> data) override {
@@ -38,6 +47,11 @@ public:
         if (const int err = io::write_fully(fd_, data); err != 0) return std::unexpected(sys_error("write " + partial_, err));
         writeback_.written(size_, data.size());
         size_ += data.size();
+        if (ahead_ != 0 && size_ - written_ >= 2 * ahead_) {
+            if (const int err = wait_written(written_, size_ - ahead_); err != 0)
+                return std::unexpected(sys_error("write " + partial_, err));
+            written_ = size_ - ahead_;
+        }
         return {};
     }
 
@@ -68,13 +82,23 @@ public:
     }
 
 private:
+    // 0 once [from, upto) is written back, or the error of a writeback since the last wait.
+    int wait_written(std::uint64_t from, std::uint64_t upto) const {
+        return ::sync_file_range(fd_, static_cast<off_t>(from), static_cast<off_t>(upto - from),
+                                 SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) == 0
+                   ? 0
+                   : errno;
+    }
+
     std::string path_;
     std::string name_;
     std::string partial_path_;
     std::string partial_;
     int fd_;
     io::Writeback writeback_;
+    std::uint64_t ahead_;
     std::uint64_t size_ = 0;
+    std::uint64_t written_ = 0;  // on the medium (as far as ahead_ has made sure)
 };
 
 class LocalReader final : public ObjectReader {
@@ -116,7 +140,7 @@ Result<std::unique_ptr<ObjectWriter>> LocalStore::create(const std::string& name
     ::unlink(partial.c_str());  // left by a writer that died: ours by its name
     const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return std::unexpected(sys_error("create " + describe(name) + kPartialSuffix, errno));
-    return std::make_unique<LocalWriter>(path(name), describe(name), fd);
+    return std::make_unique<LocalWriter>(path(name), describe(name), fd, root_.empty() ? 0 : kShareAhead);
 }
 
 Result<std::unique_ptr<ObjectReader>> LocalStore::open(const std::string& name) const {

@@ -4,7 +4,8 @@
 // holds) and renamed to NAME. Only regular files are objects: opening a
 // device, a directory or a FIFO as one is refused. A store of the files under
 // a folder (a mounted share) takes names inside it and says them as the
-// share's ("smb://files" + "/office/pc.lbi"), never as the mount point.
+// share's ("smb://files" + "/office/pc.lbi"), never as the mount point, and
+// writes little ahead of what the server holds, so its failure shows at once.
 #pragma once
 
 #include "store/store.hpp"

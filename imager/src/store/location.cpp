@@ -2,6 +2,7 @@
 
 #include "store/http_store.hpp"
 #include "store/local_store.hpp"
+#include "store/nfs4_store.hpp"
 #include "store/nfs_store.hpp"
 #include "store/s3_store.hpp"
 #include "store/sftp_store.hpp"
@@ -32,9 +33,25 @@ Result<Location> locate(const std::string& where) {
         return Location{std::make_shared<SftpStore>(std::move(*session)), url->path, false};
     }
     if (url->scheme == "nfs") {
+        if (asks_for_nfs4(*url)) {
+            auto store = mount_nfs4(*url);
+            if (!store) return std::unexpected(store.error());
+            return Location{std::move(*store), url->path, false};
+        }
         auto store = NfsStore::mount(*url);
-        if (!store) return std::unexpected(store.error());
-        return Location{std::move(*store), url->path, false};
+        if (store) return Location{std::move(*store), url->path, false};
+        // A server that serves only NFSv4 answers no NFSv3 call (no portmapper
+        // or MOUNT service): a plain address then goes to the kernel's NFSv4
+        // client, whose refusal is said when the server answered it.
+        Error v3 = store.error();
+        if (v3.code == Errc::io && url->query.empty()) {
+            auto v4 = mount_nfs4(*url);
+            if (v4) return Location{std::move(*v4), url->path, false};
+            if (v4.error().code == Errc::unsupported)
+                v3.hint += "; a server that serves only NFSv4 needs the kernel's NFSv4 client, which this system lacks";
+            else if (v4.error().code != Errc::io) return std::unexpected(v4.error());
+        }
+        return std::unexpected(v3);
     }
     if (url->scheme == "smb") {
         auto store = mount_smb_share(*url);

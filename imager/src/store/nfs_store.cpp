@@ -62,10 +62,9 @@ Result<std::string> libnfs_options(const StoreUrl& url) {
         const std::string value = eq == std::string::npos ? "" : pair.substr(eq + 1);
         const bool number = !value.empty() && value.size() <= 10 && std::ranges::all_of(value, ::isdigit);
         if (key == "version" && value == "3") continue;
-        if (key == "version")
+        if (key == "version")  // "4" never comes here: location.cpp gives it to nfs4_store
             return std::unexpected(make_error(Errc::unsupported, "NFS version " + value + " is not supported",
-                                              "Lifeboat speaks NFSv3, which every NFS server serves unless told "
-                                              "not to; leave out ?version="));
+                                              "Lifeboat speaks NFSv3 and NFSv4: ?version=3 or ?version=4, or leave it out"));
         if ((key == "mountport" || key == "uid" || key == "gid") && number) {
             options += (options.empty() ? "" : "&") + key + "=" + value;
             continue;

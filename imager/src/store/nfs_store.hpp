@@ -11,7 +11,7 @@
 // through a pool of connections; each opens the file by its name and checks
 // it is the file seen at open (its file id), so an image replaced since open
 // fails the read instead of mixing. Debian 12's libnfs (4.0) writes NFSv3
-// only: ?version=4 is refused (docs/STORES.md).
+// only: NFSv4 is the kernel's (nfs4_store.hpp).
 #pragma once
 
 #include "store/store.hpp"

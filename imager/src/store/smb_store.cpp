@@ -1,22 +1,15 @@
 #include "store/smb_store.hpp"
 
 #include "store/access.hpp"
-#include "store/local_store.hpp"
+#include "store/kernel_mount.hpp"
 #include "store/resolve.hpp"
-
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 namespace imager::store {
 
 namespace {
-
-constexpr const char* kMountBase = "/run/lifeboat/smb";
 
 // A value in the kernel's option string: a ',' is written twice there.
 std::string option_value(const std::string& value) {
@@ -27,24 +20,6 @@ std::string option_value(const std::string& value) {
     }
     return out;
 }
-
-// The share mounted at root/SHARE, and the local store of root, whose names
-// are then the URL's paths ("/office/images/pc.lbi").
-struct MountedShare {
-    std::string root;
-    std::string point;
-    LocalStore files;
-
-    MountedShare(std::string r, std::string p, const std::string& origin)
-        : root(std::move(r)), point(std::move(p)), files(root, origin) {}
-    ~MountedShare() {
-        ::umount2(point.c_str(), MNT_DETACH);
-        ::rmdir(point.c_str());
-        ::rmdir(root.c_str());
-    }
-    MountedShare(const MountedShare&) = delete;
-    MountedShare& operator=(const MountedShare&) = delete;
-};
 
 }  // namespace
 
@@ -62,29 +37,24 @@ Result<std::shared_ptr<Store>> mount_smb_share(const StoreUrl& url) {
     auto address = numeric_address(url.host);
     if (!address) return std::unexpected(address.error());
 
-    std::error_code ec;
-    std::filesystem::create_directories(kMountBase, ec);
-    std::string root = std::string(kMountBase) + "/XXXXXX";
-    if (::mkdtemp(root.data()) == nullptr || ::mkdir((root + share).c_str(), 0700) != 0) {
-        const int err = errno;
-        ::rmdir(root.c_str());
-        return std::unexpected(sys_error("make a folder to mount " + url.origin() + share + " on", err));
-    }
-    const std::string point = root + share;
-
     const std::string what = "mount " + url.origin() + share;
     const std::string source = "//" + *address + share;
-    std::string base = "ip=" + *address + ",uid=0,gid=0,file_mode=0644,dir_mode=0755,nobrl,soft,echo_interval=10";
+    // cache=none: every write reaches the server before it returns, so a
+    // server that vanishes fails the capture within soft's wait (about 10 s),
+    // not when a cache written back long after reports it; Lifeboat reads
+    // and writes in big blocks and needs no cache of the kernel's.
+    std::string base = "ip=" + *address + ",uid=0,gid=0,file_mode=0644,dir_mode=0755,nobrl,soft,echo_interval=10,cache=none";
     if (!url.port.empty()) base += ",port=" + url.port;
     if (!url.domain.empty()) base += ",domain=" + url.domain;
     base += credentials->user.empty() ? ",guest" : ",username=" + credentials->user;
     bool asked = false;
     for (;;) {
-        std::string options = base;
-        if (!credentials->password.empty()) options += ",password=" + option_value(credentials->password);
-        const int err = ::mount(source.c_str(), point.c_str(), "cifs", MS_NOSUID | MS_NODEV | MS_NOEXEC, options.c_str()) == 0 ? 0 : errno;
-        std::fill(options.begin(), options.end(), '\0');  // the password: in memory no longer than needed
-        if (err == 0) break;
+        KernelMount share_mount{source, "cifs", base, share, url.origin()};
+        if (!credentials->password.empty()) share_mount.options += ",password=" + option_value(credentials->password);
+        auto mounted = mount_store(share_mount);
+        std::fill(share_mount.options.begin(), share_mount.options.end(), '\0');  // the password: in memory no longer than needed
+        if (mounted) return std::move(*mounted);
+        const int err = mounted.error();
         if ((err == EACCES || err == EPERM) && !asked && credentials->password.empty() && access().ask_password) {
             asked = true;
             const std::string who = (credentials->user.empty() ? std::string() : credentials->user + " at ") + url.origin() + share;
@@ -93,8 +63,6 @@ Result<std::shared_ptr<Store>> mount_smb_share(const StoreUrl& url) {
                 continue;
             }
         }
-        ::rmdir(point.c_str());
-        ::rmdir(root.c_str());
         const std::string server = url.host + (url.port.empty() ? "" : ":" + url.port);
         switch (err) {
         case EACCES:
@@ -119,8 +87,6 @@ Result<std::shared_ptr<Store>> mount_smb_share(const StoreUrl& url) {
         default: return std::unexpected(sys_error(what, err));
         }
     }
-    auto mounted = std::make_shared<MountedShare>(root, point, url.origin());
-    return std::shared_ptr<Store>(mounted, &mounted->files);  // the mount lives as long as the store
 }
 
 }  // namespace imager::store

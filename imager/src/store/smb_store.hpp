@@ -2,12 +2,10 @@
 // smb://[domain;]user@server[:port]/share/path/pc.lbi, through the kernel's
 // SMB client (cifs: SMB 2 and 3), which the rescue kernel has. No SMB
 // library in Debian 12 links into a static binary (docs/DEPENDENCIES.md).
-// The share is mounted under a folder of its own in /run/lifeboat/smb for as
-// long as the store lives, and the store is the local store of that folder
-// (local_store.hpp: NAME.partial, fsync, rename onto NAME; messages name
-// smb:// paths, not the mount point). The password goes to the kernel in the
-// mount call's data, never in a command line, and the kernel does not show it
-// in /proc/mounts.
+// The share is mounted for as long as the store lives (kernel_mount.hpp:
+// the local store of its folder, messages naming smb:// paths). The password
+// goes to the kernel in the mount call's data, never in a command line, and
+// the kernel does not show it in /proc/mounts.
 #pragma once
 
 #include "store/store.hpp"

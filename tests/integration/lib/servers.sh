@@ -16,6 +16,7 @@
 #                                     # (nfs://127.0.0.1 + DIR/export). Needs the
 #                                     # test in namespaces of its own (own_network)
 #   stop_nfs, restart_nfs             # ganesha only; rpcbind stays
+#   stop_smb                          # smbd killed
 #   start_smb DIR USER PASSWORD       # Samba's smbd on port 445 sharing DIR/share as
 #                                     # "images", USER (a system user) with PASSWORD
 #                                     # in its own password database; sets SMB_CREDS
@@ -179,28 +180,37 @@ start_nfs() {
     /usr/sbin/rpcbind -f >>"$dir/rpcbind.log" 2>&1 &
     LB_SERVERS+=("$!")
     wait_port 111 || die "rpcbind did not start"
-    cat >"$dir/ganesha.conf" <<CONF
-NFS_CORE_PARAM { NFS_Port = 2049; Protocols = 3, 4; Enable_NLM = false; Enable_RQUOTA = false; }
-NFSV4 { Graceless = true; RecoveryRoot = $dir/recovery; }
-EXPORT {
-    Export_Id = 1; Path = $dir/export; Pseudo = /export; Access_Type = RW; Squash = No_Root_Squash;
-    Protocols = 3, 4; Transports = TCP; SecType = sys; FSAL { Name = VFS; }
-}
-CONF
-    restart_nfs
+    nfs_protocols "3, 4"
     NFS_URL=nfs://127.0.0.1$dir/export
 }
 
-# restart_nfs: ganesha (again); ready once the portmapper knows its MOUNT service.
+# nfs_protocols "3, 4" | 4: (re)starts ganesha serving these NFS versions. Its
+# NFSv4 tree shows the export at its own path, as Linux's nfsd does.
+nfs_protocols() {
+    [ -z "${NFS_PID:-}" ] || stop_nfs
+    cat >"$NFS_DIR/ganesha.conf" <<CONF
+NFS_CORE_PARAM { NFS_Port = 2049; Protocols = $1; Enable_NLM = false; Enable_RQUOTA = false; }
+NFSV4 { Graceless = true; RecoveryRoot = $NFS_DIR/recovery; }
+EXPORT {
+    Export_Id = 1; Path = $NFS_DIR/export; Pseudo = $NFS_DIR/export; Access_Type = RW; Squash = No_Root_Squash;
+    Protocols = $1; Transports = TCP; SecType = sys; FSAL { Name = VFS; }
+}
+CONF
+    restart_nfs
+}
+
+# restart_nfs: ganesha (again); ready once the portmapper knows its MOUNT
+# service (NFSv3), or its NFSv4 service when it serves only that.
 restart_nfs() {
-    local i
+    local i ready="mountd 3"
+    grep -q "Protocols = 4;" "$NFS_DIR/ganesha.conf" && ready="nfs 4"
     /usr/bin/ganesha.nfsd -F -L "$NFS_DIR/ganesha.log" -f "$NFS_DIR/ganesha.conf" -p "$NFS_DIR/ganesha.pid" \
         >>"$NFS_DIR/ganesha.out" 2>&1 &
     NFS_PID=$!
     LB_SERVERS+=("$NFS_PID")
     for i in $(seq 600); do  # on a loaded machine it has taken more than 10 s
         kill -0 "$NFS_PID" 2>/dev/null || break
-        rpcinfo -T tcp 127.0.0.1 mountd 3 >/dev/null 2>&1 && return 0
+        rpcinfo -T tcp 127.0.0.1 $ready >/dev/null 2>&1 && return 0
         sleep 0.1
     done
     tail -20 "$NFS_DIR/ganesha.log"
@@ -244,8 +254,16 @@ CONF
     SMB_CREDS=$dir/creds
     # In a process group of its own: smbd signals its whole group when it stops.
     smbd --foreground --configfile="$dir/smb.conf" >>"$dir/smbd.out" 2>&1 &
-    LB_SERVERS+=("$!")
+    SMB_PID=$!
+    LB_SERVERS+=("$SMB_PID")
     wait_port 445 || { tail -20 "$dir/smbd.out" "$dir/smbd.log"; die "smbd did not start"; }
+}
+
+# stop_smb: smbd and the processes it serves connections from killed, as a crash would.
+stop_smb() {
+    pkill -KILL -P "$SMB_PID"
+    kill -KILL "$SMB_PID" 2>/dev/null
+    wait "$SMB_PID" 2>/dev/null
 }
 
 # start_s3 DIR: OpenStack Swift (proxy, account, container and object servers,
