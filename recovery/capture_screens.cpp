@@ -124,7 +124,7 @@ private:
         for (std::size_t i = 0; i < flow_.destinations().size(); ++i)
             items.push_back({destination_row(flow_.destinations()[i], flow_.suggested_destination() == i), Style::partition, true});
         const std::size_t network_line = items.size();
-        items.push_back({"Network image store... (NFS, SMB, SSH, HTTP)", Style::plain, true});
+        items.push_back({kNetworkStoreLine, Style::plain, true});
         list.set_items(items, flow_.suggested_destination().value_or(network_line));
         const auto& e = flow_.estimate();
         const std::string title = "Capture " + flow_.source().name + ": where to write the image";

@@ -87,7 +87,7 @@ ImagePickerModel::ImagePickerModel(const ImageCatalog& catalog, std::string stor
         browse_line_ = items.size();
         add({"Browse... (open an image file on any mounted disk)", Style::plain, true});
         network_line_ = items.size();
-        add({"Network image store... (NFS, SMB, SSH, HTTP)", Style::plain, true});
+        add({kNetworkStoreLine, Style::plain, true});
     }
     list_.set_items(std::move(items));
 }

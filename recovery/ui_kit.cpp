@@ -35,6 +35,12 @@ std::string printable(std::string_view text) {
     return out;
 }
 
+std::string_view trimmed(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return {};
+    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
 std::string fit_to_width(std::string text, int width) {
     if (width >= 0 && text.size() > static_cast<std::size_t>(width)) text.resize(static_cast<std::size_t>(width));
     while (!text.empty() && text.back() == ' ') text.pop_back();

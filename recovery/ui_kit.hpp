@@ -63,6 +63,8 @@ struct Row {
 [[nodiscard]] std::string printable(std::string_view text);
 // Cut to at most width characters and without trailing spaces.
 [[nodiscard]] std::string fit_to_width(std::string text, int width);
+// What was typed into a field, without the spaces and tabs around it.
+[[nodiscard]] std::string_view trimmed(std::string_view text);
 // Words wrapped to lines of at most width characters; '\n' starts a new line
 // (an empty line for "\n\n"); a word longer than width is cut across lines.
 [[nodiscard]] std::vector<std::string> wrap_text(std::string_view text, int width);

@@ -59,7 +59,7 @@ TEST_CASE("the picker groups images by machine and lists unusable files apart", 
               "Cannot be used:",
               "  /run/lifeboat/sdb1/broken.lbi: incomplete: no trailer",
               "Browse... (open an image file on any mounted disk)",
-              "Network image store... (NFS, SMB, SSH, HTTP)"});
+              "Network image store... (NFS, SMB, SSH, HTTP, S3)"});
     CHECK(model.image_count() == 2);
     CHECK(model.selected_path() == "/run/lifeboat/sdb1/lifeboat/new.lbi");  // the newest, under its heading
     CHECK(model.list().handle_key(KEY_DOWN) == recovery::ListKey::moved);

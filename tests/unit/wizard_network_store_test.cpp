@@ -1,6 +1,7 @@
 // The wizard's network store form (recovery/network_store.hpp): moving
-// between lines, the kinds, the address it builds (parsed back by the stores'
-// own URL parser, no password in it), the masked password, what is missing.
+// between lines, the kinds (S3's own lines among them), the address it builds
+// (parsed back by the stores' own URL parser, no password in it), the masked
+// password, what is missing, the Network line.
 #include "../../recovery/network_store.hpp"
 
 #include "store/access.hpp"
@@ -11,6 +12,7 @@
 #define NCURSES_NOMACROS
 #include <curses.h>
 
+#include <cstdlib>
 #include <string>
 
 using recovery::FormKey;
@@ -65,7 +67,10 @@ TEST_CASE("the kinds cycle with Left and Right, and NFS skips user and password"
     CHECK(form.handle_key(KEY_LEFT) == FormKey::changed);
     CHECK(std::string(form.kind().scheme) == "nfs");
     CHECK(form.handle_key(KEY_LEFT) == FormKey::changed);
-    CHECK(std::string(form.kind().scheme) == "http");  // round to the last
+    CHECK(std::string(form.kind().scheme) == "s3");  // round to the last
+    CHECK(form.handle_key(KEY_LEFT) == FormKey::changed);
+    CHECK(std::string(form.kind().scheme) == "http");
+    CHECK(form.handle_key(KEY_RIGHT) == FormKey::changed);
     CHECK(form.handle_key(KEY_RIGHT) == FormKey::changed);
     CHECK(std::string(form.kind().scheme) == "nfs");
     CHECK(std::string(form.kind().folder_label) == "Export and folder");
@@ -134,4 +139,118 @@ TEST_CASE("a confirmed SSH host key is remembered for its server only", "[wizard
     imager::store::remember_host_key("files-test:2222", "SHA256:abc");
     CHECK(imager::store::remembered_host_key("files-test:2222") == "SHA256:abc");
     CHECK(imager::store::remembered_host_key("files-test:22").empty());
+}
+
+TEST_CASE("S3 names its lines for an object store and walks through the region", "[wizard][network_store]") {
+    NetworkStoreForm form;
+    for (int i = 0; i < 4; ++i) REQUIRE(form.handle_key(KEY_RIGHT) == FormKey::changed);  // SMB -> S3
+    REQUIRE(std::string(form.kind().scheme) == "s3");
+    CHECK(std::string(form.kind().label) == "S3: an object store (AWS, MinIO, Ceph...)");
+    CHECK(std::string(form.kind().server_label) == "Endpoint");
+    CHECK(std::string(form.kind().folder_label) == "Bucket and folder");
+    CHECK(std::string(form.kind().user_label) == "Access key");
+    CHECK(std::string(form.kind().password_label) == "Secret key");
+    CHECK(form.kind().has_region);
+
+    const StoreField walk[] = {StoreField::server, StoreField::folder,  StoreField::user,
+                               StoreField::password, StoreField::region, StoreField::connect};
+    for (const StoreField expected : walk) {
+        REQUIRE(form.handle_key('\n') == FormKey::changed);
+        CHECK(form.focus() == expected);
+    }
+    CHECK(form.handle_key(KEY_UP) == FormKey::changed);
+    CHECK(form.focus() == StoreField::region);
+    type(form, "eu-west-1 ");
+    CHECK(form.region() == "eu-west-1");
+    CHECK(form.field(StoreField::region).text() == "eu-west-1 ");
+
+    // Every other kind skips the region line.
+    form.set_kind("https");
+    form.focus_on(StoreField::password);
+    CHECK(form.handle_key(KEY_DOWN) == FormKey::changed);
+    CHECK(form.focus() == StoreField::connect);
+    CHECK(form.handle_key(KEY_UP) == FormKey::changed);
+    CHECK(form.focus() == StoreField::password);
+}
+
+TEST_CASE("the S3 address is the bucket and folder with the access key, never the secret", "[wizard][network_store]") {
+    NetworkStoreForm form;
+    form.set_kind("s3");
+    form.field(StoreField::server).set_text(" s3.lan:9000 ");
+    form.field(StoreField::folder).set_text("/lifeboat-images/office/pc 1/");
+    form.field(StoreField::user).set_text("test:tester");
+    form.field(StoreField::password).set_text("testing-secret");
+    CHECK(form.address() == "s3://test%3Atester@lifeboat-images/office/pc%201");
+    CHECK(form.address().find("testing-secret") == std::string::npos);
+    CHECK(form.endpoint() == "https://s3.lan:9000");  // https:// when no scheme is typed
+    const auto url = imager::store::parse_url(form.address());
+    REQUIRE(url);
+    CHECK(url->scheme == "s3");
+    CHECK(url->host == "lifeboat-images");  // the bucket
+    CHECK(url->user == "test:tester");
+    CHECK(url->path == "/office/pc 1");
+
+    form.field(StoreField::server).set_text("http://127.0.0.1:8080");
+    CHECK(form.endpoint() == "http://127.0.0.1:8080");
+    form.field(StoreField::server).set_text("");
+    CHECK(form.endpoint().empty());  // AWS's own, for the region
+    form.field(StoreField::folder).set_text("backups");
+    form.field(StoreField::user).set_text("");
+    CHECK(form.address() == "s3://backups/");  // a bucket's top, no key: a public bucket
+}
+
+TEST_CASE("S3 wants a bucket but no endpoint, and the others a server", "[wizard][network_store]") {
+    NetworkStoreForm form;
+    form.set_kind("s3");
+    CHECK(form.missing().find("bucket") != std::string::npos);
+    form.field(StoreField::folder).set_text(" / ");
+    CHECK(form.missing().find("bucket") != std::string::npos);
+    form.field(StoreField::folder).set_text("backups/office");
+    CHECK(form.missing().empty());  // no endpoint: AWS
+    form.set_kind("http");
+    CHECK(form.missing() == "Type the server's name or address.");
+}
+
+TEST_CASE("the endpoint and region typed into the wizard win over the environment", "[wizard][network_store]") {
+    const imager::store::Access before = imager::store::access();
+    ::setenv("AWS_REGION", "from-environment", 1);
+    ::setenv("AWS_ENDPOINT_URL", "http://environment.invalid", 1);
+    imager::store::Access typed;
+    typed.endpoint = "https://s3.lan:9000";
+    typed.region = "eu-west-1";
+    typed.password = "typed-secret";
+    imager::store::configure(typed);
+    const auto url = imager::store::parse_url("s3://AKIAEXAMPLE@backups/office");
+    REQUIRE(url);
+    auto typed_credentials = imager::store::credentials_for(*url);
+    typed.region.clear();  // none typed: the environment's, as before
+    imager::store::configure(typed);
+    auto untyped_credentials = imager::store::credentials_for(*url);
+    ::unsetenv("AWS_REGION");
+    ::unsetenv("AWS_ENDPOINT_URL");
+    imager::store::configure(before);
+    REQUIRE(typed_credentials);
+    CHECK(typed_credentials->region == "eu-west-1");
+    CHECK(typed_credentials->endpoint == "https://s3.lan:9000");
+    CHECK(typed_credentials->user == "AKIAEXAMPLE");
+    CHECK(typed_credentials->password == "typed-secret");
+    REQUIRE(untyped_credentials);
+    CHECK(untyped_credentials->region == "from-environment");
+}
+
+TEST_CASE("the Network line comes after Connect and opens the settings", "[wizard][network_store]") {
+    NetworkStoreForm form;
+    form.focus_on(StoreField::connect);
+    CHECK(form.handle_key(KEY_DOWN) == FormKey::changed);
+    CHECK(form.focus() == StoreField::network);
+    CHECK(form.handle_key('x') == FormKey::ignored);
+    CHECK(form.handle_key(KEY_DOWN) == FormKey::changed);
+    CHECK(form.focus() == StoreField::network);  // the last line
+    CHECK(form.handle_key('\r') == FormKey::network_settings);
+    CHECK(form.handle_key(KEY_UP) == FormKey::changed);
+    CHECK(form.focus() == StoreField::connect);
+    // The password's Enter still leads to Connect (tests/boot/smb_store.sh types that way).
+    form.focus_on(StoreField::password);
+    CHECK(form.handle_key('\n') == FormKey::changed);
+    CHECK(form.focus() == StoreField::connect);
 }

@@ -47,6 +47,13 @@ TEST_CASE("wrap_text breaks at spaces, keeps newlines and cuts long words", "[wi
     for (const auto& line : recovery::wrap_text(std::string(200, 'x') + " y z", 7)) CHECK(line.size() <= 7);
 }
 
+TEST_CASE("trimmed drops the spaces and tabs around what was typed", "[wizard][ui_kit]") {
+    CHECK(recovery::trimmed(" \t10.0.2.15/24 ") == "10.0.2.15/24");
+    CHECK(recovery::trimmed("a b") == "a b");
+    CHECK(recovery::trimmed("   ").empty());
+    CHECK(recovery::trimmed("").empty());
+}
+
 TEST_CASE("the frame's title and hint rows fit the width", "[wizard][ui_kit]") {
     CHECK(recovery::title_row("Restore", 80).text == " Restore");
     CHECK(recovery::title_row("Restore", 80).style == recovery::Style::title);

@@ -1,7 +1,7 @@
 // Running another program quietly: the filesystem tools restore calls
-// (resize2fs, ntfsresize) and the system's reboot / poweroff for the wizard.
-// Its output goes to /dev/null, so it can neither clutter the CLI nor draw
-// over the wizard's screen.
+// (resize2fs, ntfsresize), and for the wizard the system's reboot / poweroff
+// and the network's ip and udhcpc. Its output goes to /dev/null, so it can
+// neither clutter the CLI nor draw over the wizard's screen.
 #pragma once
 
 #include "imager/result.hpp"
@@ -15,6 +15,9 @@ namespace imager::io {
 [[nodiscard]] bool have_program(const std::string& program);
 // Runs argv[0] (found on PATH) with its output discarded; its exit status.
 // An error (not_found for a program that is not there) when it cannot start.
-[[nodiscard]] Result<int> run_program(const std::vector<std::string>& argv);
+// With `errors`, what it writes to stderr (its first 4 KiB) is kept there
+// instead, to say why it failed; only for a program that leaves no process
+// behind holding its stderr (the wait is for that stream's end).
+[[nodiscard]] Result<int> run_program(const std::vector<std::string>& argv, std::string* errors = nullptr);
 
 }  // namespace imager::io

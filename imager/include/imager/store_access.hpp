@@ -23,6 +23,9 @@ struct Access {
     // An S3-compatible service's URL for s3:// ("https://minio.lan:9000"):
     // before the credentials file's and AWS_ENDPOINT_URL.
     std::string endpoint;
+    // The region s3:// requests are signed for ("eu-west-1"), as typed into
+    // the wizard's form: before the credentials file's and AWS_REGION.
+    std::string region;
     // Asks a person for a password (no echo); empty when nobody can answer
     // (unattended runs, no terminal). Returns nothing when they decline.
     std::function<std::optional<std::string>(const std::string& prompt)> ask_password;
@@ -47,8 +50,8 @@ void remember_host_key(const std::string& server, const std::string& fingerprint
 
 // A folder on a network store in the parts the wizard's form asks for.
 struct StorePlace {
-    std::string scheme;  // "nfs", "smb", "ssh", "http", "https"
-    std::string server;  // "files", "10.0.0.5", "files:8445", "[fd00::5]"
+    std::string scheme;  // "nfs", "smb", "ssh", "http", "https", "s3"
+    std::string server;  // "files", "10.0.0.5", "files:8445", "[fd00::5]"; S3: the bucket
     std::string folder;  // "/srv/images"; for SMB the share first: "images/lab"
     std::string user;    // may be empty; for SMB "OFFICE\ann" is user ann of domain OFFICE
 };

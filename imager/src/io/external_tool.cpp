@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -67,18 +68,35 @@ bool have_program(const std::string& program) {
     return false;
 }
 
-Result<int> run_program(const std::vector<std::string>& argv) {
+Result<int> run_program(const std::vector<std::string>& argv, std::string* errors) {
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    int stderr_pipe[2] = {-1, -1};
+    if (errors != nullptr && ::pipe2(stderr_pipe, O_CLOEXEC) != 0)
+        return std::unexpected(sys_error("run " + argv[0], errno));
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    if (errors != nullptr) posix_spawn_file_actions_adddup2(&actions, stderr_pipe[1], STDERR_FILENO);
+    else posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
     pid_t pid = 0;
     const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
+    if (errors != nullptr) {
+        ::close(stderr_pipe[1]);
+        errors->clear();
+        constexpr std::size_t kKept = 4096;
+        char buffer[512];
+        for (;;) {  // to the stream's end, keeping the start: a program blocked on a full pipe would never end
+            const ssize_t n = ::read(stderr_pipe[0], buffer, sizeof buffer);
+            if (n > 0)
+                errors->append(buffer, std::min(static_cast<std::size_t>(n), kKept - std::min(errors->size(), kKept)));
+            else if (n == 0 || errno != EINTR) break;
+        }
+        ::close(stderr_pipe[0]);
+    }
     if (rc != 0) return std::unexpected(sys_error("run " + argv[0], rc));
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0)

@@ -99,6 +99,7 @@ Result<Credentials> credentials_for(const StoreUrl& url) {
     from_environment(c.password, {"LIFEBOAT_PASSWORD", s3 ? "AWS_SECRET_ACCESS_KEY" : "LIFEBOAT_PASSWORD"});
     if (s3) {
         if (!current().endpoint.empty()) c.endpoint = current().endpoint;
+        if (!current().region.empty()) c.region = current().region;
         from_environment(c.endpoint, {"AWS_ENDPOINT_URL"});
         from_environment(c.region, {"AWS_REGION", "AWS_DEFAULT_REGION"});
     }

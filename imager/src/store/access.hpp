@@ -21,8 +21,9 @@ struct Credentials {
 // The user, password and SSH key for `url`, from (first that has one) the credentials
 // file, then LIFEBOAT_USER / LIFEBOAT_PASSWORD; the URL's user and the password
 // typed into the wizard (Access::password) win over both. For s3:// also
-// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and the endpoint from --endpoint,
-// the file or AWS_ENDPOINT_URL, the region from the file, AWS_REGION or
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and the endpoint from --endpoint
+// (Access::endpoint), the file or AWS_ENDPOINT_URL, the region from
+// Access::region (the wizard's form), the file, AWS_REGION or
 // AWS_DEFAULT_REGION (empty when none says).
 // No password is not an error: the server may not want one.
 [[nodiscard]] Result<Credentials> credentials_for(const StoreUrl& url);
