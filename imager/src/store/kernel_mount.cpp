@@ -51,4 +51,8 @@ std::expected<std::shared_ptr<Store>, int> mount_store(const KernelMount& m) {
     return std::shared_ptr<Store>(mounted, &mounted->files);  // the mount lives as long as the store
 }
 
+bool unreachable(int err) {
+    return err == EHOSTDOWN || err == EHOSTUNREACH || err == ENETUNREACH || err == ECONNREFUSED || err == ETIMEDOUT;
+}
+
 }  // namespace imager::store

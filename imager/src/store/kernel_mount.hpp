@@ -27,4 +27,7 @@ struct KernelMount {
 // folder), for the caller to say what it means.
 [[nodiscard]] std::expected<std::shared_ptr<Store>, int> mount_store(const KernelMount& m);
 
+// Whether mount(2)'s errno says the server could not be reached or refused the connection.
+[[nodiscard]] bool unreachable(int err);
+
 }  // namespace imager::store

@@ -58,6 +58,9 @@ Result<std::shared_ptr<Store>> mount_nfs4(const StoreUrl& url) {
         err = mounted.error();
         if (err != EPROTONOSUPPORT && err != EINVAL) break;  // another minor version may do
     }
+    if (unreachable(err))
+        return std::unexpected(make_error(Errc::io, what + ": " + server + " cannot be reached or refused the connection",
+                                          "check the server's address, that it serves NFS (port 2049), and the network"));
     switch (err) {
     case ENODEV:
         return std::unexpected(make_error(Errc::unsupported, what + ": this system's kernel has no NFSv4 client",
@@ -71,13 +74,6 @@ Result<std::shared_ptr<Store>> mount_nfs4(const StoreUrl& url) {
     case EPERM:
         return std::unexpected(make_error(Errc::permission, what + ": " + server + " refuses this machine",
                                           "the server's export list must let this machine's address in"));
-    case EHOSTDOWN:
-    case EHOSTUNREACH:
-    case ENETUNREACH:
-    case ECONNREFUSED:
-    case ETIMEDOUT:
-        return std::unexpected(make_error(Errc::io, what + ": " + server + " cannot be reached or refused the connection",
-                                          "check the server's address, that it serves NFS (port 2049), and the network"));
     default: return std::unexpected(sys_error(what, err));
     }
 }

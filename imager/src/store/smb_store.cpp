@@ -64,6 +64,9 @@ Result<std::shared_ptr<Store>> mount_smb_share(const StoreUrl& url) {
             }
         }
         const std::string server = url.host + (url.port.empty() ? "" : ":" + url.port);
+        if (unreachable(err))
+            return std::unexpected(make_error(Errc::io, what + ": " + server + " cannot be reached or refused the connection",
+                                              "check the server's address, that it shares files (SMB 2 or 3, port 445), and the network"));
         switch (err) {
         case EACCES:
         case EPERM:
@@ -77,13 +80,6 @@ Result<std::shared_ptr<Store>> mount_smb_share(const StoreUrl& url) {
         case ENODEV:
             return std::unexpected(make_error(Errc::unsupported, what + ": this system's kernel has no SMB client (cifs)",
                                               "boot the Lifeboat media (its kernel has it), or mount the share and give the image's path on it"));
-        case EHOSTDOWN:
-        case EHOSTUNREACH:
-        case ENETUNREACH:
-        case ECONNREFUSED:
-        case ETIMEDOUT:
-            return std::unexpected(make_error(Errc::io, what + ": " + server + " cannot be reached or refused the connection",
-                                              "check the server's address, that it shares files (SMB 2 or 3, port 445), and the network"));
         default: return std::unexpected(sys_error(what, err));
         }
     }
