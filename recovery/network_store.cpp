@@ -21,7 +21,7 @@ const std::array<StoreKind, 6>& store_kinds() {
     static constexpr const char* kUserHint = "Empty when the server asks for none.";
     static constexpr const char* kCredentials = "user name and password";
     static const std::array<StoreKind, 6> kinds{{
-        {.scheme = "nfs", .label = "NFS: a Unix or NAS export (NFSv3)", .server_label = "Server",
+        {.scheme = "nfs", .label = "NFS: a Unix or NAS export (v3 or v4)", .server_label = "Server",
          .server_hint = kServerHint, .folder_label = "Export and folder",
          .folder_hint = "The export and the folder in it, e.g. /srv/images/lab.", .user_label = "User",
          .user_hint = "", .password_label = "Password", .credentials = kCredentials, .has_user = false},

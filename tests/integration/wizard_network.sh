@@ -187,7 +187,7 @@ tmux_choose_row 'Network image store\.\.\.'
 tmux_send Enter
 tmux_wait 'Verify: choose an image to check on a network store' "the form"
 tmux_send Left
-tmux_wait '< NFS: a Unix or NAS export \(NFSv3\) >' "NFS chosen with Left"
+tmux_wait '< NFS: a Unix or NAS export \(v3 or v4\) >' "NFS chosen with Left"
 check "NFS takes no user" quiet tmux_try '^  User +\(not used by NFS\)' 2
 tmux_send Down
 tmux_send -l "127.0.0.1:1"
