@@ -115,7 +115,7 @@ struct SettingsProblem {
     std::string text;
 };
 
-class InterfaceSettingsForm {
+class InterfaceSettingsForm : public FormStatus {
 public:
     explicit InterfaceSettingsForm(std::string interface);
 
@@ -133,22 +133,12 @@ public:
     // The typed address checked: the change to make, or what is wrong.
     [[nodiscard]] std::expected<StaticAddress, SettingsProblem> checked() const;
 
-    // The last action's outcome, shown under the form.
-    void set_status(std::string status, bool problem) {
-        status_ = std::move(status);
-        status_is_problem_ = problem;
-    }
-    [[nodiscard]] const std::string& status() const { return status_; }
-    [[nodiscard]] bool status_is_problem() const { return status_is_problem_; }
-
 private:
     std::string interface_;
     SettingsField focus_ = SettingsField::dhcp;
     TextField address_{31};  // "255.255.255.255/255.255.255.255"
     TextField gateway_{15};
     TextField dns_{15};
-    std::string status_;
-    bool status_is_problem_ = false;
 };
 
 }  // namespace recovery

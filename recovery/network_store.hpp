@@ -49,7 +49,7 @@ struct StoreKind {
 enum class StoreField { kind, server, folder, user, password, region, connect, network };
 enum class FormKey { ignored, changed, connect, network_settings, cancelled };
 
-class NetworkStoreForm {
+class NetworkStoreForm : public FormStatus {
 public:
     NetworkStoreForm();
 
@@ -78,14 +78,6 @@ public:
     // What must be filled in before connecting ("" when nothing).
     [[nodiscard]] std::string missing() const;
 
-    // The last connection's outcome, shown under the form.
-    void set_status(std::string status, bool problem) {
-        status_ = std::move(status);
-        status_is_problem_ = problem;
-    }
-    [[nodiscard]] const std::string& status() const { return status_; }
-    [[nodiscard]] bool status_is_problem() const { return status_is_problem_; }
-
 private:
     void move_focus(bool down);
     [[nodiscard]] bool shown(StoreField field) const;
@@ -97,8 +89,6 @@ private:
     TextField user_{256};
     TextField password_{256};
     TextField region_{64};
-    std::string status_;
-    bool status_is_problem_ = false;
 };
 
 // The form, Connect, and the images found there: the chosen image's URL, or

@@ -37,6 +37,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace recovery {
@@ -156,6 +157,22 @@ private:
 };
 
 // ---- Text field ---------------------------------------------------------------
+
+// The outcome of a form's last action, shown under the form (a problem in
+// the warning style until the next action).
+class FormStatus {
+public:
+    void set_status(std::string status, bool problem) {
+        status_ = std::move(status);
+        status_is_problem_ = problem;
+    }
+    [[nodiscard]] const std::string& status() const { return status_; }
+    [[nodiscard]] bool status_is_problem() const { return status_is_problem_; }
+
+private:
+    std::string status_;
+    bool status_is_problem_ = false;
+};
 
 enum class FieldKey { ignored, changed, submitted, cancelled };
 
