@@ -103,6 +103,18 @@ pane_says() { tmux_pane | sed 's/^ *//' | tr '\n' ' ' | tr -s ' ' | grep -qE -- 
 no_password_shown() { ! tmux_pane | grep -qF -- "$password"; }
 # backspaces N: N presses of Backspace.
 backspaces() { local i; for ((i = 0; i < $1; i++)); do tmux_send BSpace; done; }
+# verified_then_quit RUN: Enter on the chosen image's contents verifies it
+# whole; then back to the start screen and q, leaving a sane terminal.
+verified_then_quit() {
+    tmux_send Enter
+    tmux_wait 'The image is whole\.' "the verification's result" 120
+    check "whole: every chunk checked" pane_says 'Every chunk checked: [0-9]+ chunks'
+    tmux_send Right Enter
+    tmux_wait '^[> ] 1\. Restore a system image' "the start screen again" 60
+    tmux_send q
+    tmux_sane "$1" 0
+    ok "run $1: the terminal is sane after quitting"
+}
 
 # ---------------------------------------------------- run 1: Restore, HTTP --
 tmux_start network
@@ -206,14 +218,7 @@ tmux_send Enter Down Enter
 tmux_wait "nfs-$$\.lbi" "the image on the NFS export" 60
 tmux_choose_row " .*nfs-$$\.lbi"
 tmux_wait "^File: nfs://127\.0\.0\.1$NFS_DIR/export/images/" "the image's URL (cut at 80 columns)"
-tmux_send Enter
-tmux_wait 'The image is whole\.' "the verification's result" 120
-check "whole: every chunk checked" pane_says 'Every chunk checked: [0-9]+ chunks'
-tmux_send Right Enter
-tmux_wait '^[> ] 1\. Restore a system image' "the start screen again" 60
-tmux_send q
-tmux_sane 2 0
-ok "run 2: the terminal is sane after quitting"
+verified_then_quit 2
 
 # ---------------------------------------------------- run 3: Capture, HTTP --
 attach srcloop "$src" -r
@@ -401,14 +406,7 @@ tmux_wait "s3-$$\.lbi" "the image in the bucket" 60
 tmux_choose_row " .*s3-$$\.lbi"
 tmux_wait "^File: s3://test%3Atester@lifeboat-images/office/s3-$$\.lbi\$" "the image's URL"
 check "no secret on the screen" eval "! tmux_pane | grep -qF -- '$s3_secret'"
-tmux_send Enter
-tmux_wait 'The image is whole\.' "the verification's result" 120
-check "whole: every chunk checked" pane_says 'Every chunk checked: [0-9]+ chunks'
-tmux_send Right Enter
-tmux_wait '^[> ] 1\. Restore a system image' "the start screen again" 60
-tmux_send q
-tmux_sane 4 0
-ok "run 4: the terminal is sane after quitting"
+verified_then_quit 4
 check "the log names the S3 image" grep -qF "s3://test%3Atester@lifeboat-images/office/s3-$$.lbi" /run/lifeboat/lifeboat.log
 check "no secret in the log" eval "! grep -qF -- '$s3_secret' /run/lifeboat/lifeboat.log"
 

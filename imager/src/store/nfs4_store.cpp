@@ -3,6 +3,7 @@
 #include "store/kernel_mount.hpp"
 #include "store/resolve.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -13,17 +14,15 @@ namespace {
 // The minor versions to try, newest first: ?version=4 lets the server choose.
 Result<std::vector<std::string>> versions_asked(const StoreUrl& url) {
     std::vector<std::string> versions{"4.2", "4.1", "4.0"};
-    std::size_t at = 0;
-    while (at < url.query.size()) {
-        const auto amp = url.query.find('&', at);
-        const std::string pair = url.query.substr(at, amp == std::string::npos ? std::string::npos : amp - at);
-        at = amp == std::string::npos ? url.query.size() : amp + 1;
-        if (pair == "version=4") continue;
-        if (pair == "version=4.0" || pair == "version=4.1" || pair == "version=4.2") {
-            versions = {pair.substr(8)};
+    for (const auto& [key, value] : url.options()) {
+        if (key == "version" && value == "4") continue;
+        if (key == "version" && (value == "4.0" || value == "4.1" || value == "4.2")) {
+            versions = {value};
             continue;
         }
-        return std::unexpected(make_error(Errc::invalid_argument, "the nfs:// address has an option NFSv4 does not take here: " + pair,
+        return std::unexpected(make_error(Errc::invalid_argument,
+                                          "the nfs:// address has an option NFSv4 does not take here: " + key +
+                                              (value.empty() ? "" : "=" + value),
                                           "with NFSv4 (the kernel's client) Lifeboat writes as root; mountport, uid and "
                                           "gid are NFSv3's (docs/STORES.md)"));
     }
@@ -33,7 +32,7 @@ Result<std::vector<std::string>> versions_asked(const StoreUrl& url) {
 }  // namespace
 
 bool asks_for_nfs4(const StoreUrl& url) {
-    return ("&" + url.query + "=").find("&version=4") != std::string::npos;
+    return std::ranges::any_of(url.options(), [](const auto& o) { return o.first == "version" && o.second.starts_with('4'); });
 }
 
 Result<std::shared_ptr<Store>> mount_nfs4(const StoreUrl& url) {

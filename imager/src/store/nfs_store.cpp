@@ -52,14 +52,7 @@ bool transient(int rc) {
 Result<std::string> libnfs_options(const StoreUrl& url) {
     std::string options;
     if (!url.port.empty()) options = "nfsport=" + url.port;
-    std::size_t at = 0;
-    while (at < url.query.size()) {
-        const auto amp = url.query.find('&', at);
-        const std::string pair = url.query.substr(at, amp == std::string::npos ? std::string::npos : amp - at);
-        at = amp == std::string::npos ? url.query.size() : amp + 1;
-        const auto eq = pair.find('=');
-        const std::string key = pair.substr(0, eq);
-        const std::string value = eq == std::string::npos ? "" : pair.substr(eq + 1);
+    for (const auto& [key, value] : url.options()) {
         const bool number = !value.empty() && value.size() <= 10 && std::ranges::all_of(value, ::isdigit);
         if (key == "version" && value == "3") continue;
         if (key == "version")  // "4" never comes here: location.cpp gives it to nfs4_store
@@ -69,7 +62,8 @@ Result<std::string> libnfs_options(const StoreUrl& url) {
             options += (options.empty() ? "" : "&") + key + "=" + value;
             continue;
         }
-        return std::unexpected(make_error(Errc::invalid_argument, "the nfs:// address has an option Lifeboat does not know: " + pair,
+        return std::unexpected(make_error(Errc::invalid_argument, "the nfs:// address has an option Lifeboat does not know: " + key +
+                                              (value.empty() ? "" : "=" + value),
                                           "the options are mountport=N, uid=N and gid=N (docs/STORES.md)"));
     }
     return options;

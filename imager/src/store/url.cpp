@@ -33,6 +33,18 @@ Error bad_url(const std::string& scheme, const std::string& why) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> StoreUrl::options() const {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (std::size_t at = 0; at < query.size();) {
+        const std::size_t end = std::min(query.find('&', at), query.size());
+        const std::string pair = query.substr(at, end - at);
+        const std::size_t eq = pair.find('=');
+        pairs.emplace_back(pair.substr(0, eq), eq == std::string::npos ? "" : pair.substr(eq + 1));
+        at = end + 1;
+    }
+    return pairs;
+}
+
 std::string StoreUrl::origin() const { return scheme + "://" + host + (port.empty() ? "" : ":" + port); }
 
 bool looks_like_url(const std::string& where) {

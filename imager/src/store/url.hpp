@@ -7,6 +7,8 @@
 #include "imager/store_access.hpp"  // looks_like_url
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace imager::store {
 
@@ -21,6 +23,8 @@ struct StoreUrl {
 
     // "https://files:8443": the server, for messages and requests; no user.
     [[nodiscard]] std::string origin() const;
+    // The query's options in order: "uid=1000&ro" -> {"uid", "1000"}, {"ro", ""}.
+    [[nodiscard]] std::vector<std::pair<std::string, std::string>> options() const;
 };
 
 [[nodiscard]] Result<StoreUrl> parse_url(const std::string& where);
