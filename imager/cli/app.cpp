@@ -88,19 +88,22 @@ void add_image_commands(CLI::App& app, ImageCommandOptions& o, imager::store::Ac
                       "Whole-disk image on a larger disk: grow the last partition and its filesystem (ext2/3/4, NTFS, swap)");
     add_progress_options(restore, o);
     add_store_options(restore, a);
-    restore->add_option("IMAGE", o.restore.image, "Image file or URL to restore")->required();
+    restore->add_option("IMAGE", o.restore.image, "Image file or URL to restore; - reads it from standard input")
+        ->required();
     restore->add_option("TARGET", o.restore.target, "Block device or file (created when missing)")->required();
     restore->footer(
         "Checks the target first (size, sector size, mounted, holds the image, boot medium) and\n"
         "writes nothing if a check fails. A whole-disk image recreates the partition table\n"
         "exactly, with the boot code and every gap, on the same or a larger disk (or a smaller\n"
         "one where every partition still fits). Each chunk is checked before it is written;\n"
-        "restore stops at the first damaged one.");
+        "restore stops at the first damaged one. From standard input (-, e.g. a multicast\n"
+        "receiver's output) each chunk is checked before it is written and the table only\n"
+        "after the whole image has been checked; --yes is needed, as nobody can answer.");
 
     auto* verify = app.add_subcommand("verify", "Check an image's structure and every chunk");
     add_progress_options(verify, o);
     add_store_options(verify, a);
-    verify->add_option("IMAGE", o.image, "Image file or URL to check")->required();
+    verify->add_option("IMAGE", o.image, "Image file or URL to check; - reads it from standard input")->required();
 
     auto* info = app.add_subcommand("info", "Describe an image");
     info->add_flag("--json", o.json, "Print JSON");

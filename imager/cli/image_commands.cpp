@@ -7,7 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <optional>
 #include <iostream>
 
 namespace cli {
@@ -15,6 +18,18 @@ namespace cli {
 using imager::devices::human_size;
 
 namespace {
+
+// How messages name an image: "-" is standard input.
+std::string image_name(const std::string& image) { return image == "-" ? "standard input" : image; }
+
+// "-" reads the image from standard input, which must be a pipe or a file, not the terminal.
+std::optional<int> refuse_terminal_stream(const std::string& image) {
+    if (image != "-" || !::isatty(STDIN_FILENO)) return std::nullopt;
+    return cli::report(imager::make_error(imager::Errc::invalid_argument,
+                                          "the image \"-\" is read from standard input, which is a terminal",
+                                          "pipe the image in: udp-receiver ... | lifeboat restore --yes - /dev/sda"));
+}
+
 
 ProgressMode progress_mode(const std::string& text) {
     if (text == "json") return ProgressMode::json;
@@ -90,6 +105,7 @@ int run_capture(ImageCommandOptions& o) {
 }
 
 int run_restore(ImageCommandOptions& o) {
+    if (auto refused = refuse_terminal_stream(o.restore.image); refused) return *refused;
     o.restore.threads = o.threads;
     CliProgress progress(progress_mode(o.progress));
     CliPrompt prompt;
@@ -101,18 +117,19 @@ int run_restore(ImageCommandOptions& o) {
         std::cout << r.plan << "Dry run: nothing was written.\n";
         return exit_ok;
     }
-    std::cerr << "restored " << o.restore.image << " onto " << o.restore.target << ": " << human_size(r.data_bytes)
+    std::cerr << "restored " << image_name(o.restore.image) << " onto " << o.restore.target << ": " << human_size(r.data_bytes)
               << " of data and " << human_size(r.zero_bytes) << " of zeros in " << fixed(r.seconds) << " s ("
               << rate(r.data_bytes + r.zero_bytes, r.seconds) << ")\n";
     return exit_ok;
 }
 
 int run_verify(const ImageCommandOptions& o) {
+    if (auto refused = refuse_terminal_stream(o.image); refused) return *refused;
     CliProgress progress(progress_mode(o.progress));
     auto report = imager::verify(o.image, o.threads, progress);
     progress.end_line();  // the bar never shares a line with what follows
     if (!report) return cli::report(report.error());
-    std::cout << o.image << ": OK, " << report->chunks << " chunks, " << human_size(report->data_bytes)
+    std::cout << image_name(o.image) << ": OK, " << report->chunks << " chunks, " << human_size(report->data_bytes)
               << " of data checked in " << fixed(report->seconds) << " s\n";
     return exit_ok;
 }

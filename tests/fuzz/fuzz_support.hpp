@@ -9,6 +9,7 @@
 // bounded before use, so a finding is always in the code under test.
 #pragma once
 
+#include "format/image_stream.hpp"
 #include "format/layout.hpp"
 #include "fs/used_blocks.hpp"
 #include "imager/image_discovery.hpp"
@@ -380,10 +381,38 @@ inline void run_image_commands(const std::string& image, std::uint64_t variant) 
 
 // The tail of every single-file image target: `file` written as the image,
 // every seal computed again unless flags bit 0 is set, run through every command.
+// The image read as `restore -` reads it, front to back: whether it is whole
+// (every frame, chunk, the index and the trailer checked).
+inline bool stream_whole(const std::string& image) {
+    const int fd = ::open(image.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    format::BufferPool pool(format::kChunkSize, 2);
+    auto stream = format::ImageStream::open(fd, "fuzz input");
+    bool whole = stream.has_value();
+    for (std::uint64_t number = 0; whole;) {
+        auto next = (*stream)->next(pool);
+        if (!next || !*next) {
+            whole = next.has_value();
+            break;
+        }
+        if ((*next)->record.kind != format::RecordKind::zeros)
+            whole = (*stream)->unpack((*next)->record, std::move((*next)->stored), number++, pool).has_value();
+    }
+    ::close(fd);
+    return whole;
+}
+
 inline void run_image_file(Bytes file, unsigned flags) {
     Scratch::get().clear();
     if (!(flags & 1)) reseal_image_file(file);
-    run_image_commands(write_volumes({file}), flags);
+    const auto image = write_volumes({file});
+    run_image_commands(image, flags);
+    // A stream checks all a reader by the index checks, and the frames: whole as a stream, whole as a file.
+    if (stream_whole(image)) {
+        imager::SilentProgress quiet;
+        auto verified = imager::verify(image, 1, quiet);
+        if (!verified) fail("an image whole as a stream does not verify as a file: " + verified.error().message());
+    }
 }
 
 // ---------------------------------------------------------------- disks

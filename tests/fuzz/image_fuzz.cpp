@@ -4,7 +4,8 @@
 // manifest, index, trailer) is computed again from the fields as they are,
 // so the fuzzer reaches the checks behind the hashes; bit 1 also sets the
 // trailer's logical size to the file's. Then every command runs on it
-// (fuzz_support.hpp): describe, list, verify, restore --dry-run.
+// (fuzz_support.hpp): describe, list, verify, restore --dry-run, and it is read
+// as a stream (restore -): whole as a stream must mean whole as a file.
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

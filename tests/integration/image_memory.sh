@@ -2,8 +2,9 @@
 # Memory stays bounded whatever the source size (docs/FORMAT.md, "Memory"):
 # a 3 GiB source (sparse, with 384 MiB of random data in 48 pieces spread
 # through it and 64 MiB of compressible text) is captured, verified and
-# restored (onto a sparse file) under /usr/bin/time -v; the maximum resident
-# set of each must be at most 256 MiB, and the restore is byte-identical.
+# restored (onto a sparse file, from the file and from a stream on standard
+# input) under /usr/bin/time -v; the maximum resident set of each must be at
+# most 256 MiB, and each restore is byte-identical.
 # A capture with --threads 8 holds the most jobs the pipeline allows (16).
 # Under AddressSanitizer (the dev preset) the bound is LB_ASAN_RSS_MIB (default
 # 1024): ASan's shadow memory and quarantine come on top of Lifeboat's own.
@@ -36,13 +37,15 @@ done
 rm -f "$WORK/text"
 say "source: $SIZE bytes, $(du -B1 "$src" | cut -f1) allocated"
 
-# measured STEP ARGS...: runs lifeboat under /usr/bin/time -v; sets RSS_KIB.
+# measured STEP ARGS...: runs lifeboat under /usr/bin/time -v, its standard
+# input $MEASURED_INPUT (default /dev/null); sets RSS_KIB.
 RSS_KIB=0
 measured() {
     local step=$1 t0=$SECONDS
     shift
     RC=0
-    /usr/bin/time -v -o "$WORK/$step.time" "$LB" "$@" </dev/null >"$WORK/$step.out" 2>"$WORK/$step.err" || RC=$?
+    /usr/bin/time -v -o "$WORK/$step.time" "$LB" "$@" <"${MEASURED_INPUT:-/dev/null}" >"$WORK/$step.out" \
+        2>"$WORK/$step.err" || RC=$?
     RSS_KIB=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$WORK/$step.time")
     say "$step: exit $RC, max RSS $((RSS_KIB / 1024)) MiB ($RSS_KIB KiB), $((SECONDS - t0)) s"
     if [ "$RC" -ne 0 ]; then
@@ -68,6 +71,10 @@ measured restore restore "$img" "$out" && RESULTS+=("restore $((RSS_KIB / 1024))
 check "the restored file is $SIZE bytes" [ "$(fsize "$out")" -eq "$SIZE" ]
 say "restored: $(du -B1 "$out" | cut -f1) bytes allocated (sparse)"
 check "the restore is byte-identical (cmp of $SIZE bytes)" same_bytes "$src" "$out"
+rm -f "$out"
+MEASURED_INPUT=$img measured restore-stream restore --yes - "$out" && RESULTS+=("restore - $((RSS_KIB / 1024)) MiB")
+check "the restore from standard input is byte-identical (cmp of $SIZE bytes)" same_bytes "$src" "$out"
+rm -f "$out"
 measured "capture-threads-8" capture --threads 8 --no-verify "$src" "$WORK/t8.lbi" &&
     RESULTS+=("capture --threads 8 $((RSS_KIB / 1024)) MiB")
 say "max RSS: ${RESULTS[*]}"

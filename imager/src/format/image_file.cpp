@@ -13,8 +13,12 @@ namespace imager::format {
 
 namespace {
 
-Error damaged(const std::string& what) {
-    return make_error(Errc::damaged_image, what, "the image is damaged; use another copy, or capture a new image");
+Error damaged(const std::string& what) { return image_damage(what); }
+
+Frame frame_of(const IndexRecord& record) {
+    Frame f;
+    f.record = record;
+    return f;
 }
 
 // "1 volume", "3 volumes".
@@ -23,6 +27,53 @@ std::string volumes_text(std::uint32_t count) {
 }
 
 }  // namespace
+
+Error image_damage(const std::string& what) {
+    return make_error(Errc::damaged_image, what, "the image is damaged; use another copy, or capture a new image");
+}
+
+Result<Manifest> check_manifest(const Header& h, const std::string& json, const std::string& where) {
+    if (h.manifest_size > kMaxManifestBytes || json.size() != h.manifest_size)
+        return std::unexpected(damaged(where + ": the manifest is " + std::to_string(h.manifest_size) +
+                                       " bytes; Lifeboat reads at most " + std::to_string(kMaxManifestBytes)));
+    if (hash128(std::as_bytes(std::span(json))) != h.manifest_hash)
+        return std::unexpected(damaged(where + ": the manifest checksum does not match"));
+    auto parsed = parse_manifest(json);
+    if (!parsed) {
+        Error e = parsed.error();
+        e.context = where + ": " + e.context;
+        return std::unexpected(e);
+    }
+    if (parsed->format_version != h.version)
+        return std::unexpected(damaged(where + ": the manifest's format version is not the header's"));
+    return parsed;
+}
+
+bool record_in_order(const IndexRecord& r, const IndexRecord* previous, const Manifest& manifest,
+                     std::uint32_t chunk_size) {
+    const Stream* stream = manifest.stream(r.stream);
+    const bool data = r.kind != RecordKind::zeros;
+    return stream != nullptr && r.length != 0 && r.offset <= stream->size && r.length <= stream->size - r.offset &&
+           !(data && r.length > chunk_size) && !(data && r.stored_size == 0) &&
+           !(r.kind == RecordKind::stored && r.stored_size != r.length) &&
+           !(previous && previous->stream == r.stream && previous->offset + previous->length > r.offset) &&
+           !(previous && previous->stream > r.stream);
+}
+
+Status check_used_bytes(const std::vector<IndexRecord>& records, const Manifest& manifest, const std::string& where) {
+    std::vector<std::uint64_t> recorded(manifest.streams.size(), 0);
+    for (const auto& r : records) {
+        const auto at = std::ranges::find(manifest.streams, r.stream, &Stream::id) - manifest.streams.begin();
+        recorded[static_cast<std::size_t>(at)] += r.length;  // no overflow: records lie inside the stream, apart
+    }
+    for (std::size_t i = 0; i < recorded.size(); ++i) {
+        const Stream& s = manifest.streams[i];
+        if (recorded[i] != s.used_bytes || (s.filesystem && s.filesystem->used_bytes != s.used_bytes))
+            return std::unexpected(damaged(where + ": the index holds " + std::to_string(recorded[i]) + " bytes of " +
+                                           part_title(s) + ", the manifest says " + std::to_string(s.used_bytes)));
+    }
+    return {};
+}
 
 std::string describe_record(const IndexRecord& r, std::uint64_t number) {
     std::ostringstream s;
@@ -45,6 +96,8 @@ Result<std::unique_ptr<ImageWriter>> ImageWriter::create(const std::string& imag
     w->volumes_ = std::move(*volumes);
     const auto manifest = std::as_bytes(std::span(manifest_json));
     w->header_.image_uuid = w->uuid_;
+    w->header_.optional_features = kFeatureRecordsInline;
+    w->header_.volume_size = split_size;
     w->header_.manifest_size = manifest.size();
     w->header_.manifest_hash = hash128(manifest);
     if (auto s = w->volumes_->write(encode(w->header_)); !s) return std::unexpected(s.error());
@@ -52,33 +105,57 @@ Result<std::unique_ptr<ImageWriter>> ImageWriter::create(const std::string& imag
     return w;
 }
 
-Status ImageWriter::add_chunk(IndexRecord record, std::span<const std::byte> stored) {
-    record.stored_offset = volumes_->logical_offset();
-    record.stored_size = static_cast<std::uint32_t>(stored.size());
+Status ImageWriter::add_record(const IndexRecord& record) {
+    if (!records_.empty()) {
+        const auto& last = records_.back();
+        if (last.stream > record.stream || (last.stream == record.stream && last.offset + last.length > record.offset))
+            return std::unexpected(make_error(Errc::internal, "capture produced records out of order"));
+    }
     records_.push_back(record);
+    return {};
+}
+
+Status ImageWriter::close_zero_run() {
+    if (!zero_run_open_) return {};
+    zero_run_open_ = false;
+    return volumes_->write(encode(frame_of(records_.back()), uuid_));
+}
+
+Status ImageWriter::add_chunk(IndexRecord record, std::span<const std::byte> stored) {
+    if (auto s = close_zero_run(); !s) return s;
+    record.stored_offset = volumes_->logical_offset() + kFrameSize;
+    record.stored_size = static_cast<std::uint32_t>(stored.size());
+    if (auto s = add_record(record); !s) return s;
+    if (auto s = volumes_->write(encode(frame_of(record), uuid_)); !s) return s;
     return volumes_->write(stored);
 }
 
-void ImageWriter::add_zeros(std::uint16_t stream, std::uint64_t offset, std::uint64_t length) {
-    if (!records_.empty()) {
+Status ImageWriter::add_zeros(std::uint16_t stream, std::uint64_t offset, std::uint64_t length) {
+    if (zero_run_open_) {
         auto& last = records_.back();
-        if (last.kind == RecordKind::zeros && last.stream == stream && last.offset + last.length == offset) {
+        if (last.stream == stream && last.offset + last.length == offset) {
             last.length += length;
-            return;
+            return {};
         }
+        if (auto s = close_zero_run(); !s) return s;
     }
     IndexRecord r;
     r.stream = stream;
     r.offset = offset;
     r.length = length;
     r.kind = RecordKind::zeros;
-    records_.push_back(r);
+    if (auto s = add_record(r); !s) return s;
+    zero_run_open_ = true;
+    return {};
 }
 
 Status ImageWriter::finish() {
-    std::ranges::stable_sort(records_, [](const IndexRecord& a, const IndexRecord& b) {
-        return a.stream != b.stream ? a.stream < b.stream : a.offset < b.offset;
-    });
+    if (auto s = close_zero_run(); !s) return s;
+    Frame end;
+    end.end = true;
+    end.record_count = records_.size();
+    end.index_offset = volumes_->logical_offset() + kFrameSize;
+    if (auto s = volumes_->write(encode(end, uuid_)); !s) return s;
     std::vector<std::byte> index;
     index.reserve(records_.size() * kRecordSize);
     for (const auto& r : records_) {
@@ -144,7 +221,7 @@ Result<std::unique_ptr<ImageReader>> ImageReader::open(const std::string& image)
         return std::unexpected(e);
     }
 
-    if (h->manifest_size > kMaxManifestBytes)
+    if (h->manifest_size > kMaxManifestBytes)  // checked before the bytes are read
         return std::unexpected(damaged(image + ": the manifest is " + std::to_string(h->manifest_size) +
                                        " bytes; Lifeboat reads at most " + std::to_string(kMaxManifestBytes)));
     if (h->manifest_offset + h->manifest_size > t->index_offset)
@@ -152,18 +229,11 @@ Result<std::unique_ptr<ImageReader>> ImageReader::open(const std::string& image)
     r->manifest_json_.resize(h->manifest_size);
     auto manifest = std::as_writable_bytes(std::span(r->manifest_json_));
     if (auto s = v.read(h->manifest_offset, manifest); !s) return std::unexpected(s.error());
-    if (hash128(manifest) != h->manifest_hash) return std::unexpected(damaged(image + ": the manifest checksum does not match"));
-    auto parsed = parse_manifest(r->manifest_json_);
-    if (!parsed) {
-        Error e = parsed.error();
-        e.context = image + ": " + e.context;
-        return std::unexpected(e);
-    }
+    auto parsed = check_manifest(*h, r->manifest_json_, image);
+    if (!parsed) return std::unexpected(parsed.error());
     r->manifest_ = std::move(*parsed);
-    if (r->manifest_.format_version != h->version)
-        return std::unexpected(damaged(image + ": the manifest's format version is not the header's"));
     if (auto s = r->read_index(); !s) return std::unexpected(s.error());
-    if (auto s = r->check_used_bytes(); !s) return std::unexpected(s.error());
+    if (auto s = check_used_bytes(r->records_, r->manifest_, image); !s) return std::unexpected(s.error());
     return r;
 }
 
@@ -194,37 +264,14 @@ Status ImageReader::check_records() const {
     const IndexRecord* previous = nullptr;
     for (std::size_t i = 0; i < records_.size(); ++i) {
         const auto& r = records_[i];
-        const Stream* stream = manifest_.stream(r.stream);
         const bool data = r.kind != RecordKind::zeros;
-        const bool bad = stream == nullptr || r.length == 0 || r.offset > stream->size ||
-                         r.length > stream->size - r.offset || (data && r.length > header_.chunk_size) ||
-                         (data && (r.stored_offset < data_start || r.stored_size == 0 ||
-                                   r.stored_offset + r.stored_size > trailer_.index_offset)) ||
-                         (r.kind == RecordKind::stored && r.stored_size != r.length) ||
-                         (previous && previous->stream == r.stream && previous->offset + previous->length > r.offset) ||
-                         (previous && previous->stream > r.stream);
+        const bool bad = !record_in_order(r, previous, manifest_, header_.chunk_size) ||
+                         (data && (r.stored_offset < data_start ||
+                                   r.stored_offset + r.stored_size > trailer_.index_offset));
         if (bad)
             return std::unexpected(damaged(path() + ": index entry " + std::to_string(i) + " (" +
                                            describe_record(r, data_before(i)) + ") is not valid"));
         previous = &r;
-    }
-    return {};
-}
-
-// Capture records every used byte of a stream, as data or as a zero run, and
-// nothing else: the records of each stream add up to the used bytes the
-// manifest gives it (and its filesystem).
-Status ImageReader::check_used_bytes() const {
-    std::vector<std::uint64_t> recorded(manifest_.streams.size(), 0);
-    for (const auto& r : records_) {
-        const auto at = std::ranges::find(manifest_.streams, r.stream, &Stream::id) - manifest_.streams.begin();
-        recorded[static_cast<std::size_t>(at)] += r.length;  // no overflow: records lie inside the stream, apart
-    }
-    for (std::size_t i = 0; i < recorded.size(); ++i) {
-        const Stream& s = manifest_.streams[i];
-        if (recorded[i] != s.used_bytes || (s.filesystem && s.filesystem->used_bytes != s.used_bytes))
-            return std::unexpected(damaged(path() + ": the index holds " + std::to_string(recorded[i]) + " bytes of " +
-                                           part_title(s) + ", the manifest says " + std::to_string(s.used_bytes)));
     }
     return {};
 }
@@ -244,10 +291,15 @@ std::string ImageReader::describe(const IndexRecord& record, std::uint64_t numbe
 
 Result<Buffer> ImageReader::unpack(const IndexRecord& record, Buffer stored, std::uint64_t number,
                                    BufferPool& pool) const {
+    return unpack_chunk(record, std::move(stored), pool, [&] { return describe(record, number); });
+}
+
+Result<Buffer> unpack_chunk(const IndexRecord& record, Buffer stored, BufferPool& pool,
+                            const std::function<std::string()>& what) {
     Buffer data;
     if (record.kind == RecordKind::zstd) data = pool.take(static_cast<std::size_t>(record.length));
     const auto why = chunk_damage(record, stored.span(), data.span());
-    if (!why.empty()) return std::unexpected(damaged(describe(record, number) + " is damaged: " + why));
+    if (!why.empty()) return std::unexpected(damaged(what() + " is damaged: " + why));
     return record.kind == RecordKind::zstd ? std::move(data) : std::move(stored);
 }
 

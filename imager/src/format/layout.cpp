@@ -123,6 +123,7 @@ std::array<std::byte, kHeaderSize> encode(const Header& h) {
     f.put(56, h.manifest_offset, 8);
     f.put(64, h.manifest_size, 8);
     f.put(72, h.manifest_hash);
+    f.put(88, h.volume_size, 8);
     seal(out);
     return out;
 }
@@ -190,6 +191,7 @@ Result<Header> decode_header(std::span<const std::byte> b, const std::string& wh
     h.manifest_offset = get(b, 56, 8);
     h.manifest_size = get(b, 64, 8);
     h.manifest_hash = get_bytes<16>(b, 72);
+    if ((h.optional_features & kFeatureRecordsInline) != 0) h.volume_size = get(b, 88, 8);
     if (h.hash_algorithm != kHashXxh3_128 || h.chunk_size == 0 || h.chunk_size > (64u << 20) ||
         h.manifest_offset != kHeaderSize || h.manifest_size > (64u << 20))
         return std::unexpected(damaged("image header fields out of range", where));
@@ -208,6 +210,48 @@ Result<IndexRecord> decode_record(std::span<const std::byte> b) {
     r.kind = static_cast<RecordKind>(kind);
     r.hash = get_bytes<16>(b, 32);
     return r;
+}
+
+namespace {
+
+Hash128 frame_hash(std::span<const std::byte> record, const Uuid& image) {
+    std::array<std::byte, kRecordSize + sizeof(Uuid)> bytes{};
+    std::memcpy(bytes.data(), record.data(), kRecordSize);
+    std::memcpy(bytes.data() + kRecordSize, image.data(), image.size());
+    return hash128(bytes);
+}
+
+}  // namespace
+
+std::array<std::byte, kFrameSize> encode(const Frame& frame, const Uuid& image) {
+    std::array<std::byte, kFrameSize> out{};
+    if (frame.end) {
+        Fields f(out);
+        f.put(0, frame.record_count, 8);
+        f.put(16, frame.index_offset, 8);  // kind (byte 30) 0: the end
+    } else {
+        const auto record = encode(frame.record);
+        std::memcpy(out.data(), record.data(), kRecordSize);
+    }
+    const Hash128 h = frame_hash(out, image);
+    std::memcpy(out.data() + kRecordSize, h.data(), h.size());
+    return out;
+}
+
+Result<Frame> decode_frame(std::span<const std::byte> b, const Uuid& image) {
+    if (b.size() < kFrameSize || std::memcmp(b.data() + kRecordSize, frame_hash(b, image).data(), sizeof(Hash128)) != 0)
+        return std::unexpected(make_error(Errc::damaged_image, "a record frame's checksum does not match"));
+    Frame f;
+    if (get(b, 30, 1) == 0) {
+        f.end = true;
+        f.record_count = get(b, 0, 8);
+        f.index_offset = get(b, 16, 8);
+        return f;
+    }
+    auto r = decode_record(b.first(kRecordSize));
+    if (!r) return std::unexpected(r.error());
+    f.record = *r;
+    return f;
 }
 
 Result<Trailer> decode_trailer(std::span<const std::byte> b, const std::string& where) {

@@ -168,7 +168,7 @@ Status write_image(const CaptureOptions& options, io::BlockSource& source, const
                 if (p.record.stream < stream_done.size()) stream_done[p.record.stream] += p.record.length;
                 if (p.record.kind == format::RecordKind::zeros) {
                     report.zero_bytes += p.record.length;
-                    writer.add_zeros(p.record.stream, p.record.offset, p.record.length);
+                    if (auto s = writer.add_zeros(p.record.stream, p.record.offset, p.record.length); !s) return s;
                     continue;
                 }
                 if (auto s = writer.add_chunk(p.record, packed.stored.span().subspan(p.stored_at, p.stored_size)); !s)

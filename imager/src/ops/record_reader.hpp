@@ -1,9 +1,11 @@
 // Reading an image's records in order for restore and verify: the producer
 // reads stored bytes, the workers unpack and check them. Buffers come from a
 // pool the caller owns (it must outlive the pipeline that carries the jobs).
+// An image is read by its index (a file or URL) or front to back (a stream).
 #pragma once
 
 #include "format/image_file.hpp"
+#include "format/image_stream.hpp"
 
 #include <functional>
 #include <optional>
@@ -18,16 +20,25 @@ struct RecordJob {
     format::Buffer bytes;       // stored, then (after unpack) the data itself
 };
 
-class RecordReader {
+class RecordSource {
 public:
     using Filter = std::function<bool(const format::IndexRecord&)>;
+    virtual ~RecordSource() = default;
+    // The next record wanted, its stored bytes read; nullopt after the last.
+    virtual Result<std::optional<RecordJob>> next() = 0;
+    // Decompresses and checks a job's chunk in place; zero records pass through.
+    // Thread-safe: the workers call it.
+    [[nodiscard]] virtual Result<RecordJob> unpack(RecordJob& job) const = 0;
+};
+
+// By the index of an image that seeks: records not wanted are not read.
+class RecordReader : public RecordSource {
+public:
     // Reads every record, or only those `wanted` accepts.
     RecordReader(const format::ImageReader& image, format::BufferPool& pool, Filter wanted = {})
         : image_(image), pool_(pool), wanted_(std::move(wanted)) {}
-    Result<std::optional<RecordJob>> next();
-    // Decompresses and checks a job's chunk in place; zero records pass through.
-    // Thread-safe: the workers call it.
-    [[nodiscard]] Result<RecordJob> unpack(RecordJob& job) const;
+    Result<std::optional<RecordJob>> next() override;
+    [[nodiscard]] Result<RecordJob> unpack(RecordJob& job) const override;
 
 private:
     const format::ImageReader& image_;
@@ -35,6 +46,22 @@ private:
     Filter wanted_;
     std::size_t next_ = 0;
     std::uint64_t data_seen_ = 0;  // data records before next_
+};
+
+// Front to back from a stream: records not wanted are read and checked
+// (their frames, not their chunks), then dropped.
+class StreamRecordReader : public RecordSource {
+public:
+    StreamRecordReader(format::ImageStream& stream, format::BufferPool& pool, Filter wanted = {})
+        : stream_(stream), pool_(pool), wanted_(std::move(wanted)) {}
+    Result<std::optional<RecordJob>> next() override;
+    [[nodiscard]] Result<RecordJob> unpack(RecordJob& job) const override;
+
+private:
+    format::ImageStream& stream_;
+    format::BufferPool& pool_;
+    Filter wanted_;
+    std::uint64_t data_seen_ = 0;
 };
 
 [[nodiscard]] std::uint64_t total_length(const std::vector<format::IndexRecord>& records);

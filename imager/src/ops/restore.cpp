@@ -1,6 +1,8 @@
 // restore(): plan (every check, no writes) -> confirm -> check again -> write
 // every placed stream, chunks checked on every core and written in order,
-// stopping at the first damaged one -> zeros over the old disk's end (a larger
+// stopping at the first damaged one (from a stream, "-", the areas outside
+// partitions are held back until the whole stream is checked, then written)
+// -> zeros over the old disk's end (a larger
 // target) -> the old contents' signatures cleared (ops/stale_signatures.hpp)
 // -> the partition table, last -> sync ->
 // the kernel re-reads the table -> --grow's filesystem resize. A stop request
@@ -44,14 +46,14 @@ Status create_file(const std::string& path, std::uint64_t size) {
     return {};
 }
 
-// Writes one record where its stream is placed, clipped to the placement.
-Status write_record(io::BlockSink& sink, const ops::Placement& place, const ops::RecordJob& job) {
-    const auto& r = job.record;
+// Writes one record (its data: `bytes`) where its stream is placed, clipped to the placement.
+Status write_record(io::BlockSink& sink, const ops::Placement& place, const format::IndexRecord& r,
+                    std::span<const std::byte> bytes) {
     if (r.offset >= place.write_limit) return {};
     const std::uint64_t length = std::min(r.length, place.write_limit - r.offset);
     const std::uint64_t at = place.target_offset + r.offset;
     if (r.kind == format::RecordKind::zeros) return sink.zero_range(at, length);
-    return sink.write_at(at, job.bytes.span().first(static_cast<std::size_t>(length)));
+    return sink.write_at(at, bytes.first(static_cast<std::size_t>(length)));
 }
 
 // Restore starts the writeback of what it wrote as it goes (io/writeback.hpp),
@@ -89,42 +91,57 @@ std::size_t placement_index(const std::vector<ops::Placement>& placements, std::
 
 Error stop_requested() { return make_error(Errc::cancelled, "restore cancelled"); }
 
+// A stream's restore keeps what the image holds outside the partitions (the
+// boot area with its copy of the table, gaps, EBRs) and writes it only once the
+// whole stream is checked: a broken stream leaves the target's old table as it
+// was. An MBR disk's captured sectors are written from it again after the table.
+struct KeptRecord {
+    ops::Placement place;
+    format::IndexRecord record;
+    std::vector<std::byte> data;
+};
+
 Status write_streams(const ops::RestorePlan& plan, const std::vector<ops::Placement>& placements, io::BlockSink& sink,
                      const std::string& target, unsigned threads, Progress& progress, RestoreReport& report,
-                     const std::stop_token& stop, Tally& tally) {
-    const auto& image = *plan.image;
-    std::vector<format::IndexRecord> wanted;
+                     const std::stop_token& stop, Tally& tally, std::vector<KeptRecord>* defer = nullptr) {
     const auto placed = [&](const format::IndexRecord& r) {
         return std::ranges::find(placements, r.stream, &ops::Placement::stream) != placements.end();
     };
+    // Records add up to their stream's used bytes (checked on open, or at a stream's end).
     tally.total.assign(placements.size(), 0);
     tally.done.assign(placements.size(), 0);
-    for (const auto& r : image.records())
-        if (placed(r)) {
-            wanted.push_back(r);
-            tally.total[placement_index(placements, r.stream)] += r.length;
-        }
-    const std::uint64_t total = ops::total_length(wanted);
+    for (std::size_t i = 0; i < placements.size(); ++i)
+        tally.total[i] = plan.manifest().stream(placements[i].stream)->used_bytes;
+    std::uint64_t total = 0;
+    for (const auto t : tally.total) total += t;
     std::uint64_t done = 0;
     const unsigned workers = worker_count(threads);
     // Stored and data buffers of every job in flight.
-    format::BufferPool pool(image.header().chunk_size, 2 * in_flight_limit(workers) + workers);
-    ops::RecordReader records(image, pool, placed);
+    format::BufferPool pool(plan.chunk_size(), 2 * in_flight_limit(workers) + workers);
+    std::unique_ptr<ops::RecordSource> records;
+    if (plan.stream) records = std::make_unique<ops::StreamRecordReader>(*plan.stream, pool, placed);
+    else records = std::make_unique<ops::RecordReader>(*plan.image, pool, placed);
     ops::OrderedPipeline<ops::RecordJob, ops::RecordJob> pipeline(workers, in_flight_limit(workers));
     TargetWriteback writeback(target);
-    return pipeline.run([&] { return records.next(); }, [&](ops::RecordJob& job) { return records.unpack(job); },
+    return pipeline.run([&] { return records->next(); }, [&](ops::RecordJob& job) { return records->unpack(job); },
                         [&](ops::RecordJob& job) -> Status {
         if (stop.stop_requested()) return std::unexpected(stop_requested());  // between chunks
         const auto at = placement_index(placements, job.record.stream);
         const auto& place = placements[at];
-        tally.began = true;
-        if (auto s = write_record(sink, place, job); !s) return s;
-        if (job.record.kind != format::RecordKind::zeros && job.record.offset < place.write_limit)
-            writeback.written(place.target_offset + job.record.offset,
-                              std::min(job.record.length, place.write_limit - job.record.offset));
+        if (defer && place.outside_partitions) {  // bounded: plan_restore checked kStreamKeptOutsidePartitions
+            defer->push_back({place, job.record, {}});
+            if (job.record.kind != format::RecordKind::zeros)
+                defer->back().data.assign(job.bytes.data(), job.bytes.data() + job.bytes.size());
+        } else {
+            tally.began = true;
+            if (auto s = write_record(sink, place, job.record, job.bytes.span()); !s) return s;
+            if (job.record.kind != format::RecordKind::zeros && job.record.offset < place.write_limit)
+                writeback.written(place.target_offset + job.record.offset,
+                                  std::min(job.record.length, place.write_limit - job.record.offset));
+            tally.done[at] += job.record.length;
+        }
         (job.record.kind == format::RecordKind::zeros ? report.zero_bytes : report.data_bytes) += job.record.length;
         done += job.record.length;
-        tally.done[at] += job.record.length;
         ProgressUpdate update;
         update.step = "restore";
         update.done = done;
@@ -203,11 +220,29 @@ Status grow_filesystem(const ops::RestorePlan& plan, Progress& progress) {
 // An MBR holds no disk size, so the captured MBR and EBR sectors are right on
 // any target as they are, byte for byte, CHS fields included (libparted
 // computes those its own way). They live in the streams outside partitions.
-Status rewrite_mbr_sectors(const ops::RestorePlan& plan, const RestoreOptions& options) {
-    std::vector<ops::Placement> tables;
-    std::ranges::copy_if(plan.placements, std::back_inserter(tables), &ops::Placement::outside_partitions);
+// A stream's deferred records, once the whole stream is checked.
+Status write_kept(io::BlockSink& sink, const std::vector<ops::Placement>& placements,
+                  const std::vector<KeptRecord>& kept, Tally& tally) {
+    for (const auto& k : kept) {
+        tally.began = true;
+        if (auto s = write_record(sink, k.place, k.record, k.data); !s) return s;
+        tally.done[placement_index(placements, k.record.stream)] += k.record.length;
+    }
+    return {};
+}
+
+Status rewrite_mbr_sectors(const ops::RestorePlan& plan, const RestoreOptions& options,
+                           const std::vector<KeptRecord>& kept) {
     auto sink = io::open_sink(options.target);
     if (!sink) return std::unexpected(sink.error());
+    if (plan.stream) {  // read once: what was kept on the way
+        Tally ignored;
+        ignored.done.assign(plan.placements.size(), 0);
+        if (auto s = write_kept(**sink, plan.placements, kept, ignored); !s) return s;
+        return (*sink)->sync();
+    }
+    std::vector<ops::Placement> tables;
+    std::ranges::copy_if(plan.placements, std::back_inserter(tables), &ops::Placement::outside_partitions);
     RestoreReport ignored;
     SilentProgress quiet;
     Tally tally;
@@ -346,8 +381,10 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
             if (auto s = (*sink)->discard_range(p.target_offset, p.write_limit); !s)
                 return std::unexpected(stopped_error(s.error(), options, *plan, tally));
     }
+    std::vector<KeptRecord> kept;
     Status status = write_streams(*plan, plan->placements, **sink, options.target, options.threads, progress, report,
-                                  options.stop, tally);
+                                  options.stop, tally, plan->stream ? &kept : nullptr);
+    if (status && plan->stream) status = write_kept(**sink, plan->placements, kept, tally);
     if (status && plan->clear_length > 0) status = (*sink)->zero_range(plan->clear_offset, plan->clear_length);
     if (status) status = (*sink)->sync();
     sink->reset();  // libparted opens the target itself
@@ -360,7 +397,7 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
         tally.table = status ? Tally::Table::written : Tally::Table::failed;
     }
     if (status && plan->target_layout && plan->target_layout->label == "msdos" && !options.grow)
-        status = rewrite_mbr_sectors(*plan, options);
+        status = rewrite_mbr_sectors(*plan, options, kept);
     if (!status) return std::unexpected(stopped_error(status.error(), options, *plan, tally));
     unfinished.path = nullptr;
     claim.release();  // the kernel re-reads a table only on a disk nobody else holds

@@ -6,6 +6,7 @@
 #include "ops/ops_common.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -31,7 +32,7 @@ void plan_grow(RestorePlan& plan) {
         const auto& part = dst.partitions[i];
         // An extended partition grows with its last logical one; it holds no filesystem.
         if (part.end_sector == src.partitions[i].end_sector || part.kind == "extended") continue;
-        const format::Stream* stream = plan.image->manifest().partition_stream(part.number);
+        const format::Stream* stream = plan.manifest().partition_stream(part.number);
         RestorePlan::GrowStep step{part.number, stream && stream->filesystem ? stream->filesystem->type : "", false, {}};
         const std::string what = format::part_title(format::StreamRole::partition, part.number, step.filesystem, "");
         if (step.filesystem == "swap") {
@@ -55,7 +56,7 @@ void plan_grow(RestorePlan& plan) {
 }
 
 Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, TargetFit fit) {
-    const auto& m = plan.image->manifest();
+    const auto& m = plan.manifest();
     const auto& src = *plan.source_layout;
     if (options.partition != 0) {
         const format::Stream& s = *m.partition_stream(options.partition);  // plan_restore checked it is there
@@ -92,11 +93,17 @@ Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, T
 
 Result<RestorePlan> plan_restore(const RestoreOptions& options) {
     RestorePlan plan;
-    auto image = format::ImageReader::open(options.image);
-    if (!image) return std::unexpected(image.error());
-    plan.image = std::move(*image);
+    if (options.image == "-") {
+        auto stream = format::ImageStream::open(STDIN_FILENO, "standard input");
+        if (!stream) return std::unexpected(stream.error());
+        plan.stream = std::move(*stream);
+    } else {
+        auto image = format::ImageReader::open(options.image);
+        if (!image) return std::unexpected(image.error());
+        plan.image = std::move(*image);
+    }
     plan.target = options.target;
-    const auto& manifest = plan.image->manifest();
+    const auto& manifest = plan.manifest();
     if (manifest.disk) {
         plan.source_layout = manifest.disk;
     } else if (options.partition != 0 || options.grow) {
@@ -154,6 +161,17 @@ Result<RestorePlan> plan_restore(const RestoreOptions& options) {
         const auto& s = manifest.streams.front();
         plan.placements.push_back({s.id, 0, s.size, format::part_title(s)});
     }
+    if (plan.stream) {  // restore.cpp keeps these until the whole stream is checked
+        std::uint64_t outside = 0;
+        for (const auto& p : plan.placements)
+            if (p.outside_partitions) outside += manifest.stream(p.stream)->used_bytes;
+        if (outside > kStreamKeptOutsidePartitions)
+            return std::unexpected(make_error(
+                Errc::invalid_argument,
+                "the image holds " + human_size(outside) + " outside its partitions (more than " +
+                    human_size(kStreamKeptOutsidePartitions) + "), which a restore from a stream keeps in memory",
+                "restore it from its file or URL; nothing was written"));
+    }
     if (plan.target_layout)  // the table is written last: its checks come before the first byte
         if (auto s = disk::check_layout(*plan.target_layout, plan.target_size, options.target); !s)
             return std::unexpected(s.error());
@@ -180,7 +198,7 @@ Status check_target(const RestoreOptions& options, const RestorePlan& plan) {
                           std::to_string(plan.source_layout->logical_sector_size),
                       "restore onto a disk with " + std::to_string(plan.source_layout->logical_sector_size) +
                           "-byte sectors");
-    for (std::uint32_t v = 1; v <= plan.image->volume_count(); ++v)
+    for (std::uint32_t v = 1; plan.image && v <= plan.image->volume_count(); ++v)
         if (devices::reads_from(format::volume_name(options.image, v), options.target))
             return refuse(Errc::target_holds_image, "the image is stored on it",
                           "put the image on another disk, or restore onto another disk");
@@ -198,9 +216,9 @@ Status check_target(const RestoreOptions& options, const RestorePlan& plan) {
 
 std::string RestorePlan::text() const {
     std::ostringstream out;
-    const auto& m = image->manifest();
+    const auto& m = manifest();
     // Names and labels from the image or the target are escaped: a newline in one would fake a line.
-    out << "Image   " << printable(image->path()) << "  (" << printable(m.host) << ", " << m.created << ")\n";
+    out << "Image   " << printable(image ? image->path() : stream->name()) << "  (" << printable(m.host) << ", " << m.created << ")\n";
     out << "Target  " << target << "  " << human_size(target_size)
         << (create_target ? "  (a new file)" : "") << "\n";
     if (source_layout && target_layout) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "format/image_file.hpp"
+#include "format/image_stream.hpp"
 #include "imager/devices.hpp"
 #include "imager/disk_layout.hpp"
 #include "imager/image_ops.hpp"
@@ -26,7 +27,8 @@ struct Placement {
 };
 
 struct RestorePlan {
-    std::unique_ptr<format::ImageReader> image;
+    std::unique_ptr<format::ImageReader> image;   // a file or URL, read by its index
+    std::unique_ptr<format::ImageStream> stream;  // or "-": standard input, read once, front to back
     std::optional<disk::DiskLayout> source_layout;  // whole-disk images
     std::optional<disk::DiskLayout> target_layout;  // the table to write, if any
     std::string target;
@@ -50,7 +52,21 @@ struct RestorePlan {
     std::optional<GrowStep> grow;
 
     [[nodiscard]] std::string text() const;
+    [[nodiscard]] const format::Manifest& manifest() const { return image ? image->manifest() : stream->manifest(); }
+    [[nodiscard]] std::uint32_t chunk_size() const {
+        return image ? image->header().chunk_size : stream->header().chunk_size;
+    }
+    // Every record of the image; of a stream, those read so far (all, once its records ended).
+    [[nodiscard]] const std::vector<format::IndexRecord>& records() const {
+        return image ? image->records() : stream->records();
+    }
 };
+
+// The most a stream's restore keeps in memory of what the image holds outside
+// partitions (boot area, gaps): written only once the whole stream is checked,
+// so that a broken stream leaves the old table. An image that holds more is
+// restored from a file or URL.
+inline constexpr std::uint64_t kStreamKeptOutsidePartitions = 64u << 20;
 
 [[nodiscard]] Result<RestorePlan> plan_restore(const RestoreOptions& options);
 [[nodiscard]] Status check_target(const RestoreOptions& options, const RestorePlan& plan);

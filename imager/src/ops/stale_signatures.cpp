@@ -30,7 +30,7 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> probed_regions(const Restor
 // The target's bytes this restore wrote from the image (data and zero runs), merged.
 std::vector<std::pair<std::uint64_t, std::uint64_t>> written_ranges(const RestorePlan& plan) {
     std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;  // [begin, end)
-    for (const auto& r : plan.image->records()) {
+    for (const auto& r : plan.records()) {
         const auto place = std::ranges::find(plan.placements, r.stream, &Placement::stream);
         if (place == plan.placements.end() || r.offset >= place->write_limit) continue;
         const std::uint64_t at = place->target_offset + r.offset;

@@ -8,6 +8,8 @@
 #include "ops/verified_mark.hpp"
 #include "store/url.hpp"
 
+#include <unistd.h>
+
 namespace imager {
 
 namespace ops {
@@ -36,6 +38,30 @@ Result<std::optional<RecordJob>> RecordReader::next() {
 Result<RecordJob> RecordReader::unpack(RecordJob& job) const {
     if (job.record.kind != format::RecordKind::zeros) {
         auto data = image_.unpack(job.record, std::move(job.bytes), job.number, pool_);
+        if (!data) return std::unexpected(data.error());
+        job.bytes = std::move(*data);
+    }
+    return std::move(job);
+}
+
+Result<std::optional<RecordJob>> StreamRecordReader::next() {
+    for (;;) {
+        auto got = stream_.next(pool_);
+        if (!got) return std::unexpected(got.error());
+        if (!*got) return std::optional<RecordJob>{};
+        RecordJob job;
+        job.index = stream_.records().size() - 1;
+        job.number = data_seen_;
+        job.record = (*got)->record;
+        job.bytes = std::move((*got)->stored);
+        data_seen_ += job.record.kind != format::RecordKind::zeros;
+        if (!wanted_ || wanted_(job.record)) return std::optional<RecordJob>(std::move(job));
+    }
+}
+
+Result<RecordJob> StreamRecordReader::unpack(RecordJob& job) const {
+    if (job.record.kind != format::RecordKind::zeros) {
+        auto data = stream_.unpack(job.record, std::move(job.bytes), job.number, pool_);
         if (!data) return std::unexpected(data.error());
         job.bytes = std::move(*data);
     }
@@ -72,31 +98,47 @@ void record_mark(const format::ImageReader& image, VerifyReport& report, Progres
 
 Result<VerifyReport> verify(const VerifyOptions& options, Progress& progress) {
     const auto started = std::chrono::steady_clock::now();
+    // "-": a stream on standard input, checked front to back as restore - would read it.
+    const bool stream = options.image == "-";
     // Open checks the whole structure, the disk layout restore would write included:
     // an image that verifies must restore.
-    // A mark is a file beside an image on this machine; a network store's images have none.
-    const bool mark = options.record_mark && !store::looks_like_url(options.image);
-    auto image = format::ImageReader::open(options.image);
-    if (!image) {
-        // A mark must not outlive the image's health (a damaged header or a lost volume).
-        if (mark && image.error().code == Errc::damaged_image) ops::remove_verified_mark(options.image);
-        return std::unexpected(image.error());
+    // A mark is a file beside an image on this machine; a network store's images and a stream have none.
+    const bool mark = options.record_mark && !stream && !store::looks_like_url(options.image);
+    std::unique_ptr<format::ImageReader> image;
+    std::unique_ptr<format::ImageStream> input;
+    if (stream) {
+        auto opened = format::ImageStream::open(STDIN_FILENO, "standard input");
+        if (!opened) return std::unexpected(opened.error());
+        input = std::move(*opened);
+    } else {
+        auto opened = format::ImageReader::open(options.image);
+        if (!opened) {
+            // A mark must not outlive the image's health (a damaged header or a lost volume).
+            if (mark && opened.error().code == Errc::damaged_image) ops::remove_verified_mark(options.image);
+            return std::unexpected(opened.error());
+        }
+        image = std::move(*opened);
     }
+    const auto& manifest = image ? image->manifest() : input->manifest();
     VerifyReport report;
-    const std::uint64_t total = ops::total_length((*image)->records());
+    std::uint64_t total = 0;  // records add up to the used bytes (checked on open, or at the stream's end)
+    for (const auto& s : manifest.streams) total += s.used_bytes;
     std::uint64_t done = 0;
     const unsigned workers = worker_count(options.threads);
     // Stored and data buffers of every job in flight.
-    format::BufferPool pool((*image)->header().chunk_size, 2 * in_flight_limit(workers) + workers);
-    ops::RecordReader records(**image, pool);
+    format::BufferPool pool(image ? image->header().chunk_size : input->header().chunk_size,
+                            2 * in_flight_limit(workers) + workers);
+    std::unique_ptr<ops::RecordSource> records;
+    if (image) records = std::make_unique<ops::RecordReader>(*image, pool);
+    else records = std::make_unique<ops::StreamRecordReader>(*input, pool);
     ops::OrderedPipeline<ops::RecordJob, ops::RecordJob> pipeline(workers, in_flight_limit(workers));
     const auto cancelled = [] { return make_error(Errc::cancelled, "verification cancelled; nothing was changed"); };
     Status status = pipeline.run(
         [&]() -> Result<std::optional<ops::RecordJob>> {
             if (options.stop.stop_requested()) return std::unexpected(cancelled());  // between chunks
-            return records.next();
+            return records->next();
         },
-        [&](ops::RecordJob& job) { return records.unpack(job); },
+        [&](ops::RecordJob& job) { return records->unpack(job); },
         [&](ops::RecordJob& job) -> Status {
             if (options.stop.stop_requested()) return std::unexpected(cancelled());
             if (job.record.kind != format::RecordKind::zeros) {
@@ -112,7 +154,7 @@ Result<VerifyReport> verify(const VerifyOptions& options, Progress& progress) {
             ops::remove_verified_mark(options.image);
         return std::unexpected(status.error());
     }
-    if (mark) record_mark(**image, report, progress);
+    if (mark) record_mark(*image, report, progress);
     report.seconds = seconds_since(started);
     return report;
 }
