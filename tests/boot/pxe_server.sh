@@ -2,9 +2,12 @@
 # tools/pxe-server as the DHCP server of an isolated network, and its HTTP as
 # an image store: a network namespace with a tap device, the server on it
 # serving an image captured here, and a QEMU machine with SeaBIOS and iPXE
-# netbooting from it with an unattended restore on its kernel command line
-# (pxe-server --append). iPXE gets lifeboat.ipxe over HTTP and the kernel
-# and initramfs after it; init gets an address from the same server; the
+# netbooting from it with an unattended multicast restore on its kernel
+# command line (pxe-server --append). iPXE gets lifeboat.ipxe over HTTP and
+# the kernel and initramfs after it; init gets an address from the same
+# server. The multicast session (udp-sender here) sends only the first half
+# of the image: the guest's udp-receiver gets exactly those bytes, restore -
+# stops saying so, and lifeboat-unattended falls back to lifeboat.image: the
 # restore reads the image in place from http://SERVER/images/ onto the
 # guest's blank disk, which is then judged here: the table, the checkers,
 # every file. The server's log is opened for appending: nginx reopens
@@ -14,7 +17,7 @@ source "$(dirname "$0")/lib.sh"
 boot_init boot-pxe-server "${1:-}"
 source "$LB_LIB_DIR/disk.sh"
 disk_init
-need_tools ip dnsmasq nginx
+need_tools ip dnsmasq nginx udp-sender
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
 limit=${BOOT_LIMIT:-400}
 
@@ -27,16 +30,26 @@ truncate -s 160M "$target"
 ns=lifeboat-pxe-$$
 ip netns add "$ns" || skip "cannot make a network namespace"
 server=""
-trap 'stop_qemu; [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server"; ip netns del "$ns"; lb_cleanup' EXIT
+sender=""
+trap 'stop_qemu; [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server"; [ -n "$sender" ] && kill "$sender" 2>/dev/null;
+      ip netns del "$ns"; lb_cleanup' EXIT
 ip netns exec "$ns" ip link set lo up
 ip netns exec "$ns" ip tuntap add lbtap0 mode tap
-ip netns exec "$ns" ip addr add 10.77.0.1/24 dev lbtap0
+ip netns exec "$ns" ip addr add 10.77.0.1/24 brd + dev lbtap0
 ip netns exec "$ns" ip link set lbtap0 up
+ip netns exec "$ns" ip route add 224.0.0.0/4 dev lbtap0
 
 ip netns exec "$ns" "$LB_TOP/tools/pxe-server" --interface lbtap0 --dhcp 10.77.0.100,10.77.0.150 \
     --images "$WORK/images" --append "lifeboat.action=restore lifeboat.target=/dev/vda lifeboat.yes=1
-    lifeboat.after=poweroff lifeboat.image=http://@SERVER@/images/pc.lbi" >>"$WORK/server.log" 2>&1 &
+    lifeboat.after=poweroff lifeboat.multicast=9000 lifeboat.image=http://@SERVER@/images/pc.lbi" \
+    >>"$WORK/server.log" 2>&1 &
 server=$!
+# The multicast session: half of the image, as from a sender that died.
+cut=$(($(fsize "$WORK/images/pc.lbi") / 2))
+head -c "$cut" "$WORK/images/pc.lbi" >"$WORK/half.lbi"
+ip netns exec "$ns" timeout "$limit" udp-sender --nokbd --interface lbtap0 --portbase 9000 --min-receivers 1 \
+    --file "$WORK/half.lbi" >"$WORK/sender.log" 2>&1 &
+sender=$!
 for _ in $(seq 50); do grep -q 'HTTP http://10.77.0.1:8080/' "$WORK/server.log" && break; sleep 0.1; done
 sleep 1
 check "pxe-server is running" kill -0 "$server"
@@ -50,11 +63,17 @@ if wait_for 'Lifeboat [0-9][^ ]* ready' "$limit"; then
     expect 'network: eth0 up \(10\.77\.0\.(1[0-4][0-9]|150)/24\)' "init got an address from pxe-server's range"
 fi
 if wait_for 'lifeboat: done restore rc=[0-9]+' "$limit"; then
-    say "unattended restore from http: power-on to done $elapsed s"
+    say "unattended restore, multicast then http: power-on to done $elapsed s"
+    expect 'lifeboat: restore from the multicast session on port 9000 \(eth0\) onto /dev/vda' "the multicast session is received on eth0"
+    expect "standard input ended after $cut bytes, before the image did" "udp-receiver got the session's $cut bytes, and restore - says they end early"
+    expect 'the partition table was not written' "the broken session left the table unwritten"
+    expect 'lifeboat: the multicast session failed \(rc=3\); restoring from http://10\.77\.0\.1:8080/images/pc\.lbi instead' \
+        "the unattended restore falls back to lifeboat.image"
     expect 'lifeboat: restore with http://10\.77\.0\.1:8080/images/pc\.lbi$' "the image is read from pxe-server's HTTP"
     expect 'lifeboat: done restore rc=0$' "the restore exits 0"
 fi
 wait_for_exit 60
+check "udp-sender sent the session" grep -q 'Transfer complete' "$WORK/sender.log"
 check "iPXE fetched lifeboat.ipxe over HTTP" grep -q 'GET /lifeboat.ipxe' "$WORK/server.log"
 check "and the kernel and initramfs over HTTP" eval 'grep -q "GET /vmlinuz" "$WORK/server.log" && grep -q "GET /initrd.img" "$WORK/server.log"'
 check "the image was read in parts (HTTP 206)" grep -q '"GET /images/pc.lbi HTTP/1.1" 206' "$WORK/server.log"
