@@ -3,10 +3,12 @@
 // image streams as its volume files one after the other; what is not an
 // image that streams (an image from before records in line, a cut, a damaged
 // frame, an index that differs from the frames, bytes after the trailer,
-// volumes out of order) is refused with its reason.
+// volumes out of order, records past their stream's used bytes) is refused
+// with its reason.
 #include "format/image_file.hpp"
 #include "format/image_stream.hpp"
 #include "image_test_support.hpp"
+#include "ops/chunking.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -193,4 +195,33 @@ TEST_CASE("what is not a whole streamable image is refused, saying why", "[forma
         write_file(t / "more", bytes + "x");
         CHECK(stream_through(t / "more").error.find("more bytes follow the image's trailer") != std::string::npos);
     }
+}
+
+TEST_CASE("records past their stream's used bytes are refused as they come, not at the end", "[format][stream]") {
+    fs_test::TempDir t;
+    const std::string image = t / "over.lbi";
+    // The manifest says 1 MiB of the stream is used; the writer (which does not check) records 3 chunks of 1 MiB.
+    imager::format::Manifest m;
+    m.source.size = 8u << 20;
+    m.streams.push_back({});
+    m.streams[0].size = 8u << 20;
+    m.streams[0].used_bytes = 1u << 20;
+    auto w = imager::format::ImageWriter::create(image, 0, false, imager::format::manifest_json(m));
+    REQUIRE(w.has_value());
+    BufferPool pool(imager::format::kChunkSize, 4);
+    imager::ops::ChunkPacker packer(3, imager::format::kChunkSize);
+    for (std::uint64_t i = 0; i < 3; ++i) {
+        std::vector<imager::ops::Piece> pieces;
+        auto stored = pool.take(0);
+        const std::vector<std::byte> data(1u << 20, static_cast<std::byte>(i + 1));
+        REQUIRE(packer.pack(0, i << 20, data, stored, pieces).has_value());
+        for (const auto& p : pieces)
+            REQUIRE((*w)->add_chunk(p.record, stored.span().subspan(p.stored_at, p.stored_size)).has_value());
+    }
+    REQUIRE((*w)->finish().has_value());
+    const auto r = stream_through(image);
+    INFO(r.error);
+    CHECK(r.error.find("record 1 (chunk 1 (stream 0, source offset 0x100000)) goes past the 1048576 used bytes") !=
+          std::string::npos);
+    CHECK(r.records.size() == 1);
 }

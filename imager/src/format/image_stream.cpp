@@ -45,6 +45,7 @@ Result<std::unique_ptr<ImageStream>> ImageStream::open(int fd, std::string name)
     auto manifest = check_manifest(*h, s->manifest_json_, s->name_);
     if (!manifest) return std::unexpected(manifest.error());
     s->manifest_ = std::move(*manifest);
+    s->recorded_.assign(s->manifest_.streams.size(), 0);
     return s;
 }
 
@@ -109,6 +110,16 @@ Result<std::optional<StreamRecord>> ImageStream::next(BufferPool& pool) {
         return std::unexpected(damaged("record " + std::to_string(records_.size()) + " (" +
                                        describe_record(r, data_records_) + ", frame at byte " + std::to_string(at) +
                                        ") is not valid"));
+    // Rule 16 as the records come, not only at the end: what a reader keeps of a
+    // stream (restore keeps what lies outside partitions) stays within its used bytes.
+    auto& recorded = recorded_[static_cast<std::size_t>(
+        std::ranges::find(manifest_.streams, r.stream, &Stream::id) - manifest_.streams.begin())];
+    if (r.length > manifest_.stream(r.stream)->used_bytes - recorded)
+        return std::unexpected(damaged("record " + std::to_string(records_.size()) + " (" +
+                                       describe_record(r, data_records_) + ") goes past the " +
+                                       std::to_string(manifest_.stream(r.stream)->used_bytes) +
+                                       " used bytes the manifest gives its stream"));
+    recorded += r.length;
     StreamRecord out;
     out.record = r;
     if (data) {

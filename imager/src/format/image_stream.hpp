@@ -66,6 +66,7 @@ private:
     std::string manifest_json_;
     Manifest manifest_;
     std::vector<IndexRecord> records_;
+    std::vector<std::uint64_t> recorded_;  // bytes recorded so far, per manifest stream
     std::uint64_t data_records_ = 0;
     bool ended_ = false;
 };

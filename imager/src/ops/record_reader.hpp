@@ -64,6 +64,4 @@ private:
     std::uint64_t data_seen_ = 0;
 };
 
-[[nodiscard]] std::uint64_t total_length(const std::vector<format::IndexRecord>& records);
-
 }  // namespace imager::ops

@@ -217,9 +217,6 @@ Status grow_filesystem(const ops::RestorePlan& plan, Progress& progress) {
     return {};
 }
 
-// An MBR holds no disk size, so the captured MBR and EBR sectors are right on
-// any target as they are, byte for byte, CHS fields included (libparted
-// computes those its own way). They live in the streams outside partitions.
 // A stream's deferred records, once the whole stream is checked.
 Status write_kept(io::BlockSink& sink, const std::vector<ops::Placement>& placements,
                   const std::vector<KeptRecord>& kept, Tally& tally) {
@@ -231,6 +228,9 @@ Status write_kept(io::BlockSink& sink, const std::vector<ops::Placement>& placem
     return {};
 }
 
+// An MBR holds no disk size, so the captured MBR and EBR sectors are right on
+// any target as they are, byte for byte, CHS fields included (libparted
+// computes those its own way). They live in the streams outside partitions.
 Status rewrite_mbr_sectors(const ops::RestorePlan& plan, const RestoreOptions& options,
                            const std::vector<KeptRecord>& kept) {
     auto sink = io::open_sink(options.target);

@@ -68,12 +68,6 @@ Result<RecordJob> StreamRecordReader::unpack(RecordJob& job) const {
     return std::move(job);
 }
 
-std::uint64_t total_length(const std::vector<format::IndexRecord>& records) {
-    std::uint64_t total = 0;
-    for (const auto& r : records) total += r.length;
-    return total;
-}
-
 }  // namespace ops
 
 namespace {
