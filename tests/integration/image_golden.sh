@@ -23,6 +23,7 @@ data=$(cd "$(dirname "$0")/../data" && pwd)
 declare -A GOLDEN_SHA=(
     [golden-v1.lbi]=c8847f5ae49da279d8d6bb296d36dc0f7376f5edd647d3d951cd537655084282
     [golden-v1-raw.lbi]=d3d8e514473828702e6ad764cf8d1de297f319c9167792b07d35444e378ca6be
+    [golden-v1-inline.lbi]=36a0d2e459ec7aa932500c00836d58acc92d297b621d22f9a39fde8b7e62ca15
 )
 for f in "${!GOLDEN_SHA[@]}"; do
     [ -f "$data/$f" ] || die "$data/$f is missing"
@@ -109,6 +110,18 @@ else
     bad "files restored over junk differ:"
     grep -v ': OK$' sums.out | sed 's/^/     | /'
 fi
+# Records in line (optional feature bit 0, issue 20): golden-v1-raw's bytes, read by its
+# index and as a stream, both give the restored bytes golden-v1.sha256 records.
+raw_sum=$(grep ' golden-v1-raw.img$' "$data/golden-v1.sha256" | cut -d' ' -f1)
+lb_ok "restore golden-v1-inline.lbi" restore golden-v1-inline.lbi inline-file.img &&
+    check "golden-v1-inline restored from its file has golden-v1-raw's sha256" [ "$(sha inline-file.img)" = "$raw_sum" ]
+"$LB" restore --yes - inline-pipe.img <golden-v1-inline.lbi >/dev/null 2>"$WORK/pipe.err" &&
+    check "golden-v1-inline restored from standard input has golden-v1-raw's sha256" [ "$(sha inline-pipe.img)" = "$raw_sum" ] ||
+    { bad "restore - of golden-v1-inline.lbi failed"; sed 's/^/     | /' "$WORK/pipe.err"; }
+old_rc=0
+"$LB" restore --yes - old-pipe.img <golden-v1.lbi >/dev/null 2>&1 || old_rc=$?
+check "golden-v1 (before records in line) from standard input: exit 9 ($old_rc), no target" \
+    eval '[ "$old_rc" = 9 ] && [ ! -e old-pipe.img ]'
 junk junk-raw.img "$(fsize golden-v1-raw.img)"
 lb_ok "restore golden-v1-raw.lbi over junk" restore --yes golden-v1-raw.lbi junk-raw.img &&
     check "the raw golden restored over junk is byte-identical" same_bytes golden-v1-raw.img junk-raw.img

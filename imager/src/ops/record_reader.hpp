@@ -28,7 +28,12 @@ public:
     virtual Result<std::optional<RecordJob>> next() = 0;
     // Decompresses and checks a job's chunk in place; zero records pass through.
     // Thread-safe: the workers call it.
-    [[nodiscard]] virtual Result<RecordJob> unpack(RecordJob& job) const = 0;
+    [[nodiscard]] Result<RecordJob> unpack(RecordJob& job) const;
+
+protected:
+    // The checked data of a data record whose stored bytes are `stored`.
+    [[nodiscard]] virtual Result<format::Buffer> unpack_chunk(const format::IndexRecord& record, format::Buffer stored,
+                                                              std::uint64_t number) const = 0;
 };
 
 // By the index of an image that seeks: records not wanted are not read.
@@ -38,9 +43,10 @@ public:
     RecordReader(const format::ImageReader& image, format::BufferPool& pool, Filter wanted = {})
         : image_(image), pool_(pool), wanted_(std::move(wanted)) {}
     Result<std::optional<RecordJob>> next() override;
-    [[nodiscard]] Result<RecordJob> unpack(RecordJob& job) const override;
 
 private:
+    [[nodiscard]] Result<format::Buffer> unpack_chunk(const format::IndexRecord& record, format::Buffer stored,
+                                                      std::uint64_t number) const override;
     const format::ImageReader& image_;
     format::BufferPool& pool_;
     Filter wanted_;
@@ -55,9 +61,10 @@ public:
     StreamRecordReader(format::ImageStream& stream, format::BufferPool& pool, Filter wanted = {})
         : stream_(stream), pool_(pool), wanted_(std::move(wanted)) {}
     Result<std::optional<RecordJob>> next() override;
-    [[nodiscard]] Result<RecordJob> unpack(RecordJob& job) const override;
 
 private:
+    [[nodiscard]] Result<format::Buffer> unpack_chunk(const format::IndexRecord& record, format::Buffer stored,
+                                                      std::uint64_t number) const override;
     format::ImageStream& stream_;
     format::BufferPool& pool_;
     Filter wanted_;

@@ -35,13 +35,18 @@ Result<std::optional<RecordJob>> RecordReader::next() {
     return std::optional<RecordJob>(std::move(job));
 }
 
-Result<RecordJob> RecordReader::unpack(RecordJob& job) const {
+Result<RecordJob> RecordSource::unpack(RecordJob& job) const {
     if (job.record.kind != format::RecordKind::zeros) {
-        auto data = image_.unpack(job.record, std::move(job.bytes), job.number, pool_);
+        auto data = unpack_chunk(job.record, std::move(job.bytes), job.number);
         if (!data) return std::unexpected(data.error());
         job.bytes = std::move(*data);
     }
     return std::move(job);
+}
+
+Result<format::Buffer> RecordReader::unpack_chunk(const format::IndexRecord& record, format::Buffer stored,
+                                                  std::uint64_t number) const {
+    return image_.unpack(record, std::move(stored), number, pool_);
 }
 
 Result<std::optional<RecordJob>> StreamRecordReader::next() {
@@ -59,13 +64,9 @@ Result<std::optional<RecordJob>> StreamRecordReader::next() {
     }
 }
 
-Result<RecordJob> StreamRecordReader::unpack(RecordJob& job) const {
-    if (job.record.kind != format::RecordKind::zeros) {
-        auto data = stream_.unpack(job.record, std::move(job.bytes), job.number, pool_);
-        if (!data) return std::unexpected(data.error());
-        job.bytes = std::move(*data);
-    }
-    return std::move(job);
+Result<format::Buffer> StreamRecordReader::unpack_chunk(const format::IndexRecord& record, format::Buffer stored,
+                                                        std::uint64_t number) const {
+    return stream_.unpack(record, std::move(stored), number, pool_);
 }
 
 }  // namespace ops
