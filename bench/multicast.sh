@@ -22,6 +22,7 @@
 # (default /var/tmp/lifeboat-bench-mc), BENCH_SIZE_MIB=N.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+source "$top/tests/integration/lib/network.sh"
 clients=${1:-3} rate=${2:-200mbit}
 lb=${LIFEBOAT:-$top/build/release/lifeboat}
 dir=${BENCH_DIR:-/var/tmp/lifeboat-bench-mc}
@@ -68,12 +69,7 @@ echo "bench: image $image_bytes bytes, disk $disk_bytes bytes; link $rate; $clie
 # --- the network ------------------------------------------------------------------
 mkdir -p "$dir/tmpfs"
 mount -t tmpfs -o size=$(((clients + 1) * disk_bytes / 1048576 + 64))m lifeboat-bench "$dir/tmpfs"
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-ip -n "$ns" link add br0 type bridge mcast_snooping 0
-ip -n "$ns" addr add 10.79.0.1/24 brd + dev br0
-ip -n "$ns" link set br0 up
-ip -n "$ns" route add 224.0.0.0/4 dev br0
+multicast_bridge "$ns" 10.79.0.1/24
 tc -n "$ns" qdisc add dev br0 root tbf rate "$rate" burst 256kb latency 500ms
 for n in $(seq "$clients"); do
     c=$ns-c$n

@@ -39,16 +39,18 @@ OVMF_CODE_SB=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 OVMF_VARS_MS=/usr/share/OVMF/OVMF_VARS_4M.ms.fd   # Microsoft's keys enrolled: shim is signed by them
 
-# uefi_args [secure]: sets UEFI_ARGS to QEMU's OVMF arguments, with a private
-# copy of the variable store.
+# uefi_args [secure] [NAME]: sets UEFI_ARGS to QEMU's OVMF arguments, with a
+# private copy of the variable store (one per NAME, for guests side by side);
+# secure: Secure Boot on (OVMF_CODE_SB, Microsoft's keys), for a q35 machine
+# with SMM: -machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on.
 uefi_args() {
     local code=$OVMF_CODE vars=$OVMF_VARS
     if [ "${1:-}" = secure ]; then code=$OVMF_CODE_SB vars=$OVMF_VARS_MS; fi
     [ -f "$code" ] && [ -f "$vars" ] ||
         die "$code or $vars is missing (package ovmf: run tools/install-deps as root)"
-    cp "$vars" "$WORK/vars.fd"
+    cp "$vars" "$WORK/vars${2:+-$2}.fd"
     UEFI_ARGS=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
-               -drive "if=pflash,format=raw,unit=1,file=$WORK/vars.fd")
+               -drive "if=pflash,format=raw,unit=1,file=$WORK/vars${2:+-$2}.fd")
 }
 
 start_qemu() {

@@ -10,20 +10,22 @@
 # stops saying so, and lifeboat-unattended falls back to lifeboat.image: the
 # restore reads the image in place from http://SERVER/images/ onto the
 # guest's blank disk, which is then judged here: the table, the checkers,
-# every file. The server's log is opened for appending: nginx reopens
-# /dev/stderr, and nginx and dnsmasq write it at once.
+# every file. The guest reports to the server as it goes (lifeboat.report,
+# pxe-server --status): its last report says done, over HTTP. The server's log
+# is opened for appending: nginx reopens /dev/stderr, and nginx and dnsmasq
+# write it at once.
 #   usage: pxe_server.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
 source "$(dirname "$0")/lib.sh"
 boot_init boot-pxe-server "${1:-}"
 source "$LB_LIB_DIR/disk.sh"
 disk_init
-need_tools ip dnsmasq nginx udp-sender
+need_tools ip dnsmasq nginx udp-sender jq
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
 limit=${BOOT_LIMIT:-400}
 
 src=$WORK/source.img target=$WORK/target.img
 esp_root_disk "$src" 120M 155648
-mkdir -p "$WORK/images"
+mkdir -p "$WORK/images" "$WORK/status"
 lb_ok "capture the disk the guest restores" capture --progress none "$src" "$WORK/images/pc.lbi" || die "capture"
 truncate -s 160M "$target"
 
@@ -40,8 +42,9 @@ ip netns exec "$ns" ip link set lbtap0 up
 ip netns exec "$ns" ip route add 224.0.0.0/4 dev lbtap0
 
 ip netns exec "$ns" "$LB_TOP/tools/pxe-server" --interface lbtap0 --dhcp 10.77.0.100,10.77.0.150 \
-    --images "$WORK/images" --append "lifeboat.action=restore lifeboat.target=/dev/vda lifeboat.yes=1
-    lifeboat.after=poweroff lifeboat.multicast=9000 lifeboat.image=http://@SERVER@/images/pc.lbi" \
+    --images "$WORK/images" --status "$WORK/status" --append "lifeboat.action=restore lifeboat.target=/dev/vda
+    lifeboat.yes=1 lifeboat.after=poweroff lifeboat.multicast=9000 lifeboat.image=http://@SERVER@/images/pc.lbi
+    lifeboat.report=http://@SERVER@/status/" \
     >>"$WORK/server.log" 2>&1 &
 server=$!
 # The multicast session: half of the image, as from a sender that died.
@@ -78,6 +81,14 @@ check "iPXE fetched lifeboat.ipxe over HTTP" grep -q 'GET /lifeboat.ipxe' "$WORK
 check "and the kernel and initramfs over HTTP" eval 'grep -q "GET /vmlinuz" "$WORK/server.log" && grep -q "GET /initrd.img" "$WORK/server.log"'
 check "the image was read in parts (HTTP 206)" grep -q '"GET /images/pc.lbi HTTP/1.1" 206' "$WORK/server.log"
 check "dnsmasq leased an address" grep -q 'DHCPACK(lbtap0) 10.77.0.1' "$WORK/server.log"
+report=$WORK/status/52-54-00-12-34-56.json
+sed 's/^/     | /' "$report"; echo
+check "the guest's last report: done, exit 0, over HTTP, every byte" eval 'jq -e "
+    .mac == \"52:54:00:12:34:56\" and .firmware == \"BIOS\" and .action == \"restore\" and .disk == \"/dev/vda\" and
+    .phase == \"done\" and .exit_code == 0 and .how == \"http://10.77.0.1:8080/images/pc.lbi\" and
+    .progress.done == .progress.total and .progress.total > 0" "$report" >/dev/null'
+puts=$(grep -c '"PUT /status/52-54-00-12-34-56.json HTTP/1.0" 20[14]' "$WORK/server.log")
+check "it reported on the way: booted, waiting, the fallback, progress, done ($puts reports)" [ "$puts" -ge 5 ]
 same_table "$src" "$target" "restored over the network"
 gpt_at_end "$target" "restored over the network"
 judge_part "$src" "$target" 1 fat32 "restored over the network"
