@@ -50,8 +50,9 @@ refused() {
     printf '# a lab\n%s\n' "$1" >"$WORK/bad.conf"
     local rc=0 message=$2
     (deploy_cmd --config "$WORK/bad.conf") >"$WORK/bad.out" 2>&1 || rc=$?
-    check "refused: '$1' (exit 1, says: $2)" \
-        eval '[ $rc = 1 ] && grep -qF "$WORK/bad.conf line 2: $message" "$WORK/bad.out"'
+    # The message names the config's last line, the one that is wrong.
+    check "refused: '$(echo "$1" | paste -sd/)' (exit 1, says: $2)" \
+        eval '[ $rc = 1 ] && grep -qF "$WORK/bad.conf line $(grep -c . "$WORK/bad.conf"): $message" "$WORK/bad.out"'
 }
 refused "52:54:00:12:00:0g restore" "'52:54:00:12:00:0g' is not a MAC address"
 refused "52:54:00:12:00:01 install" "the action must be restore, unicast, capture or wizard, not 'install'"
@@ -63,6 +64,9 @@ refused "52:54:00:12:00:01 capture" "capture needs image=NAME, a new file (not l
 refused "52:54:00:12:00:01 restore disk=sda" "disk must be auto or a device path (/dev/sda, /dev/nvme0n1), not 'sda'"
 refused "52:54:00:12:00:01 restore after=sleep" "after must be reboot, poweroff or shell, not 'sleep'"
 refused "52:54:00:12:00:01 restore speed=fast" "unknown option 'speed=fast' (disk=, after=, image=)"
+refused "52:54:00:12:00:01,52:54:00:12:00:02 wizard
+52:54:00:12:00:0A restore
+52:54:00:12:00:0a unicast" "52:54:00:12:00:0a is named twice"
 check "nothing was started by a refused run" eval '[ -z "$(ip netns pids "$ns")" ] && [ ! -e "$WORK/logs" ]'
 
 say "--- 2. a good config"
@@ -83,6 +87,7 @@ check "the plan names every exception" eval '
     grep -qFx "             52:54:00:12:00:04: capture auto into $images/pc4.lbi, then shell" "$WORK/deploy.out" &&
     grep -qFx "             52:54:00:12:00:05: the wizard" "$WORK/deploy.out" &&
     grep -qF "$images as /images/, written by the captures" "$WORK/deploy.out"'
+check "the image restored over HTTP is verified too" grep -qF "checking $images/other.lbi (lifeboat verify)" "$WORK/deploy.out"
 in_ns curl -sf http://10.79.0.1:8080/lifeboat.ipxe >"$WORK/lifeboat.ipxe" || bad "GET lifeboat.ipxe"
 sed 's/^/     | /' "$WORK/lifeboat.ipxe"
 kernel="kernel vmlinuz initrd=initrd.img $(sed -n 's/^kernel vmlinuz initrd=initrd.img //p' "$top/build/netboot/lifeboat.ipxe")"
@@ -125,8 +130,13 @@ if [ "\$net_default_mac" = 52:54:00:12:00:04 ]; then set lifeboat_options="lifeb
 if [ "\$net_default_mac" = 52:54:00:12:00:05 ]; then set lifeboat_options=""; fi
 END'
 check "GRUB: the first entry boots with them" eval 'grep -m1 "^ *linux " "$WORK/grub.cfg" | grep -qF " \$lifeboat_options"'
-check "the capture's image can be written (WebDAV PUT on /images/)" eval \
-    'echo test | in_ns curl -sf -T - "$server/images/pc4.lbi.partial" && [ -f "$images/pc4.lbi.partial" ]'
+# What 52:54:00:12:00:04 runs, from the host: a capture into the server's folder (WebDAV).
+lb_ok "a disk to capture" restore --yes --progress none "$images/lab.lbi" "$WORK/pc4.img"
+check "the capture of 52:54:00:12:00:04 lands in the image's folder as pc4.lbi" \
+    eval 'in_ns "$LB" capture --progress none "$WORK/pc4.img" "$server/images/pc4.lbi" >/dev/null 2>"$WORK/capture.err" &&
+          [ -f "$images/pc4.lbi" ] && [ ! -e "$images/pc4.lbi.partial" ]'
+lb_ok "pc4.lbi restores" restore --yes --progress none "$images/pc4.lbi" "$WORK/pc4-again.img" &&
+    check "to the bytes of the disk captured" cmp -s "$WORK/pc4.img" "$WORK/pc4-again.img"
 
 say "--- 3. reports and lifeboat-deploy status"
 # put NAME BODY: the HTTP status of a PUT of BODY as /status/NAME.
