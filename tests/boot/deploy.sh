@@ -12,7 +12,8 @@
 #   lossy  OVMF, iPXE; 2% of the frames to it are dropped (nftables on the
 #          bridge: the host kernel has no netem);
 #   victim SeaBIOS, iPXE; killed mid-session, once it has reported progress.
-# Judged here: the three disks (the table, the checkers, every file), each
+# Judged here: the three disks (byte-identical to a restore made here onto the
+# same size, the table, the checkers, every file), each
 # guest's console, the sessions log, and lifeboat-deploy status: three clients
 # ok with their firmware and disk, the victim shown silent (lost).
 #   usage: deploy.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
@@ -33,7 +34,8 @@ esp_root_disk "$src" 120M 155648
 lb_ok "capture the disk the guests restore" capture --progress none "$src" "$WORK/lab.lbi" || die "capture"
 say "image: $(stat -c %s "$WORK/lab.lbi") bytes"
 guests=(bios uefi lossy victim)
-for g in "${guests[@]}"; do truncate -s 160M "$WORK/$g.img"; done
+for g in "${guests[@]}" reference; do truncate -s 160M "$WORK/$g.img"; done
+lb_ok "the reference: a restore made here" restore --yes --progress none "$WORK/lab.lbi" "$WORK/reference.img" || die "restore"
 
 ns=lifeboat-deploy-$$
 deploy="" pids=()
@@ -146,6 +148,7 @@ check "status: the victim is shown lost" eval \
     'row 52:54:00:12:00:04 | grep -Eq "^52:54:00:12:00:04 10\.77\.0\.1[0-9]{2} BIOS /dev/vda restore [0-9]+% .* silent for [0-9]+ s \(lost\?\)"'
 for g in bios uefi lossy; do
     t=$WORK/$g.img
+    check "$g: byte-identical to the restore made here (cmp)" cmp -s "$WORK/reference.img" "$t"
     same_table "$src" "$t" "$g"
     gpt_at_end "$t" "$g"
     judge_part "$src" "$t" 1 fat32 "$g"
