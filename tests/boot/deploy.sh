@@ -110,7 +110,9 @@ for g in bios uefi lossy; do
         say "$g: power-on to done $elapsed s"
         expect "started by ${started_by[$g]};" "$g: started by ${started_by[$g]}"
         if [ "$g" = uefi ]; then
-            expect 'GNU GRUB' "$g: booted by GRUB (the firmware's PXE, shim)"
+            check "$g: booted by GRUB (the firmware's PXE, shim): its menu went by TFTP" \
+                eval 'grep -Eq "sent .*/bootx64\.efi to " "$WORK/logs/server.log" &&
+                      grep -Eq "sent .*/grub/grub\.cfg to " "$WORK/logs/server.log"'
             check "$g: its disk came from --config, not auto" eval '! serial_text | grep -q "lifeboat.target=auto"'
         else
             expect 'lifeboat: lifeboat.target=auto: /dev/vda, the one internal disk' "$g: auto chose /dev/vda"

@@ -21,6 +21,8 @@
 #                                 # its capture fails within 60 s and leaves no image
 #   guest_toolbox NAME SCRIPT MODULES PROGRAMS QEMU-ARGS...
 #                                 # runs a script with host tools in the media's kernel
+#   toolbox_start NAME SCRIPT MODULES PROGRAMS QEMU-ARGS...
+#                                 # starts it, for a test that talks to it while it runs
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib/common.sh"
 
 boot_init() {
@@ -205,6 +207,13 @@ expect() {
 # SCRIPT ends; its exit code is on the serial port as "toolbox: rc=N", which
 # this waits for (2 minutes at most) and checks is 0.
 guest_toolbox() {
+    toolbox_start "$@" || return 1
+    wait_for 'toolbox: rc=[0-9]+' 120 || return 1
+    expect 'toolbox: rc=0$' "$1: the guest's script exits 0"
+    wait_for_exit 30
+}
+# toolbox_start ...: the same guest, started (QEMU_PID, SERIAL), not waited for.
+toolbox_start() {
     local name=$1 script=$2 modules=$3 programs=$4 tree=$WORK/toolbox-$1 kdir p lib m
     shift 4
     [ -f "$WORK/vmlinuz" ] || iso_kernel
@@ -241,7 +250,4 @@ RUN
     cat "$WORK/toolbox-$name.cpio" "$WORK/initrd.img" >"$WORK/toolbox-$name.img"
     start_qemu "$name" -machine q35 -kernel "$WORK/vmlinuz" -initrd "$WORK/toolbox-$name.img" \
         -append "console=ttyS0,115200n8 rdinit=/toolbox/run" "$@"
-    wait_for 'toolbox: rc=[0-9]+' 120 || return 1
-    expect 'toolbox: rc=0$' "$name: the guest's script exits 0"
-    wait_for_exit 30
 }
