@@ -53,12 +53,16 @@ toolbox_start smb "$WORK/guest.sh" "netfs fscache 9pnet 9pnet_virtio 9p" "" \
     -fsdev "local,id=work,path=$WORK,security_model=passthrough" -device virtio-9p-pci,fsdev=work,mount_tag=work
 wait_for 'toolbox: serving' 120 || { stop_qemu; lb_finish; }
 
-# guest_lifeboat ARGS...: lifeboat ARGS run in the guest; its output and exit code as if here.
+# guest_lifeboat ARGS...: lifeboat ARGS run in the guest; its output and exit
+# code as if here (125 when the guest is gone).
 cat >"$WORK/guest-lifeboat" <<RUN
 #!/bin/bash
 n=\$(date +%s%N)
 printf '%s\n' "\$@" >"$queue/\$n.tmp" && mv "$queue/\$n.tmp" "$queue/\$n.cmd"
-until [ -e "$queue/\$n.rc" ]; do sleep 0.1; done
+until [ -e "$queue/\$n.rc" ]; do
+    kill -0 $QEMU_PID 2>/dev/null || { echo "guest-lifeboat: the guest is gone (see $SERIAL)" >&2; exit 125; }
+    sleep 0.1
+done
 cat "$queue/\$n.out"; cat "$queue/\$n.err" >&2
 exit "\$(cat "$queue/\$n.rc")"
 RUN
