@@ -78,10 +78,23 @@ Result<std::string> libnfs_options(const StoreUrl& url) {
 struct NfsLink {
     nfs_context* nfs = nullptr;
     std::map<std::pair<std::string, std::uint64_t>, nfsfh*> files;
+    bool broken = false;  // a call on it failed as a broken connection does
 
     NfsLink() : nfs(nfs_init_context()) {}
     ~NfsLink() {
         if (nfs == nullptr) return;
+        if (broken) {
+            // libnfs (5.0.2) can free a timed-out call twice when such a
+            // context is destroyed (a crash, seen when the server was killed
+            // mid-capture): its socket is closed and the rest kept, reachable,
+            // until the process ends. A command makes a few at most.
+            static std::mutex graveyard_mutex;
+            static std::vector<nfs_context*> graveyard;
+            if (const int fd = nfs_get_fd(nfs); fd >= 0) ::close(fd);
+            std::lock_guard lock(graveyard_mutex);
+            graveyard.push_back(nfs);
+            return;
+        }
         for (auto& [file, fh] : files) nfs_close(nfs, fh);
         nfs_destroy_context(nfs);
     }
@@ -146,7 +159,10 @@ public:
                 if (rc >= 0) return rc;
                 failed = {rc, link->error()};
             }
-            if (transient(failed.rc)) link.reset();  // broken: never back into the pool
+            if (transient(failed.rc) && link) {  // broken: never back into the pool
+                link->broken = true;
+                link.reset();
+            }
             if (attempt >= net::kAttempts || !transient(failed.rc)) return std::unexpected(error(failed, what));
             std::this_thread::sleep_for(std::chrono::seconds(1 << (attempt - 1)));
         }
