@@ -84,10 +84,11 @@ struct NfsLink {
     ~NfsLink() {
         if (nfs == nullptr) return;
         if (broken) {
-            // libnfs (5.0.2) can free a timed-out call twice when such a
-            // context is destroyed (a crash, seen when the server was killed
-            // mid-capture): its socket is closed and the rest kept, reachable,
-            // until the process ends. A command makes a few at most.
+            // Destroying such a context can crash in libnfs (Debian 12's
+            // 4.0.0: rpc_free_pdu while it purges the calls that timed out,
+            // seen when the server was killed mid-capture): its socket is
+            // closed and the rest kept, reachable, until the process ends:
+            // one per broken connection, each a few retries apart.
             static std::mutex graveyard_mutex;
             static std::vector<nfs_context*> graveyard;
             if (const int fd = nfs_get_fd(nfs); fd >= 0) ::close(fd);
