@@ -2,7 +2,8 @@
 # lookups find Debian's .a archives (CMakeLists.txt switches the suffix).
 # libparted comes from tools/build-parted (Debian's own libparted.a needs
 # libdevmapper, which has no static archive); libcurl from tools/build-curl
-# (Debian's libcurl.a needs LDAP, GSSAPI and others without static archives).
+# (Debian's libcurl.a needs LDAP, GSSAPI and others without static archives);
+# libfuse3 from tools/build-fuse (Debian ships it shared only).
 
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
@@ -50,3 +51,14 @@ set_target_properties(lifeboat_curl PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES "${LIFEBOAT_CURL_ROOT}/include"
   INTERFACE_COMPILE_DEFINITIONS "CURL_STATICLIB"
   INTERFACE_LINK_LIBRARIES "${LIB_CARES};${LIB_SSH2};${LIB_SSL};${LIB_CRYPTO};${LIB_GPG_ERROR};${LIB_Z};${CMAKE_DL_LIBS};Threads::Threads")
+
+set(LIFEBOAT_FUSE_ROOT "${CMAKE_SOURCE_DIR}/build/deps/fuse" CACHE PATH
+    "Prefix of the static libfuse3 that tools/build-fuse makes")
+if(NOT EXISTS "${LIFEBOAT_FUSE_ROOT}/lib/libfuse3.a")
+  message(FATAL_ERROR "No static libfuse3 in ${LIFEBOAT_FUSE_ROOT}: run tools/build-fuse first")
+endif()
+add_library(lifeboat_fuse STATIC IMPORTED GLOBAL)
+set_target_properties(lifeboat_fuse PROPERTIES
+  IMPORTED_LOCATION "${LIFEBOAT_FUSE_ROOT}/lib/libfuse3.a"
+  INTERFACE_INCLUDE_DIRECTORIES "${LIFEBOAT_FUSE_ROOT}/include"
+  INTERFACE_LINK_LIBRARIES "${CMAKE_DL_LIBS};Threads::Threads")

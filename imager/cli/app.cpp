@@ -85,7 +85,11 @@ void add_image_commands(CLI::App& app, ImageCommandOptions& o, imager::store::Ac
                         "Refuse unless TARGET still has this many bytes (as when it was chosen)");
     restore->add_option("--expect-serial", o.restore.expect_serial, "Refuse unless TARGET still has this serial");
     restore->add_flag("--grow", o.restore.grow,
-                      "Whole-disk image on a larger disk: grow the last partition and its filesystem (ext2/3/4, NTFS, swap)");
+                      "Whole-disk image on a larger disk: grow the last partition and its filesystem (ext2/3/4, NTFS, FAT, swap)");
+    restore->add_option("--size", o.sizes,
+                        "Whole-disk image: give partition N this size on TARGET, e.g. 2=20G (repeat for others); "
+                        "the partitions after it move")
+        ->type_name("N=SIZE");
     add_progress_options(restore, o);
     add_store_options(restore, a);
     restore->add_option("IMAGE", o.restore.image, "Image file or URL to restore; - reads it from standard input")
@@ -94,8 +98,10 @@ void add_image_commands(CLI::App& app, ImageCommandOptions& o, imager::store::Ac
     restore->footer(
         "Checks the target first (size, sector size, mounted, holds the image, boot medium) and\n"
         "writes nothing if a check fails. A whole-disk image recreates the partition table\n"
-        "exactly, with the boot code and every gap, on the same or a larger disk (or a smaller\n"
-        "one where every partition still fits). Each chunk is checked before it is written;\n"
+        "exactly, with the boot code and every gap, on the same or a larger disk. Onto a smaller\n"
+        "disk, ext2/3/4, NTFS, FAT and swap partitions shrink to fit (special ones, such as the\n"
+        "EFI system partition, keep their size) and the partitions after them move; refused,\n"
+        "writing nothing, when the data does not fit. Each chunk is checked before it is written;\n"
         "restore stops at the first damaged one. From standard input (-, e.g. a multicast\n"
         "receiver's output) each chunk is checked before it is written and the table only\n"
         "after the whole image has been checked; --yes is needed, as nobody can answer.");

@@ -107,6 +107,27 @@ int run_capture(ImageCommandOptions& o) {
 int run_restore(ImageCommandOptions& o) {
     if (auto refused = refuse_terminal_stream(o.restore.image); refused) return *refused;
     o.restore.threads = o.threads;
+    for (const auto& setting : o.sizes) {
+        const auto equals = setting.find('=');
+        int number = 0;
+        std::uint64_t bytes = 0;
+        if (equals != std::string::npos) {
+            try {
+                std::size_t used = 0;
+                number = std::stoi(setting.substr(0, equals), &used);
+                if (used != equals) number = 0;
+            } catch (...) {
+                number = 0;
+            }
+            bytes = parse_size(setting.substr(equals + 1));
+        }
+        if (number < 1 || number > 128 || bytes == 0 || o.restore.sizes.contains(number)) {
+            std::cerr << "lifeboat: --size takes a partition's number and a size, once per partition, such as "
+                         "2=20G, not '" << setting << "'\n";
+            return exit_usage;
+        }
+        o.restore.sizes[number] = bytes;
+    }
     CliProgress progress(progress_mode(o.progress));
     CliPrompt prompt;
     auto report = imager::restore(o.restore, progress, prompt);

@@ -4,6 +4,7 @@
 #include "terminal_io.hpp"
 
 #include <string>
+#include <vector>
 
 namespace cli {
 
@@ -11,6 +12,7 @@ struct ImageCommandOptions {
     imager::CaptureOptions capture;
     imager::RestoreOptions restore;
     std::string split;           // as typed: "4000M"
+    std::vector<std::string> sizes;  // restore --size, as typed: "2=20G"
     bool no_verify = false;
     std::string image;           // verify / info
     bool json = false;           // info --json

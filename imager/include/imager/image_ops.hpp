@@ -8,6 +8,7 @@
 #include "imager/result.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -86,6 +87,10 @@ struct RestoreOptions {
     int partition = 0;         // whole-disk image: restore only this partition onto target
     bool grow = false;         // whole-disk image: grow the last partition to the target's end
     std::string grow_control = "--grow";  // how the person asks for `grow`, as the plan's notes name it
+    // Whole-disk image: partition number -> its size in bytes on the target
+    // (--size N=SIZE); the partitions after it move. docs/SHRINK.md.
+    std::map<int, std::uint64_t> sizes;
+    std::string size_control = "--size";  // how the person asks for `sizes`, as the plan's refusals name it
     std::uint64_t expect_size = 0;  // refuse unless the target still has this size (0: no check)
     std::string expect_serial;      // refuse unless the target still has this serial ("": no check)
     // A request to stop (the wizard's cancel), looked at right before the first
@@ -141,6 +146,25 @@ struct ImageSummary {
 // Whether an image fits a target of `target_bytes`, and what restoring it
 // there means: the one answer the restore plan (and so the CLI) and the
 // wizard's list of disks share. Reads only the manifest.
+// A whole disk restored onto a target of another size, or with sizes chosen:
+// what becomes of one partition (docs/SHRINK.md). Bytes throughout.
+struct PartitionChange {
+    int number = 0;
+    std::string what;             // "partition 2 (ext4 'root')"
+    std::string filesystem;       // libblkid's type; "" when the image holds it raw
+    std::uint64_t old_start = 0;  // on the source disk
+    std::uint64_t old_size = 0;
+    std::uint64_t new_start = 0;  // on the target
+    std::uint64_t new_size = 0;
+    std::uint64_t used = 0;       // what its filesystem uses, as the image counted it
+    std::uint64_t minimum = 0;    // the least it can be given (its own size when it keeps it)
+    bool minimum_measured = false;  // by the filesystem's tool; else estimated from `used`
+    std::string fixed_because;    // why it keeps its size ("EFI system partition"); "" when it may change
+    [[nodiscard]] bool moves() const { return new_start != old_start; }
+    [[nodiscard]] bool shrinks() const { return new_size < old_size; }
+    [[nodiscard]] bool grows() const { return new_size > old_size; }
+};
+
 struct TargetFit {
     std::uint64_t needed_bytes = 0;  // the least the target must hold
     bool fits = false;
@@ -150,9 +174,16 @@ struct TargetFit {
     std::uint64_t room_after_last = 0;
     std::optional<disk::DiskLayout> layout;  // the table written onto this target
     std::vector<std::string> notes;          // what `grow` does, the space left in no partition
+    // Partitions resized or moved (a smaller target, `sizes`): every partition
+    // but an extended one, in disk order; empty when each keeps its place.
+    std::vector<PartitionChange> changes;
+    std::optional<Error> refusal;  // why it does not fit, with the numbers; set when !fits
 };
+// `minimums`: the least each resizable partition's filesystem can be given
+// (by number, bytes), as its tool measured it; a partition missing there is
+// estimated from the image's count of its used bytes.
 [[nodiscard]] TargetFit fit_image(const format::Manifest& manifest, std::uint64_t target_bytes,
-                                  const RestoreOptions& options);
+                                  const RestoreOptions& options, const std::map<int, std::uint64_t>& minimums = {});
 
 [[nodiscard]] Result<CaptureReport> capture(const CaptureOptions& options, Progress& progress);
 // Plans a capture of `source` (a disk, a partition, a file) and sizes it; writes nothing.

@@ -53,6 +53,11 @@ Result<LoopDevice> LoopDevice::attach(const std::string& backing, std::uint64_t 
 
 LoopDevice::LoopDevice(LoopDevice&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) { other.fd_ = -1; }
 
+Status LoopDevice::flush() const {
+    if (::fsync(fd_) != 0) return std::unexpected(sys_error("flush " + path_, errno));
+    return {};
+}
+
 LoopDevice::~LoopDevice() {
     if (fd_ < 0) return;
     ::ioctl(fd_, LOOP_CLR_FD, 0);
@@ -68,40 +73,59 @@ bool have_program(const std::string& program) {
     return false;
 }
 
-Result<int> run_program(const std::vector<std::string>& argv, std::string* errors) {
+namespace {
+
+// Runs argv with stdin from /dev/null; stdout and stderr to /dev/null, or to
+// `kept` (its first `limit` bytes) when they are asked for.
+Result<int> run(const std::vector<std::string>& argv, std::string* kept, bool keep_stdout, bool keep_stderr,
+                std::size_t limit, const std::vector<std::string>& env = {}) {
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    int stderr_pipe[2] = {-1, -1};
-    if (errors != nullptr && ::pipe2(stderr_pipe, O_CLOEXEC) != 0)
-        return std::unexpected(sys_error("run " + argv[0], errno));
+    std::vector<char*> environment;
+    for (char** e = environ; *e != nullptr; ++e) environment.push_back(*e);
+    for (const auto& e : env) environment.push_back(const_cast<char*>(e.c_str()));
+    environment.push_back(nullptr);
+    int out_pipe[2] = {-1, -1};
+    if (kept != nullptr && ::pipe2(out_pipe, O_CLOEXEC) != 0) return std::unexpected(sys_error("run " + argv[0], errno));
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    if (errors != nullptr) posix_spawn_file_actions_adddup2(&actions, stderr_pipe[1], STDERR_FILENO);
+    if (keep_stdout) posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+    else posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    if (keep_stderr) posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDERR_FILENO);
     else posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
     pid_t pid = 0;
-    const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+    const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environment.data());
     posix_spawn_file_actions_destroy(&actions);
-    if (errors != nullptr) {
-        ::close(stderr_pipe[1]);
-        errors->clear();
-        constexpr std::size_t kKept = 4096;
+    if (kept != nullptr) {
+        ::close(out_pipe[1]);
+        kept->clear();
         char buffer[512];
         for (;;) {  // to the stream's end, keeping the start: a program blocked on a full pipe would never end
-            const ssize_t n = ::read(stderr_pipe[0], buffer, sizeof buffer);
+            const ssize_t n = ::read(out_pipe[0], buffer, sizeof buffer);
             if (n > 0)
-                errors->append(buffer, std::min(static_cast<std::size_t>(n), kKept - std::min(errors->size(), kKept)));
+                kept->append(buffer, std::min(static_cast<std::size_t>(n), limit - std::min(kept->size(), limit)));
             else if (n == 0 || errno != EINTR) break;
         }
-        ::close(stderr_pipe[0]);
+        ::close(out_pipe[0]);
     }
     if (rc != 0) return std::unexpected(sys_error("run " + argv[0], rc));
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) return std::unexpected(sys_error("wait for " + argv[0], errno));
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+Result<int> run_program(const std::vector<std::string>& argv, std::string* errors) {
+    return run(argv, errors, false, errors != nullptr, 4096);
+}
+
+Result<int> run_program_output(const std::vector<std::string>& argv, std::string& output,
+                               const std::vector<std::string>& env) {
+    return run(argv, &output, true, true, 65536, env);
 }
 
 }  // namespace imager::io

@@ -26,6 +26,9 @@ public:
     LoopDevice(const LoopDevice&) = delete;
     ~LoopDevice();
     [[nodiscard]] const std::string& path() const { return path_; }
+    // Writes what tools left in the device's cache to the backing file: a
+    // tool's close does not, while this object holds the device open.
+    [[nodiscard]] Status flush() const;
 
 private:
     LoopDevice(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}

@@ -5,11 +5,13 @@
 // -> zeros over the old disk's end (a larger
 // target) -> the old contents' signatures cleared (ops/stale_signatures.hpp)
 // -> the partition table, last -> sync ->
-// the kernel re-reads the table -> --grow's filesystem resize. A stop request
+// the kernel re-reads the table -> the filesystems of grown partitions follow
+// them (--grow, --size). Partitions laid out again (a smaller target, --size):
+// shrunk partitions get only their new size's worth, and their filesystems are
+// shrunk after the signatures are cleared, before the table (docs/SHRINK.md). A stop request
 // (options.stop) is honoured before the first write, between chunks and before
 // the table; the error then says what the target holds.
 #include "format/image_file.hpp"
-#include "fs/used_blocks.hpp"
 #include "imager/devices.hpp"
 #include "imager/image_ops.hpp"
 #include "io/block_source.hpp"
@@ -20,6 +22,7 @@
 #include "ops/record_reader.hpp"
 #include "ops/restore_plan.hpp"
 #include "ops/stale_signatures.hpp"
+#include "resize/filesystems.hpp"
 
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -168,37 +171,26 @@ void reread_partitions(const std::string& target, Progress& progress) {
     ::close(fd);
 }
 
-// A grown swap partition's header, rewritten to cover it.
-Status grow_swap(const std::string& target, std::uint64_t offset, std::uint64_t size) {
-    auto source = io::open_source(target);
-    if (!source) return std::unexpected(source.error());
-    std::vector<std::byte> header(std::min<std::uint64_t>(size, fs::kSwapHeaderBytes));
-    if (auto s = (*source)->read_at(offset, header); !s) return s;
-    if (auto pages = fs::grow_swap_header(header, size); !pages) return std::unexpected(pages.error());
-    auto sink = io::open_sink(target);
-    if (!sink) return std::unexpected(sink.error());
-    if (auto s = (*sink)->write_at(offset, header); !s) return s;
-    return (*sink)->sync();
-}
-
-// --grow, after the table: the grown partition's filesystem follows it, by its
-// own tools (swap by Lifeboat). A failure leaves a whole, usable disk whose
+// After the table: a grown partition's filesystem follows it, by its own
+// tools (swap and FAT by Lifeboat). A failure leaves a whole, usable disk whose
 // filesystem keeps its old size: Errc::resize_failed says so.
-Status grow_filesystem(const ops::RestorePlan& plan, Progress& progress) {
-    const auto& step = *plan.grow;
+Status grow_filesystem(const ops::RestorePlan& plan, const ops::RestorePlan::GrowStep& step, Progress& progress) {
     const auto& part = *std::ranges::find(plan.target_layout->partitions, step.partition, &disk::PartitionEntry::number);
     const std::uint64_t ss = plan.target_layout->logical_sector_size;
     const auto what = format::part_title(format::StreamRole::partition, part.number, step.filesystem, "");
+    const bool to_end = plan.changes.empty();  // --grow alone: the last partition to the disk's end
+    const std::string filled = to_end ? "the disk" : "the partition";
     const auto not_grown = [&](const std::string& why, const std::string& hint) {
         Error e = make_error(Errc::resize_failed, "the filesystem of " + what + " was not grown: " + why, hint);
         e.aftermath = plan.target + " holds the whole image and its partition table; partition " +
-                      std::to_string(part.number) + " fills the disk, its filesystem keeps the size it had in the image";
+                      std::to_string(part.number) + (to_end ? " fills the disk" : " has its new size") +
+                      ", its filesystem keeps the size it had in the image";
         return std::unexpected(e);
     };
     if (step.swap) {
-        if (auto s = grow_swap(plan.target, part.start_sector * ss, part.sectors() * ss); !s)
+        if (auto s = resize::grow_swap(plan.target, part.start_sector * ss, part.sectors() * ss); !s)
             return not_grown(s.error().message(), "the disk can be used as it is; mkswap grows the swap area");
-        progress.note(what + " and its swap area now fill the disk");
+        progress.note(what + " and its swap area now fill " + filled);
         return {};
     }
     auto loop = io::LoopDevice::attach(plan.target, part.start_sector * ss, part.sectors() * ss);
@@ -213,7 +205,35 @@ Status grow_filesystem(const ops::RestorePlan& plan, Progress& progress) {
                              "the disk can be used as it is; " + command[0] + " on partition " +
                                  std::to_string(part.number) + " grows it when its problem is fixed");
     }
-    progress.note(what + " and its filesystem now fill the disk");
+    if (auto s = loop->flush(); !s) return not_grown(s.error().message(), "the disk can be used as it is");
+    progress.note(what + " and its filesystem now fill " + filled);
+    return {};
+}
+
+// Before the table: each filesystem that shrinks (and FAT either way) given
+// its new size (resize/filesystems.hpp); then the boot sectors of moved NTFS
+// and FAT volumes name their new start.
+Status resize_and_move(const ops::RestorePlan& plan, Progress& progress) {
+    const unsigned ss = plan.target_layout->logical_sector_size;
+    for (const auto& step : plan.resizes) {
+        const auto what = format::part_title(format::StreamRole::partition, step.partition, step.filesystem, "");
+        progress.note(what + ": " + (step.shrinks ? "shrinking" : "growing") + " its filesystem to " +
+                      devices::human_size(step.size));
+        auto done = resize::resize_before_table(
+            {*plan.image, *plan.manifest().stream(step.stream), plan.target, step.offset, step.size, ss});
+        if (!done) {
+            Error e = done.error();
+            e.context = "resize " + what + ": " + e.context;
+            return std::unexpected(e);
+        }
+        progress.note(what + ": " + *done);
+    }
+    for (const auto& c : plan.changes)
+        if (c.moves())
+            if (auto s = resize::update_hidden_sectors(plan.target, c.filesystem, c.new_start, c.new_size,
+                                                       c.old_start / ss, c.new_start / ss);
+                !s)
+                return s;
     return {};
 }
 
@@ -389,6 +409,7 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
     if (status) status = (*sink)->sync();
     sink->reset();  // libparted opens the target itself
     if (status) status = ops::clear_stale_signatures(*plan, progress);
+    if (status && !plan->changes.empty()) status = resize_and_move(*plan, progress);
     if (status && plan->target_layout && options.stop.stop_requested()) status = std::unexpected(stop_requested());
     if (!status && status.error().code == Errc::cancelled && options.stop.stop_requested())
         return std::unexpected(cancelled_error(options, *plan, tally));
@@ -396,14 +417,14 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
         status = disk::write_layout(options.target, *plan->target_layout);
         tally.table = status ? Tally::Table::written : Tally::Table::failed;
     }
-    if (status && plan->target_layout && plan->target_layout->label == "msdos" && !options.grow)
+    if (status && plan->target_layout && plan->target_layout->label == "msdos" && !options.grow && plan->changes.empty())
         status = rewrite_mbr_sectors(*plan, options, kept);
     if (!status) return std::unexpected(stopped_error(status.error(), options, *plan, tally));
     unfinished.path = nullptr;
     claim.release();  // the kernel re-reads a table only on a disk nobody else holds
     if (plan->target_layout) reread_partitions(options.target, progress);
-    if (plan->grow)
-        if (auto s = grow_filesystem(*plan, progress); !s) return std::unexpected(s.error());
+    for (const auto& step : plan->grows)
+        if (auto s = grow_filesystem(*plan, step, progress); !s) return std::unexpected(s.error());
     report.seconds = seconds_since(started);
     return report;
 }

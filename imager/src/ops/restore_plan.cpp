@@ -4,6 +4,8 @@
 #include "imager/text.hpp"
 #include "io/block_source.hpp"
 #include "ops/ops_common.hpp"
+#include "resize/filesystems.hpp"
+#include "resize/partition_sizes.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,26 +25,29 @@ using devices::human_size;
 
 constexpr std::uint64_t kClearedEnd = 1u << 20;  // the old disk's end zeroed (RestorePlan::clear_offset)
 
-// --grow: how the filesystem of the partition that grows follows it, or a
-// note saying why it keeps its size (planned, so that the dry run says so).
-void plan_grow(RestorePlan& plan) {
+// How the filesystem of each partition that grows follows it, or a note
+// saying why it keeps its size (planned, so that the dry run says so); each
+// filesystem that shrinks, shrunk before the table.
+void plan_resize(RestorePlan& plan) {
     const auto& src = *plan.source_layout;
     const auto& dst = *plan.target_layout;
     for (std::size_t i = 0; i < dst.partitions.size(); ++i) {
         const auto& part = dst.partitions[i];
-        // An extended partition grows with its last logical one; it holds no filesystem.
-        if (part.end_sector == src.partitions[i].end_sector || part.kind == "extended") continue;
+        // An extended partition follows its logical ones; it holds no filesystem.
+        if (part.sectors() == src.partitions[i].sectors() || part.kind == "extended") continue;
         const format::Stream* stream = plan.manifest().partition_stream(part.number);
-        RestorePlan::GrowStep step{part.number, stream && stream->filesystem ? stream->filesystem->type : "", false, {}};
-        const std::string what = format::part_title(format::StreamRole::partition, part.number, step.filesystem, "");
-        if (step.filesystem == "swap") {
-            step.swap = true;
-        } else if (step.filesystem == "ext2" || step.filesystem == "ext3" || step.filesystem == "ext4") {
-            step.commands = {{"e2fsck", "-fy", ""}, {"resize2fs", ""}};
-        } else if (step.filesystem == "ntfs") {
-            step.commands = {{"ntfsresize", "--force", "--no-progress-bar", ""}};
-        } else {
-            plan.notes.push_back(what + ": its contents keep their size (Lifeboat grows ext2/3/4, NTFS and swap)");
+        const std::string type = stream && stream->filesystem ? stream->filesystem->type : "";
+        const std::string what = format::part_title(format::StreamRole::partition, part.number, type, "");
+        const std::uint64_t ss = dst.logical_sector_size;
+        const bool shrinks = part.sectors() < src.partitions[i].sectors();
+        // partition_sizes changes only the size of what can be resized, so a stream is there.
+        if (stream && stream->filesystem && resize::why_fixed_size(type).empty() && resize::resized_before_table(type, shrinks)) {
+            plan.resizes.push_back({part.number, stream->id, type, part.start_sector * ss, part.sectors() * ss, shrinks});
+            continue;
+        }
+        RestorePlan::GrowStep step{part.number, type, type == "swap", resize::grow_commands(type)};
+        if (!step.swap && step.commands.empty()) {
+            plan.notes.push_back(what + ": its contents keep their size (Lifeboat grows ext2/3/4, NTFS, FAT and swap)");
             continue;
         }
         const auto missing = std::ranges::find_if(step.commands, [](auto& c) { return !io::have_program(c[0]); });
@@ -51,8 +56,22 @@ void plan_grow(RestorePlan& plan) {
                                  " is not installed here)");
             continue;
         }
-        plan.grow = std::move(step);
+        plan.grows.push_back(std::move(step));
     }
+}
+
+// Where a stream lands when partitions move: a partition's at its new start,
+// a gap's after the partition before it (gaps keep their size).
+std::uint64_t moved_offset(const RestorePlan& plan, const format::Stream& s) {
+    if (plan.changes.empty()) return s.offset;
+    if (s.role == format::StreamRole::partition)
+        for (const auto& c : plan.changes)
+            if (c.number == s.partition) return c.new_start;
+    const PartitionChange* before = nullptr;
+    for (const auto& c : plan.changes)
+        if (c.old_start + c.old_size <= s.offset && (!before || c.old_start > before->old_start)) before = &c;
+    if (!before) return s.offset;
+    return s.offset - (before->old_start + before->old_size) + before->new_start + before->new_size;
 }
 
 Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, TargetFit fit) {
@@ -65,16 +84,21 @@ Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, T
     }
     plan.target_layout = std::move(fit.layout);
     plan.notes = std::move(fit.notes);
-    if (options.grow) plan_grow(plan);
+    plan.changes = std::move(fit.changes);
+    if (options.grow || !plan.changes.empty()) plan_resize(plan);
     // The old backup GPT is not copied: write_layout puts a new one at the target's end.
     const std::uint64_t old_backup =
         src.size_bytes - disk::table_geometry(src.label, src.size_bytes, src.logical_sector_size).backup_sectors *
                              src.logical_sector_size;
     for (const auto& s : m.streams) {
-        const std::uint64_t end = std::min({s.end(), plan.target_size, old_backup});
+        std::uint64_t end = std::min(s.end(), old_backup);
+        const std::uint64_t at = moved_offset(plan, s);
+        if (s.role == format::StreamRole::partition)  // a shrunk partition: its new end
+            for (const auto& c : plan.changes)
+                if (c.number == s.partition) end = std::min(end, s.offset + c.new_size);
+        end = std::min(end, s.offset + (plan.target_size - std::min(plan.target_size, at)));
         if (end <= s.offset) continue;
-        plan.placements.push_back(
-            {s.id, s.offset, end - s.offset, format::part_title(s), s.role == format::StreamRole::gap});
+        plan.placements.push_back({s.id, at, end - s.offset, format::part_title(s), s.role == format::StreamRole::gap});
     }
     // What the restore leaves of the old disk must not look like a disk: partition tables,
     // RAID and pool labels keep copies at the end (a GPT's backup, md 0.90 and 1.0, firmware
@@ -87,6 +111,27 @@ Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, T
         plan.clear_length = plan.target_size - plan.clear_offset;
     }
     return plan;
+}
+
+// The least size of each filesystem that may shrink (or that --size names),
+// measured by its own tool on a view of the image: for a layout with resized partitions.
+Result<std::map<int, std::uint64_t>> measure_minimums(const format::ImageReader& image, const RestoreOptions& options) {
+    std::map<int, std::uint64_t> minimums;
+    const auto& m = image.manifest();
+    for (const auto& p : m.disk->partitions) {
+        const auto* s = m.partition_stream(p.number);
+        if (!s || !s->filesystem || !resize::why_fixed_size(s->filesystem->type).empty()) continue;
+        if (!resize::special_partition(p.type).empty() && !options.sizes.contains(p.number)) continue;
+        auto least = resize::minimum_size(image, *s);
+        if (!least) {
+            Error e = least.error();
+            e.context = "measure how small " + format::part_title(*s) + " can be: " + e.context;
+            if (e.hint.empty()) e.hint = "restore onto a disk of at least the source's size; nothing was written";
+            return std::unexpected(e);
+        }
+        minimums[p.number] = *least;
+    }
+    return minimums;
 }
 
 }  // namespace
@@ -144,8 +189,23 @@ Result<RestorePlan> plan_restore(const RestoreOptions& options) {
         plan.target_size = manifest.disk && options.partition == 0
                                ? manifest.disk->size_bytes
                                : fit_image(manifest, 0, options).needed_bytes;
-    auto fit = fit_image(manifest, plan.target_size, options);
+    std::map<int, std::uint64_t> minimums;
+    if (manifest.disk && options.partition == 0 && !plan.create_target &&
+        (!options.sizes.empty() || plan.target_size < disk::bytes_needed(*manifest.disk))) {
+        if (!plan.image)
+            return std::unexpected(make_error(
+                Errc::invalid_argument,
+                "partitions are resized (a smaller target, " + options.size_control + ") only from an image read by its index",
+                "restore from the image's file or URL, not standard input; nothing was written"));
+        auto measured = measure_minimums(*plan.image, options);
+        if (!measured) return std::unexpected(measured.error());
+        minimums = std::move(*measured);
+    } else if (!options.sizes.empty()) {
+        return std::unexpected(make_error(Errc::invalid_argument, options.size_control + " applies to a whole-disk image restored whole"));
+    }
+    auto fit = fit_image(manifest, plan.target_size, options, minimums);
     plan.needed_size = fit.needed_bytes;
+    if (!fit.fits && fit.refusal) return std::unexpected(*fit.refusal);
     if (!fit.fits)
         return std::unexpected(make_error(
             Errc::no_space,
@@ -245,6 +305,29 @@ std::string RestorePlan::text() const {
             out << line;
         }
     }
+    if (!changes.empty()) {
+        out << "Sizes   the partitions laid out again for this target (docs/SHRINK.md)\n";
+        for (const auto& c : changes) {
+            out << "  " << printable(c.what) << ": ";
+            if (c.shrinks() || c.grows()) {
+                out << (c.shrinks() ? "shrinks " : "grows ") << human_size(c.old_size) << " -> " << human_size(c.new_size);
+                if (!c.fixed_because.empty()) {
+                    out << " (its contents keep their size: " << c.fixed_because << ")";
+                } else if (c.filesystem == "swap") {
+                    out << " (a new swap header)";
+                } else {
+                    out << "; its filesystem uses " << human_size(c.used) << ", keeps "
+                        << human_size(c.new_size - std::min(c.new_size, c.used)) << " free (at least "
+                        << human_size(c.minimum) << (c.minimum_measured ? "" : ", estimated") << ")";
+                }
+            } else {
+                out << "keeps its " << human_size(c.old_size);
+                if (!c.fixed_because.empty()) out << " (" << c.fixed_because << ")";
+            }
+            if (c.moves()) out << "; moves from byte " << c.old_start << " to " << c.new_start;
+            out << "\n";
+        }
+    }
     out << "Writes\n";
     for (const auto& p : placements)
         out << "  " << p.what << ": " << human_size(p.write_limit) << " at byte " << p.target_offset << "\n";
@@ -252,6 +335,12 @@ std::string RestorePlan::text() const {
         out << "  zeros: the last " << human_size(clear_length) << " of the disk, past the image (old labels there)\n";
     out << "  zeros over the magic of any signature the old contents leave where the image writes nothing "
            "(as wipefs -a)\n";
+    for (const auto& step : resizes) {
+        out << "  partition " << step.partition << " (" << step.filesystem << "): ";
+        if (step.filesystem == "swap") out << "a swap header for " << human_size(step.size) << "\n";
+        else if (step.filesystem == "vfat") out << "made again at " << human_size(step.size) << " (mkfs.fat), its files copied from the image (mcopy)\n";
+        else out << "shrunk to " << human_size(step.size) << " by " << (step.filesystem == "ntfs" ? "ntfsresize" : "resize2fs") << ", what lies past its new end read from the image\n";
+    }
     if (target_layout) out << "  the partition table, last\n";
     if (target_layout && m.bytes_left_out() > 0)
         out << "Leaves  " << human_size(m.bytes_left_out())

@@ -42,14 +42,29 @@ struct RestorePlan {
     std::uint64_t clear_offset = 0;
     std::uint64_t clear_length = 0;
     std::vector<std::string> notes;  // e.g. what --grow will and will not do
-    // --grow: the partition that grows and how its filesystem follows, after the table.
+    // Partitions resized or moved (a smaller target, --size): every partition
+    // but an extended one, in disk order; empty when each keeps its place.
+    std::vector<PartitionChange> changes;
+    // A filesystem resized before the table is written (every one that shrinks,
+    // and FAT either way: resize/filesystems.hpp), once its partition's first
+    // bytes are restored at its new place.
+    struct ResizeStep {
+        int partition = 0;
+        std::uint16_t stream = 0;
+        std::string filesystem;    // libblkid's type
+        std::uint64_t offset = 0;  // the partition's new place and size on the target
+        std::uint64_t size = 0;
+        bool shrinks = false;
+    };
+    std::vector<ResizeStep> resizes;
+    // A partition that grows (--grow, --size) and how its filesystem follows, after the table.
     struct GrowStep {
         int partition = 0;
         std::string filesystem;  // libblkid's type, from the manifest
         bool swap = false;       // Lifeboat sets the swap header's size itself
         std::vector<std::vector<std::string>> commands;  // the filesystem's own tools, the device last
     };
-    std::optional<GrowStep> grow;
+    std::vector<GrowStep> grows;
 
     [[nodiscard]] std::string text() const;
     [[nodiscard]] const format::Manifest& manifest() const { return image ? image->manifest() : stream->manifest(); }

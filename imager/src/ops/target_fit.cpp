@@ -1,7 +1,9 @@
-// fit_image(): does an image fit a target, and with what notes. The restore
-// plan refuses and explains with it; the wizard marks disks with it.
+// fit_image(): does an image fit a target, and with what notes and layout
+// (partitions resized: resize/partition_sizes.hpp). The restore plan refuses
+// and explains with it; the wizard marks disks with it.
 #include "imager/devices.hpp"
 #include "imager/image_ops.hpp"
+#include "resize/partition_sizes.hpp"
 
 #include <algorithm>
 
@@ -42,7 +44,8 @@ void grow_last(disk::DiskLayout& l, std::uint64_t end, const std::string& contro
 
 }  // namespace
 
-TargetFit fit_image(const format::Manifest& m, std::uint64_t target_bytes, const RestoreOptions& options) {
+TargetFit fit_image(const format::Manifest& m, std::uint64_t target_bytes, const RestoreOptions& options,
+                    const std::map<int, std::uint64_t>& minimums) {
     TargetFit fit;
     if (!m.disk || options.partition != 0) {
         const format::Stream* s = m.disk ? m.partition_stream(options.partition) : &m.streams.front();
@@ -60,6 +63,20 @@ TargetFit fit_image(const format::Manifest& m, std::uint64_t target_bytes, const
         const auto& p = source.partitions[*last];
         fit.last_partition = p.number;
         fit.room_after_last = last_usable > p.end_sector ? (last_usable - p.end_sector) * ss : 0;
+    }
+    if (!options.sizes.empty() || (!fit.fits && target_bytes > 0)) {
+        // Partitions resized: a smaller target, or sizes the person chose (docs/SHRINK.md).
+        const resize::SizeRequest request{options.sizes, minimums, options.grow, options.size_control};
+        auto laid = resize::lay_out(source, m, target_bytes, options.target, request);
+        if (!laid) {
+            fit.fits = false;
+            fit.refusal = laid.error();
+            return fit;
+        }
+        fit.fits = true;
+        fit.layout = std::move(laid->layout);
+        fit.changes = std::move(laid->changes);
+        return fit;
     }
     if (!fit.fits) return fit;
     fit.layout = source;

@@ -1,0 +1,302 @@
+#include "resize/partition_view.hpp"
+
+#define FUSE_USE_VERSION 35
+#include <fuse3/fuse.h>
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <list>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace imager::resize {
+
+namespace {
+
+constexpr const char* kFileName = "partition";
+constexpr std::size_t kOverflowBlock = 4096;
+constexpr std::size_t kChunksCached = 8;  // decompressed chunks kept: a tool reads a chunk in many small pieces
+
+class FuseView final : public PartitionView {
+public:
+    FuseView(const format::ImageReader& image, std::uint16_t stream, std::optional<TargetWindow> window)
+        : image_(image), window_(std::move(window)), pool_(image.header().chunk_size, kChunksCached + 2) {
+        size_ = image.manifest().stream(stream)->size;
+        std::uint64_t data_records = 0;
+        for (std::size_t i = 0; i < image.records().size(); ++i) {
+            const auto& r = image.records()[i];
+            if (r.stream == stream) records_.push_back({i, data_records});
+            data_records += r.kind != format::RecordKind::zeros;
+        }
+        std::ranges::sort(records_, {}, [&](const Entry& e) { return image.records()[e.index].offset; });
+    }
+
+    ~FuseView() override {
+        if (fuse_ != nullptr) {
+            // Detaching the mount ends the session: fuse_loop returns when /dev/fuse says so.
+            ::umount2(mountpoint_.c_str(), MNT_DETACH);
+            if (loop_.joinable()) loop_.join();
+            fuse_unmount(fuse_);  // unmounted already; frees what the mount kept
+            fuse_destroy(fuse_);
+        }
+        if (target_fd_ >= 0) ::close(target_fd_);
+        if (!mountpoint_.empty()) ::rmdir(mountpoint_.c_str());
+    }
+
+    Status start() {
+        if (window_) {
+            target_fd_ = ::open(window_->target.c_str(), O_RDWR | O_CLOEXEC);
+            if (target_fd_ < 0) return std::unexpected(sys_error("open " + window_->target, errno));
+        }
+        ::mkdir("/run/lifeboat", 0755);
+        char dir[] = "/run/lifeboat/view.XXXXXX";
+        if (::mkdtemp(dir) == nullptr) return std::unexpected(sys_error("make a folder in /run/lifeboat", errno));
+        mountpoint_ = dir;
+        path_ = mountpoint_ + "/" + kFileName;
+        static const fuse_operations ops = operations();
+        // Only root (this process's tools) may use it; the kernel checks permissions by mode.
+        const char* argv[] = {"lifeboat", "-o", "default_permissions,fsname=lifeboat-view,subtype=lifeboat", nullptr};
+        fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
+        fuse_ = fuse_new(&args, &ops, sizeof ops, this);
+        fuse_opt_free_args(&args);
+        if (fuse_ == nullptr)
+            return std::unexpected(make_error(Errc::io, "cannot start the partition view (FUSE)"));
+        if (fuse_mount(fuse_, mountpoint_.c_str()) != 0) {
+            fuse_destroy(fuse_);
+            fuse_ = nullptr;
+            return std::unexpected(make_error(Errc::io, "cannot mount the partition view at " + mountpoint_,
+                                              "the rescue system needs /dev/fuse (modprobe fuse)"));
+        }
+        // One thread: the tools read and write one request at a time, and the state needs no lock.
+        loop_ = std::thread([f = fuse_] { fuse_loop(f); });
+        return {};
+    }
+
+    [[nodiscard]] const std::string& path() const override { return path_; }
+    [[nodiscard]] std::uint64_t overflow_bytes() const override { return overflow_blocks_ * kOverflowBlock; }
+    [[nodiscard]] std::optional<Error> failure() const override {
+        const std::lock_guard lock(failure_mutex_);
+        return failure_;
+    }
+
+private:
+    struct Entry {
+        std::size_t index;       // in the image's records
+        std::uint64_t number;    // its chunk number, for people
+    };
+    struct Cached {
+        std::size_t index;
+        format::Buffer data;
+    };
+
+    static FuseView& self() { return *static_cast<FuseView*>(fuse_get_context()->private_data); }
+    static bool is_file(const char* path) { return path[0] == '/' && std::strcmp(path + 1, kFileName) == 0; }
+
+    static fuse_operations operations() {
+        fuse_operations ops{};
+        ops.getattr = [](const char* path, struct stat* st, fuse_file_info*) -> int {
+            std::memset(st, 0, sizeof *st);
+            if (std::strcmp(path, "/") == 0) {
+                st->st_mode = S_IFDIR | 0700;
+                st->st_nlink = 2;
+            } else if (is_file(path)) {
+                st->st_mode = S_IFREG | 0600;
+                st->st_nlink = 1;
+                st->st_size = static_cast<off_t>(self().size_);
+            } else {
+                return -ENOENT;
+            }
+            return 0;
+        };
+        ops.readdir = [](const char* path, void* buf, fuse_fill_dir_t fill, off_t, fuse_file_info*,
+                         fuse_readdir_flags) -> int {
+            if (std::strcmp(path, "/") != 0) return -ENOTDIR;
+            fill(buf, ".", nullptr, 0, fuse_fill_dir_flags{});
+            fill(buf, "..", nullptr, 0, fuse_fill_dir_flags{});
+            fill(buf, kFileName, nullptr, 0, fuse_fill_dir_flags{});
+            return 0;
+        };
+        ops.open = [](const char* path, fuse_file_info* fi) -> int {
+            if (!is_file(path)) return -ENOENT;
+            fi->direct_io = 1;  // every read and write reaches this process, none is cached twice
+            return 0;
+        };
+        // A tool may set the file's size to what it is; the view never changes size.
+        ops.truncate = [](const char* path, off_t size, fuse_file_info*) -> int {
+            if (!is_file(path)) return -ENOENT;
+            return static_cast<std::uint64_t>(size) == self().size_ ? 0 : -EPERM;
+        };
+        ops.read = [](const char*, char* buf, std::size_t size, off_t off, fuse_file_info*) -> int {
+            return self().read(reinterpret_cast<std::byte*>(buf), size, static_cast<std::uint64_t>(off));
+        };
+        ops.write = [](const char*, const char* buf, std::size_t size, off_t off, fuse_file_info*) -> int {
+            return self().write(reinterpret_cast<const std::byte*>(buf), size, static_cast<std::uint64_t>(off));
+        };
+        ops.fsync = [](const char*, int, fuse_file_info*) -> int {
+            const int fd = self().target_fd_;
+            return fd < 0 || ::fdatasync(fd) == 0 ? 0 : -errno;
+        };
+        return ops;
+    }
+
+    [[nodiscard]] std::uint64_t window_length() const { return window_ ? std::min(window_->length, size_) : 0; }
+
+    int read(std::byte* out, std::size_t size, std::uint64_t off) {
+        if (off >= size_) return 0;
+        size = static_cast<std::size_t>(std::min<std::uint64_t>(size, size_ - off));
+        std::size_t done = 0;
+        while (done < size) {
+            const std::uint64_t at = off + done;
+            std::size_t n = 0;
+            if (at < window_length()) {
+                n = static_cast<std::size_t>(std::min<std::uint64_t>(size - done, window_length() - at));
+                if (!pread_all(out + done, n, window_->offset + at)) return -EIO;
+            } else {
+                const std::uint64_t block = at / kOverflowBlock;
+                const std::size_t in_block = static_cast<std::size_t>(at % kOverflowBlock);
+                n = std::min(size - done, kOverflowBlock - in_block);
+                if (const auto it = overflow_.find(block); it != overflow_.end()) {
+                    std::memcpy(out + done, it->second->data() + in_block, n);
+                } else if (!read_image(out + done, n, at)) {
+                    return -EIO;
+                }
+            }
+            done += n;
+        }
+        return static_cast<int>(done);
+    }
+
+    int write(const std::byte* in, std::size_t size, std::uint64_t off) {
+        if (off >= size_ || size > size_ - off) return -EFBIG;
+        std::size_t done = 0;
+        while (done < size) {
+            const std::uint64_t at = off + done;
+            std::size_t n = 0;
+            if (at < window_length()) {
+                n = static_cast<std::size_t>(std::min<std::uint64_t>(size - done, window_length() - at));
+                if (!pwrite_all(in + done, n, window_->offset + at)) return -EIO;
+            } else {
+                const std::uint64_t block = at / kOverflowBlock;
+                const std::size_t in_block = static_cast<std::size_t>(at % kOverflowBlock);
+                n = std::min(size - done, kOverflowBlock - in_block);
+                auto& kept = overflow_[block];
+                if (!kept) {
+                    kept = std::make_unique<std::array<std::byte, kOverflowBlock>>();
+                    ++overflow_blocks_;
+                    const std::size_t whole = static_cast<std::size_t>(std::min<std::uint64_t>(kOverflowBlock, size_ - block * kOverflowBlock));
+                    if (n < whole && !read_image(kept->data(), whole, block * kOverflowBlock)) {
+                        overflow_.erase(block);
+                        --overflow_blocks_;
+                        return -EIO;
+                    }
+                }
+                std::memcpy(kept->data() + in_block, in + done, n);
+            }
+            done += n;
+        }
+        return static_cast<int>(done);
+    }
+
+    bool pread_all(std::byte* out, std::size_t n, std::uint64_t at) {
+        for (std::size_t done = 0; done < n;) {
+            const ssize_t got = ::pread(target_fd_, out + done, n - done, static_cast<off_t>(at + done));
+            if (got <= 0) {
+                if (got < 0 && errno == EINTR) continue;
+                fail(sys_error("read " + window_->target + " at " + std::to_string(at + done), got < 0 ? errno : EIO));
+                return false;
+            }
+            done += static_cast<std::size_t>(got);
+        }
+        return true;
+    }
+
+    bool pwrite_all(const std::byte* in, std::size_t n, std::uint64_t at) {
+        for (std::size_t done = 0; done < n;) {
+            const ssize_t put = ::pwrite(target_fd_, in + done, n - done, static_cast<off_t>(at + done));
+            if (put <= 0) {
+                if (put < 0 && errno == EINTR) continue;
+                fail(sys_error("write " + window_->target + " at " + std::to_string(at + done), put < 0 ? errno : EIO));
+                return false;
+            }
+            done += static_cast<std::size_t>(put);
+        }
+        return true;
+    }
+
+    // The image's bytes [at, at + n) of the stream: its records, zeros between them.
+    bool read_image(std::byte* out, std::size_t n, std::uint64_t at) {
+        std::memset(out, 0, n);
+        const auto& all = image_.records();
+        auto it = std::ranges::upper_bound(records_, at, {}, [&](const Entry& e) { return all[e.index].offset; });
+        if (it != records_.begin()) --it;
+        for (; it != records_.end() && all[it->index].offset < at + n; ++it) {
+            const auto& r = all[it->index];
+            const std::uint64_t begin = std::max(at, r.offset);
+            const std::uint64_t end = std::min(at + n, r.offset + r.length);
+            if (begin >= end || r.kind == format::RecordKind::zeros) continue;
+            const format::Buffer* data = chunk(*it);
+            if (data == nullptr) return false;
+            std::memcpy(out + (begin - at), data->data() + (begin - r.offset), end - begin);
+        }
+        return true;
+    }
+
+    // A data record's checked bytes, from the cache or the image.
+    const format::Buffer* chunk(const Entry& e) {
+        if (const auto hit = std::ranges::find(cache_, e.index, &Cached::index); hit != cache_.end()) {
+            cache_.splice(cache_.begin(), cache_, hit);
+            return &cache_.front().data;
+        }
+        const auto& r = image_.records()[e.index];
+        auto stored = image_.read_stored(r, pool_);
+        if (!stored) return fail(stored.error()), nullptr;
+        auto data = image_.unpack(r, std::move(*stored), e.number, pool_);
+        if (!data) return fail(data.error()), nullptr;
+        if (cache_.size() >= kChunksCached) cache_.pop_back();
+        cache_.push_front({e.index, std::move(*data)});
+        return &cache_.front().data;
+    }
+
+    void fail(Error e) {
+        const std::lock_guard lock(failure_mutex_);
+        if (!failure_) failure_ = std::move(e);
+    }
+
+    const format::ImageReader& image_;
+    std::optional<TargetWindow> window_;
+    std::uint64_t size_ = 0;
+    std::vector<Entry> records_;  // this stream's, by offset
+    format::BufferPool pool_;
+    std::list<Cached> cache_;     // most recent first
+    std::unordered_map<std::uint64_t, std::unique_ptr<std::array<std::byte, kOverflowBlock>>> overflow_;
+    std::atomic<std::uint64_t> overflow_blocks_ = 0;
+    mutable std::mutex failure_mutex_;  // the tool's requests fail here, the restore reads why
+    std::optional<Error> failure_;
+    int target_fd_ = -1;
+    std::string mountpoint_;
+    std::string path_;
+    fuse* fuse_ = nullptr;
+    std::thread loop_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<PartitionView>> PartitionView::open(const format::ImageReader& image, std::uint16_t stream,
+                                                           std::optional<TargetWindow> window) {
+    if (image.manifest().stream(stream) == nullptr)
+        return std::unexpected(make_error(Errc::internal, "the image has no stream " + std::to_string(stream)));
+    auto view = std::make_unique<FuseView>(image, stream, std::move(window));
+    if (auto s = view->start(); !s) return std::unexpected(s.error());
+    return view;
+}
+
+}  // namespace imager::resize
