@@ -158,10 +158,11 @@ Result<NewLayout> lay_out(const disk::DiskLayout& source, const format::Manifest
                                               "`lifeboat info IMAGE` lists its partitions"));
         const auto& c = w.changes[static_cast<std::size_t>(it - w.items.begin())];
         const std::uint64_t sectors = bytes / ss / mib * mib;
-        const std::string fixed = why_fixed_size(c.filesystem);
-        if (sectors != it->size && (!fixed.empty() || !stream_of(m, number) || !stream_of(m, number)->filesystem))
+        const auto* stream = stream_of(m, number);
+        const std::string fixed = stream && stream->filesystem ? why_fixed_size(c.filesystem) : "the image holds it raw";
+        if (sectors != it->size && !fixed.empty())
             return std::unexpected(make_error(
-                Errc::invalid_argument, setting + ": " + c.what + " keeps its size (" + (fixed.empty() ? "the image holds it raw" : fixed) + ")",
+                Errc::invalid_argument, setting + ": " + c.what + " keeps its size (" + fixed + ")",
                 "leave out " + request.size_control + " for it; it keeps its " + human_size(c.old_size)));
         if (sectors < it->least)
             return std::unexpected(make_error(

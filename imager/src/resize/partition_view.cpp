@@ -1,7 +1,7 @@
 #include "resize/partition_view.hpp"
 
 #define FUSE_USE_VERSION 35
-#include <fuse3/fuse.h>
+#include <fuse3/fuse_lowlevel.h>
 
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -17,6 +17,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 namespace imager::resize {
 
@@ -41,12 +42,12 @@ public:
     }
 
     ~FuseView() override {
-        if (fuse_ != nullptr) {
-            // Detaching the mount ends the session: fuse_loop returns when /dev/fuse says so.
-            ::umount2(mountpoint_.c_str(), MNT_DETACH);
+        if (session_ != nullptr) {
+            // Detaching the mount ends the session: the loop returns when /dev/fuse says so.
+            if (mounted_) ::umount2(mountpoint_.c_str(), MNT_DETACH);
             if (loop_.joinable()) loop_.join();
-            fuse_unmount(fuse_);  // unmounted already; frees what the mount kept
-            fuse_destroy(fuse_);
+            if (mounted_) fuse_session_unmount(session_);  // unmounted already; frees what the mount kept
+            fuse_session_destroy(session_);
         }
         if (target_fd_ >= 0) ::close(target_fd_);
         if (!mountpoint_.empty()) ::rmdir(mountpoint_.c_str());
@@ -62,22 +63,19 @@ public:
         if (::mkdtemp(dir) == nullptr) return std::unexpected(sys_error("make a folder in /run/lifeboat", errno));
         mountpoint_ = dir;
         path_ = mountpoint_ + "/" + kFileName;
-        static const fuse_operations ops = operations();
+        static const fuse_lowlevel_ops ops = operations();
         // Only root (this process's tools) may use it; the kernel checks permissions by mode.
         const char* argv[] = {"lifeboat", "-o", "default_permissions,fsname=lifeboat-view,subtype=lifeboat", nullptr};
         fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
-        fuse_ = fuse_new(&args, &ops, sizeof ops, this);
+        session_ = fuse_session_new(&args, &ops, sizeof ops, this);
         fuse_opt_free_args(&args);
-        if (fuse_ == nullptr)
-            return std::unexpected(make_error(Errc::io, "cannot start the partition view (FUSE)"));
-        if (fuse_mount(fuse_, mountpoint_.c_str()) != 0) {
-            fuse_destroy(fuse_);
-            fuse_ = nullptr;
+        if (session_ == nullptr) return std::unexpected(make_error(Errc::io, "cannot start the partition view (FUSE)"));
+        if (fuse_session_mount(session_, mountpoint_.c_str()) != 0)
             return std::unexpected(make_error(Errc::io, "cannot mount the partition view at " + mountpoint_,
                                               "the rescue system needs /dev/fuse (modprobe fuse)"));
-        }
+        mounted_ = true;
         // One thread: the tools read and write one request at a time, and the state needs no lock.
-        loop_ = std::thread([f = fuse_] { fuse_loop(f); });
+        loop_ = std::thread([se = session_] { fuse_session_loop(se); });
         return {};
     }
 
@@ -98,52 +96,70 @@ private:
         format::Buffer data;
     };
 
-    static FuseView& self() { return *static_cast<FuseView*>(fuse_get_context()->private_data); }
-    static bool is_file(const char* path) { return path[0] == '/' && std::strcmp(path + 1, kFileName) == 0; }
+    static constexpr fuse_ino_t kFileInode = 2;  // the root folder is FUSE_ROOT_ID (1)
+    static FuseView& self(fuse_req_t req) { return *static_cast<FuseView*>(fuse_req_userdata(req)); }
 
-    static fuse_operations operations() {
-        fuse_operations ops{};
-        ops.getattr = [](const char* path, struct stat* st, fuse_file_info*) -> int {
-            std::memset(st, 0, sizeof *st);
-            if (std::strcmp(path, "/") == 0) {
-                st->st_mode = S_IFDIR | 0700;
-                st->st_nlink = 2;
-            } else if (is_file(path)) {
-                st->st_mode = S_IFREG | 0600;
-                st->st_nlink = 1;
-                st->st_size = static_cast<off_t>(self().size_);
-            } else {
-                return -ENOENT;
+    [[nodiscard]] struct stat attributes(fuse_ino_t ino) const {
+        struct stat st {};
+        st.st_ino = ino;
+        if (ino == FUSE_ROOT_ID) {
+            st.st_mode = S_IFDIR | 0700;
+            st.st_nlink = 2;
+        } else {
+            st.st_mode = S_IFREG | 0600;
+            st.st_nlink = 1;
+            st.st_size = static_cast<off_t>(size_);
+        }
+        return st;
+    }
+
+    static fuse_lowlevel_ops operations() {
+        fuse_lowlevel_ops ops{};
+        ops.lookup = [](fuse_req_t req, fuse_ino_t parent, const char* name) {
+            if (parent != FUSE_ROOT_ID || std::strcmp(name, kFileName) != 0) {
+                fuse_reply_err(req, ENOENT);
+                return;
             }
-            return 0;
+            fuse_entry_param e{};
+            e.ino = kFileInode;
+            e.attr = self(req).attributes(kFileInode);
+            fuse_reply_entry(req, &e);
         };
-        ops.readdir = [](const char* path, void* buf, fuse_fill_dir_t fill, off_t, fuse_file_info*,
-                         fuse_readdir_flags) -> int {
-            if (std::strcmp(path, "/") != 0) return -ENOTDIR;
-            fill(buf, ".", nullptr, 0, fuse_fill_dir_flags{});
-            fill(buf, "..", nullptr, 0, fuse_fill_dir_flags{});
-            fill(buf, kFileName, nullptr, 0, fuse_fill_dir_flags{});
-            return 0;
-        };
-        ops.open = [](const char* path, fuse_file_info* fi) -> int {
-            if (!is_file(path)) return -ENOENT;
-            fi->direct_io = 1;  // every read and write reaches this process, none is cached twice
-            return 0;
+        ops.getattr = [](fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+            const struct stat st = self(req).attributes(ino);
+            fuse_reply_attr(req, &st, 0);
         };
         // A tool may set the file's size to what it is; the view never changes size.
-        ops.truncate = [](const char* path, off_t size, fuse_file_info*) -> int {
-            if (!is_file(path)) return -ENOENT;
-            return static_cast<std::uint64_t>(size) == self().size_ ? 0 : -EPERM;
+        ops.setattr = [](fuse_req_t req, fuse_ino_t ino, struct stat* wanted, int to_set, fuse_file_info*) {
+            if ((to_set & FUSE_SET_ATTR_SIZE) && static_cast<std::uint64_t>(wanted->st_size) != self(req).size_) {
+                fuse_reply_err(req, EPERM);
+                return;
+            }
+            const struct stat st = self(req).attributes(ino);
+            fuse_reply_attr(req, &st, 0);
         };
-        ops.read = [](const char*, char* buf, std::size_t size, off_t off, fuse_file_info*) -> int {
-            return self().read(reinterpret_cast<std::byte*>(buf), size, static_cast<std::uint64_t>(off));
+        ops.open = [](fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+            if (ino != kFileInode) {
+                fuse_reply_err(req, EISDIR);
+                return;
+            }
+            fi->direct_io = 1;  // every read and write reaches this process, none is cached twice
+            fuse_reply_open(req, fi);
         };
-        ops.write = [](const char*, const char* buf, std::size_t size, off_t off, fuse_file_info*) -> int {
-            return self().write(reinterpret_cast<const std::byte*>(buf), size, static_cast<std::uint64_t>(off));
+        ops.read = [](fuse_req_t req, fuse_ino_t, std::size_t size, off_t off, fuse_file_info*) {
+            std::vector<std::byte> buffer(size);
+            const int n = self(req).read(buffer.data(), size, static_cast<std::uint64_t>(off));
+            if (n < 0) fuse_reply_err(req, -n);
+            else fuse_reply_buf(req, reinterpret_cast<const char*>(buffer.data()), static_cast<std::size_t>(n));
         };
-        ops.fsync = [](const char*, int, fuse_file_info*) -> int {
-            const int fd = self().target_fd_;
-            return fd < 0 || ::fdatasync(fd) == 0 ? 0 : -errno;
+        ops.write = [](fuse_req_t req, fuse_ino_t, const char* buf, std::size_t size, off_t off, fuse_file_info*) {
+            const int n = self(req).write(reinterpret_cast<const std::byte*>(buf), size, static_cast<std::uint64_t>(off));
+            if (n < 0) fuse_reply_err(req, -n);
+            else fuse_reply_write(req, static_cast<std::size_t>(n));
+        };
+        ops.fsync = [](fuse_req_t req, fuse_ino_t, int, fuse_file_info*) {
+            const int fd = self(req).target_fd_;
+            fuse_reply_err(req, fd < 0 || ::fdatasync(fd) == 0 ? 0 : errno);
         };
         return ops;
     }
@@ -284,7 +300,8 @@ private:
     int target_fd_ = -1;
     std::string mountpoint_;
     std::string path_;
-    fuse* fuse_ = nullptr;
+    fuse_session* session_ = nullptr;
+    bool mounted_ = false;
     std::thread loop_;
 };
 
