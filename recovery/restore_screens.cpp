@@ -118,6 +118,12 @@ std::vector<ListItem> plan_lines(const RestoreFlow& flow, int width) {
     for (const auto* part : shown_parts(c)) {
         const std::uint64_t after = part->size + (flow.grow() && part == grows ? flow.room_to_grow() : 0);
         std::string right = "  " + part_text(*part, after, false);
+        // Laid out again for a smaller disk (or --size): the plan below has the measured sizes.
+        for (const auto& change : flow.fit().changes)
+            if (part->role == imager::format::StreamRole::partition && change.number == part->partition &&
+                (change.shrinks() || change.grows() || change.moves()))
+                right = "  " + part_name(*part) + "  " + (change.shrinks() ? "shrinks" : change.grows() ? "grows" : "moves") +
+                        ": see below";
         // The list's margin takes 2 columns; what does not fit keeps its name and size.
         if (column_width(width) + right.size() + 2 > static_cast<std::size_t>(width))
             right = "  " + part_name(*part) + "  " + human_size(after);

@@ -12,6 +12,8 @@
 #      C: shrunk by ntfsresize (ntfsfix -n clean, files), the recovery
 #      partition moved down with it, its boot sector and backup naming its new
 #      start sector, its files and identity kept; the MSR byte for byte.
+#   2b. MBR, ext4 then NTFS, both shrunk: the NTFS moved too, checked clean,
+#      its boot sectors naming its new start.
 #   3. MBR with logical partitions (FAT32, then ext4 and swap in an extended
 #      partition) onto 50%: the FAT32 made again at its size (fsck.fat clean,
 #      volume id, label, boot code, files), the logicals shrunk and moved,
@@ -32,85 +34,6 @@ lb_init disk-shrink "${1:-}"
 source "$LB_LIB_DIR/disk.sh"
 disk_init
 need_tools ntfsresize resize2fs dumpe2fs mkfs.exfat sgdisk mdir
-
-MiB=$((1 << 20))
-
-# push_high DISK N KIND: fills partition N's filesystem with a filler, copies
-# $DATA into /high, deletes the filler: the files end up near its end.
-push_high() {
-    local disk=$1 n=$2 kind=$3 p free
-    attach p "$disk" -o $(($(part_start "$disk" "$n") * SECTOR)) --sizelimit $(($(part_size "$disk" "$n") * SECTOR))
-    case $kind in
-    ext4 | ntfs)
-        if [ "$kind" = ext4 ]; then mounted "$WORK/mnt" mount "$p" "$WORK/mnt"; else mounted "$WORK/mnt" ntfs-3g "$p" "$WORK/mnt"; fi ||
-            die "cannot mount partition $n of $disk"
-        free=$(df -B1 --output=avail "$WORK/mnt" | tail -n 1)
-        head -c $((free - 16 * MiB)) /dev/zero >"$WORK/mnt/filler" 2>/dev/null
-        cp -r "$DATA" "$WORK/mnt/high" || die "copy into partition $n"
-        rm "$WORK/mnt/filler"
-        unmount "$WORK/mnt" "$p"
-        ;;
-    fat32)
-        free=$(($(part_size "$disk" "$n") * SECTOR - 24 * MiB))
-        head -c "$free" /dev/zero >"$WORK/filler"
-        # (mtools says "Could not get geometry" of a loop device, and goes on)
-        MTOOLS_SKIP_CHECK=1 mcopy -i "$p" "$WORK/filler" ::/filler 2>/dev/null || die "mcopy filler"
-        MTOOLS_SKIP_CHECK=1 mmd -i "$p" ::/high 2>/dev/null &&
-            MTOOLS_SKIP_CHECK=1 mcopy -s -i "$p" "$DATA"/* ::/high/ 2>/dev/null || die "mcopy into partition $n"
-        MTOOLS_SKIP_CHECK=1 mdel -i "$p" ::/filler 2>/dev/null
-        rm -f "$WORK/filler"
-        ;;
-    esac
-    detach "$p"
-}
-
-# judge_moved SRC DST N KIND WHAT: partition N of DST, wherever it lies now,
-# against SRC's: blkid -p identity, its checker, every file (sha256).
-judge_moved() {
-    local src=$1 dst=$2 n=$3 kind=$4 what="$5: partition $3 ($4)" s d
-    part_loop s "$src" "$n"
-    part_loop d "$dst" "$n"
-    check "$what: blkid -p identity $(ident "$s") kept" [ "$(ident "$s")" = "$(ident "$d")" ]
-    check "$what: its checker passes" fs_check "$kind" "$d"
-    if files_of "$kind" "$s" "$WORK/files.src" && files_of "$kind" "$d" "$WORK/files"; then
-        tree_sums "$WORK/files.src" >"$WORK/files.sums"
-        same_tree "$what: files" "$WORK/files.sums" "$WORK/files"
-    else
-        bad "$what: cannot read its files"
-    fi
-    rm -rf "$WORK/files" "$WORK/files.src"
-    detach "$d"
-    detach "$s"
-}
-
-# same_entries SRC DST WHAT: every partition's type, GUID and name (sfdisk --json without places and sizes).
-same_entries() {
-    local q='[.partitiontable.partitions[] | del(.node, .start, .size)], .partitiontable.id, .partitiontable.label'
-    if diff <(sfdisk --json "$1" | jq -c "$q") <(sfdisk --json "$2" | jq -c "$q") >"$WORK/entries.diff"; then
-        ok "$3: every partition's type, GUID, name and the disk's id kept"
-    else
-        bad "$3: partition entries differ:"
-        sed 's/^/     | /' "$WORK/entries.diff" | head -n 8
-    fi
-}
-
-# sgdisk_clean DISK WHAT
-sgdisk_clean() {
-    if sgdisk -v "$1" >"$WORK/sgdisk.out" 2>&1 && grep -q 'No problems found' "$WORK/sgdisk.out"; then
-        ok "$2: sgdisk -v finds no problem"
-    else
-        bad "$2: sgdisk -v:"
-        sed 's/^/     | /' "$WORK/sgdisk.out" | head -n 8
-    fi
-}
-
-# swap_fits DISK N WHAT: the swap header's last page is the partition's (4 KiB pages).
-swap_fits() {
-    local pages last
-    pages=$(($(part_size "$1" "$2") * SECTOR / 4096))
-    last=$(od -An -t u4 -j $(($(part_start "$1" "$2") * SECTOR + 1028)) -N 4 "$1" | tr -d ' ')
-    check "$3: the swap header's last page is $((pages - 1)), the partition's" [ "$last" = "$((pages - 1))" ]
-}
 
 # onto SRC-IMAGE MIB WHAT [OPTIONS...]: restores the image onto a new junk-free file of MIB MiB, $t.
 onto() {
@@ -195,6 +118,27 @@ if onto "$WORK/win.lbi" 165 "windows"; then
         [ "$(od -An -t u4 -j $((new * 512 + 28)) -N 4 "$t" | tr -d ' ')" = "$new" ]
     check "windows: so does its backup boot sector, on its last sector" \
         [ "$(od -An -t u4 -j $(((new + size - 1) * 512 + 28)) -N 4 "$t" | tr -d ' ')" = "$new" ]
+fi
+
+say "--- 2b. MBR: ext4, then NTFS; both shrink and the NTFS moves"
+ntm=$WORK/ntfs-moves.img
+new_disk "$ntm" 200M <<'EOF'
+label: dos
+start=2048, size=81920, type=83
+start=83968, size=122880, type=7
+EOF
+put_fs "$ntm" 1 ext4 first
+put_fs "$ntm" 2 ntfs second
+push_high "$ntm" 2 ntfs
+lb_ok "ntfs moves: capture" capture --progress none "$ntm" "$WORK/ntm.lbi" || die "cannot capture"
+if onto "$WORK/ntm.lbi" 80 "ntfs moves"; then
+    new=$(part_start "$t" 2) size=$(part_size "$t" 2)
+    check "ntfs moves: the NTFS shrank and moved (sector $new, $size sectors)" eval '[ "$new" -lt 83968 ] && [ "$size" -lt 122880 ]'
+    judge_moved "$ntm" "$t" 1 ext4 "ntfs moves"
+    judge_moved "$ntm" "$t" 2 ntfs "ntfs moves"
+    check "ntfs moves: its boot sector and the backup on its last sector name sector $new" \
+        eval '[ "$(od -An -t u4 -j $((new * 512 + 28)) -N 4 "$t" | tr -d " ")" = "$new" ] &&
+              [ "$(od -An -t u4 -j $(((new + size - 1) * 512 + 28)) -N 4 "$t" | tr -d " ")" = "$new" ]'
 fi
 
 # ---------------------------------------------- 3. MBR with logicals ----

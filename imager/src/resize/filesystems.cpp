@@ -241,12 +241,14 @@ Status update_hidden_sectors(const std::string& target, const std::string& type,
     if (auto s = (*source)->read_at(offset, sector); !s) return s;
     const unsigned bytes_per_sector = le16(sector, 11);
     if (le32(sector, 28) != old_start_sector || new_start_sector > 0xffffffffu || bytes_per_sector < 512) return {};
-    // Where copies of the boot sector live: NTFS's at the volume's last sector,
-    // FAT32's at the sector its BPB names (usually 6).
+    // Where copies of the boot sector live: NTFS's after the volume's last sector
+    // (mkntfs) or on the partition's last (ntfsresize), FAT32's at the sector its
+    // BPB names (usually 6). Only a sector that is a copy (its OEM name) is changed.
     std::vector<std::uint64_t> copies{0};
     if (type == "ntfs") {
         const std::uint64_t total = le32(sector, 40) | std::uint64_t{le32(sector, 44)} << 32;
         if (total * bytes_per_sector < size) copies.push_back(total * bytes_per_sector);
+        if (size - bytes_per_sector != total * bytes_per_sector) copies.push_back(size - bytes_per_sector);
     } else if (le16(sector, 22) == 0 && le16(sector, 50) != 0 && le16(sector, 50) != 0xffff) {
         copies.push_back(std::uint64_t{le16(sector, 50)} * bytes_per_sector);
     }

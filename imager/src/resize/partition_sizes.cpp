@@ -198,15 +198,14 @@ Result<NewLayout> lay_out(const disk::DiskLayout& source, const format::Manifest
                     human_size(least) + (request.sizes.empty() ? "" : ", or ask less with " + request.size_control) +
                     "; nothing was written"));
         }
+        // Shares rounded down to a MiB, then a MiB more from those with the most room left, one each.
         std::uint64_t cut_total = 0;
         for (auto& item : w.items) {
             if (!item.may_shrink) continue;
-            const std::uint64_t slack = (item.size - item.room) / mib;
-            const std::uint64_t cut = std::min(slack, (deficit * slack + slack_total - 1) / slack_total);
+            const std::uint64_t cut = deficit * ((item.size - item.room) / mib) / slack_total;
             item.size -= cut * mib;
             cut_total += cut;
         }
-        // Rounding up each share covers the deficit; a last MiB or so from the largest room, if not.
         while (cut_total < deficit) {
             auto largest = std::ranges::max_element(w.items, {}, [&](const Item& i) { return i.may_shrink ? i.size - i.room : 0; });
             if (largest == w.items.end() || !largest->may_shrink || largest->size - largest->room < mib) break;

@@ -18,8 +18,14 @@
 #   gpt_at_end DISK WHAT            # sgdisk -v clean, backup GPT on the last sector
 #   ends_last DISK N WHAT           # GPT partition N ends on the last usable sector
 #   unchanged_after SHA DEV WHAT    # DEV still hashes to SHA
+#   push_high DISK N KIND           # partition N's files moved to its end (ext4 ntfs fat32)
+#   judge_moved SRC DST N KIND WHAT # judge_part for a partition that moved or was resized
+#   same_entries SRC DST WHAT       # every partition's type, GUID and name, the disk's id
+#   sgdisk_clean DISK WHAT          # sgdisk -v finds no problem
+#   swap_fits DISK N WHAT           # partition N's swap header covers it
 
 SECTOR=${SECTOR:-512}
+MiB=$((1 << 20))
 
 # The sectors a GPT of 128 entries takes at the disk's end: the entry array and the header.
 gpt_tail() { echo $((16384 / SECTOR + 1)); }
@@ -220,3 +226,83 @@ ends_last() {
 unchanged_after() {
     check "$3: target byte-identical (sha256)" [ "$(sha "$2")" = "$1" ]
 }
+
+# ------------------------------------- resized partitions (docs/SHRINK.md) --
+
+# push_high DISK N KIND: fills partition N's filesystem with a filler, copies
+# $DATA into /high, deletes the filler: the files end up near its end.
+push_high() {
+    local disk=$1 n=$2 kind=$3 p free
+    attach p "$disk" -o $(($(part_start "$disk" "$n") * SECTOR)) --sizelimit $(($(part_size "$disk" "$n") * SECTOR))
+    case $kind in
+    ext4 | ntfs)
+        if [ "$kind" = ext4 ]; then mounted "$WORK/mnt" mount "$p" "$WORK/mnt"; else mounted "$WORK/mnt" ntfs-3g "$p" "$WORK/mnt"; fi ||
+            die "cannot mount partition $n of $disk"
+        free=$(df -B1 --output=avail "$WORK/mnt" | tail -n 1)
+        head -c $((free - 16 * MiB)) /dev/zero >"$WORK/mnt/filler" 2>/dev/null
+        cp -r "$DATA" "$WORK/mnt/high" || die "copy into partition $n"
+        rm "$WORK/mnt/filler"
+        unmount "$WORK/mnt" "$p"
+        ;;
+    fat32)
+        free=$(($(part_size "$disk" "$n") * SECTOR - 24 * MiB))
+        head -c "$free" /dev/zero >"$WORK/filler"
+        # (mtools says "Could not get geometry" of a loop device, and goes on)
+        MTOOLS_SKIP_CHECK=1 mcopy -i "$p" "$WORK/filler" ::/filler 2>/dev/null || die "mcopy filler"
+        MTOOLS_SKIP_CHECK=1 mmd -i "$p" ::/high 2>/dev/null &&
+            MTOOLS_SKIP_CHECK=1 mcopy -s -i "$p" "$DATA"/* ::/high/ 2>/dev/null || die "mcopy into partition $n"
+        MTOOLS_SKIP_CHECK=1 mdel -i "$p" ::/filler 2>/dev/null
+        rm -f "$WORK/filler"
+        ;;
+    esac
+    detach "$p"
+}
+
+# judge_moved SRC DST N KIND WHAT: partition N of DST, wherever it lies now,
+# against SRC's: blkid -p identity, its checker, every file (sha256).
+judge_moved() {
+    local src=$1 dst=$2 n=$3 kind=$4 what="$5: partition $3 ($4)" s d
+    part_loop s "$src" "$n"
+    part_loop d "$dst" "$n"
+    check "$what: blkid -p identity $(ident "$s") kept" [ "$(ident "$s")" = "$(ident "$d")" ]
+    check "$what: its checker passes" fs_check "$kind" "$d"
+    if files_of "$kind" "$s" "$WORK/files.src" && files_of "$kind" "$d" "$WORK/files"; then
+        tree_sums "$WORK/files.src" >"$WORK/files.sums"
+        same_tree "$what: files" "$WORK/files.sums" "$WORK/files"
+    else
+        bad "$what: cannot read its files"
+    fi
+    rm -rf "$WORK/files" "$WORK/files.src"
+    detach "$d"
+    detach "$s"
+}
+
+# same_entries SRC DST WHAT: every partition's type, GUID and name (sfdisk --json without places and sizes).
+same_entries() {
+    local q='[.partitiontable.partitions[] | del(.node, .start, .size)], .partitiontable.id, .partitiontable.label'
+    if diff <(sfdisk --json "$1" | jq -c "$q") <(sfdisk --json "$2" | jq -c "$q") >"$WORK/entries.diff"; then
+        ok "$3: every partition's type, GUID, name and the disk's id kept"
+    else
+        bad "$3: partition entries differ:"
+        sed 's/^/     | /' "$WORK/entries.diff" | head -n 8
+    fi
+}
+
+# sgdisk_clean DISK WHAT
+sgdisk_clean() {
+    if sgdisk -v "$1" >"$WORK/sgdisk.out" 2>&1 && grep -q 'No problems found' "$WORK/sgdisk.out"; then
+        ok "$2: sgdisk -v finds no problem"
+    else
+        bad "$2: sgdisk -v:"
+        sed 's/^/     | /' "$WORK/sgdisk.out" | head -n 8
+    fi
+}
+
+# swap_fits DISK N WHAT: the swap header's last page is the partition's (4 KiB pages).
+swap_fits() {
+    local pages last
+    pages=$(($(part_size "$1" "$2") * SECTOR / 4096))
+    last=$(od -An -t u4 -j $(($(part_start "$1" "$2") * SECTOR + 1028)) -N 4 "$1" | tr -d ' ')
+    check "$3: the swap header's last page is $((pages - 1)), the partition's" [ "$last" = "$((pages - 1))" ]
+}
+
