@@ -6,7 +6,10 @@
 # partition checked and every file's checksum equal. The restore also shows
 # the kernel re-reading the new table (the partitions it then sees). Last,
 # restore --grow onto a larger disk: e2fsck and resize2fs, carried by the
-# initramfs, grow the ext4 that is last into its grown partition.
+# initramfs, grow the ext4 that is last into its grown partition. And the
+# first image onto a disk of 60% (issue 21): resize2fs shrinks the ext4, whose
+# files lie at its end, through lifeboat's FUSE view in the rescue system's
+# kernel; the swap after it moves.
 #   usage: unattended.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
 source "$(dirname "$0")/lib.sh"
 boot_init boot-unattended "${1:-}"
@@ -27,6 +30,7 @@ SFDISK
 put_fs "$src" 1 fat32 ESP
 put_fs "$src" 2 ext4 root
 put_fs "$src" 3 swap swap
+push_high "$src" 2 ext4
 truncate -s 300M "$target"
 truncate -s 512M "$store"
 mke2fs -q -F -t ext4 -L STORE "$store" || die "mke2fs store"
@@ -71,7 +75,7 @@ wait_for_exit 60
 same_table "$src" "$target" "restored disk"
 gpt_at_end "$target" "restored disk"
 judge_part "$src" "$target" 1 fat32 "restored disk"
-judge_part "$src" "$target" 2 ext4 "restored disk"
+judge_moved "$src" "$target" 2 ext4 "restored disk"  # (its files: the source's, /high too)
 judge_part "$src" "$target" 3 swap "restored disk"
 
 # --grow runs e2fsck and resize2fs, which the initramfs carries: an image of a
@@ -97,4 +101,18 @@ gpt_at_end "$target2" "grown disk"
 ext_fills "$target2" 2 "grown disk: partition 2"
 judge_part "$src2" "$target2" 1 fat32 "grown disk"
 judge_part "$src2" "$target2" 2 ext4 "grown disk"
+
+say "--- restore onto a smaller disk: pc1.lbi (200 MiB) onto a blank 120 MiB /dev/vda"
+target3=$WORK/target3.img
+truncate -s 120M "$target3"
+guest shrink "$target3" "lifeboat.action=restore lifeboat.target=/dev/vda lifeboat.image=LABEL=STORE:machines/pc1.lbi"
+wait_for 'lifeboat: done restore rc=[0-9]+' "$limit" && say "restore onto a smaller disk: power-on to done $elapsed s"
+expect 'lifeboat: done restore rc=0$' "restore onto a smaller disk exits 0"
+expect 'partition 2 \(ext4\): shrunk by resize2fs' "resize2fs shrank the ext4 in the rescue system"
+wait_for_exit 60
+sgdisk_clean "$target3" "shrunk disk"
+same_entries "$src" "$target3" "shrunk disk"
+judge_part "$src" "$target3" 1 fat32 "shrunk disk"
+judge_moved "$src" "$target3" 2 ext4 "shrunk disk"
+swap_fits "$target3" 3 "shrunk disk"
 lb_finish
