@@ -21,6 +21,7 @@
 #                                 # its capture fails within 60 s and leaves no image
 #   guest_toolbox NAME SCRIPT MODULES PROGRAMS QEMU-ARGS...
 #                                 # runs a script with host tools in the media's kernel
+#                                 # (and $TOOLBOX_TREES, host folders they read)
 #   toolbox_start NAME SCRIPT MODULES PROGRAMS QEMU-ARGS...
 #                                 # starts it, for a test that talks to it while it runs
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib/common.sh"
@@ -209,6 +210,7 @@ expect() {
 guest_toolbox() {
     toolbox_start "$@" || return 1
     wait_for 'toolbox: rc=[0-9]+' 120 || return 1
+    serial_text | grep -Eq 'toolbox: rc=0$' || show_tail  # its script's trace says why
     expect 'toolbox: rc=0$' "$1: the guest's script exits 0"
     wait_for_exit 30
 }
@@ -226,6 +228,9 @@ toolbox_start() {
         for lib in $(ldd "$p" | grep -o '/[^ ]*'); do
             mkdir -p "$tree$(dirname "$lib")" && cp -L "$lib" "$tree$lib"
         done
+    done
+    for p in ${TOOLBOX_TREES:-}; do  # folders the programs read (GRUB's modules), at their paths
+        mkdir -p "$tree$(dirname "$p")" && cp -a "$p" "$tree$p" || die "guest_toolbox: cannot copy $p"
     done
     for m in $modules; do
         find "$kdir" -name "$m.ko" -exec cp {} "$tree/toolbox/modules/" \;
