@@ -25,6 +25,7 @@
 #      standard input (exit 2).
 #   5. --size onto a larger disk: the ext4 in the middle grows to the size
 #      asked, fills it, and the swap after it moves.
+#   5b. --grow with a FAT32 last: made again at the new size, every file kept.
 #   6. A damaged chunk past the new end, read while shrinking: exit 3, the
 #      chunk named, the aftermath says the table was not written.
 #   usage: disk_shrink.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
@@ -234,6 +235,27 @@ if onto "$WORK/linux.lbi" 400 "--size 3=300M" --size 3=300M; then
     judge_moved "$linux" "$t" 3 ext4 "--size"
     check "--size: the swap moved up after it" [ "$(part_start "$t" 4)" = $((86016 + 300 * MiB / SECTOR)) ]
     swap_fits "$t" 4 "--size"
+fi
+
+say "--- 5b. --grow with FAT32 last: made again to fill the disk"
+fatlast=$WORK/fat-last.img
+new_disk "$fatlast" 160M <<'EOF'
+label: gpt
+start=2048, size=65536, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="linux"
+start=67584, size=81920, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name="data"
+EOF
+put_fs "$fatlast" 1 ext4 lin
+put_fs "$fatlast" 2 fat32 DATA
+lb_ok "fat last: capture" capture --progress none "$fatlast" "$WORK/fatlast.lbi" || die "cannot capture"
+if onto "$WORK/fatlast.lbi" 300 "fat last --grow" --grow; then
+    err_has "fat last: the restore says the FAT32 was made again" 'partition 2 \(vfat\): made again by mkfs.fat'
+    ends_last "$t" 2 "fat last"
+    judge_moved "$fatlast" "$t" 2 fat32 "fat last"
+    part_loop d "$t" 2
+    total=$(od -An -t u4 -j 32 -N 4 "$d" | tr -d ' ') size=$(part_size "$t" 2)
+    check "fat last: the FAT32 fills its partition ($total of its $size sectors: mkfs.fat rounds down a little)" \
+        eval '[ $((size - total)) -ge 0 ] && [ $((size - total)) -lt 64 ]'
+    detach "$d"
 fi
 
 # ------------------------------------------- 6. damage while shrinking --

@@ -409,7 +409,7 @@ Result<RestoreReport> restore(const RestoreOptions& options, Progress& progress,
     if (status) status = (*sink)->sync();
     sink->reset();  // libparted opens the target itself
     if (status) status = ops::clear_stale_signatures(*plan, progress);
-    if (status && !plan->changes.empty()) status = resize_and_move(*plan, progress);
+    if (status && (!plan->changes.empty() || !plan->resizes.empty())) status = resize_and_move(*plan, progress);
     if (status && plan->target_layout && options.stop.stop_requested()) status = std::unexpected(stop_requested());
     if (!status && status.error().code == Errc::cancelled && options.stop.stop_requested())
         return std::unexpected(cancelled_error(options, *plan, tally));

@@ -42,6 +42,11 @@ void plan_resize(RestorePlan& plan) {
         const bool shrinks = part.sectors() < src.partitions[i].sectors();
         // partition_sizes changes only the size of what can be resized, so a stream is there.
         if (stream && stream->filesystem && resize::why_fixed_size(type).empty() && resize::resized_before_table(type, shrinks)) {
+            if (!plan.image) {  // a stream (--grow from "-"): read once, it cannot be viewed again
+                plan.notes.push_back(what + ": its filesystem keeps its size (FAT is made again at a new size only from "
+                                            "an image read by its index: its file or URL)");
+                continue;
+            }
             plan.resizes.push_back({part.number, stream->id, type, part.start_sector * ss, part.sectors() * ss, shrinks});
             continue;
         }
