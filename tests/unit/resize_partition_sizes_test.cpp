@@ -109,7 +109,7 @@ TEST_CASE("without the margin when only that fits", "[resize]") {
     CHECK(change(*n, 1).new_size == 400 * MiB);
 }
 
-TEST_CASE("--size: taken as asked, checked against the minimum and what keeps its size", "[resize]") {
+TEST_CASE("sizes asked for (--size) are taken as asked, checked against the minimum and what keeps its size", "[resize]") {
     auto [l, m] = disk("gpt", 1000, {{1, 100, kEsp, "exfat", 10}, {101, 400, kLinux, "ext4", 100}, {501, 400, kLinux, "", 0}});
     imager::resize::SizeRequest r;
     r.minimums = {{2, 120 * MiB}};
