@@ -96,6 +96,7 @@ TEST_CASE("a disk too small for the data: refused with the least it needs", "[re
     CHECK(n.error().code == imager::Errc::no_space);
     CHECK(n.error().context.find("/dev/sdb holds 500.0 MiB") != std::string::npos);
     CHECK(n.error().context.find("need at least 621.0 MiB") != std::string::npos);
+    CHECK(n.error().context.find(": 121.0 MiB more than it holds") != std::string::npos);
     CHECK(n.error().hint.find("partition 2 (ext4): uses 500.0 MiB, can shrink to 520.0 MiB") != std::string::npos);
     CHECK(imager::resize::least_target_bytes(l, m, r) == (621 * S + 33) * 512);
 }

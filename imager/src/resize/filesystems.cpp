@@ -66,8 +66,35 @@ unsigned le16(std::span<const std::byte> b, std::size_t at) {
 }
 std::uint32_t le32(std::span<const std::byte> b, std::size_t at) { return le16(b, at) | le16(b, at + 2) << 16; }
 
+// The offsets of a FAT or NTFS boot sector's copies within its volume of
+// `size` bytes, the sector itself (0) first: NTFS's after the volume's last
+// sector (mkntfs) or on the partition's last (ntfsresize), FAT32's at the
+// sector its BPB names (usually 6).
+std::vector<std::uint64_t> boot_sector_copies(std::span<const std::byte> sector, const std::string& type,
+                                              std::uint64_t size) {
+    const unsigned bytes_per_sector = le16(sector, 11);
+    std::vector<std::uint64_t> copies{0};
+    if (type == "ntfs") {
+        const std::uint64_t total = le32(sector, 40) | std::uint64_t{le32(sector, 44)} << 32;
+        if (total * bytes_per_sector < size) copies.push_back(total * bytes_per_sector);
+        if (size - bytes_per_sector != total * bytes_per_sector) copies.push_back(size - bytes_per_sector);
+    } else if (le16(sector, 22) == 0 && le16(sector, 50) != 0 && le16(sector, 50) != 0xffff) {
+        copies.push_back(std::uint64_t{le16(sector, 50)} * bytes_per_sector);
+    }
+    return copies;
+}
+
 // A tool's failure on a view: the view's own error (a damaged chunk) says more than the tool's EIO.
 Error view_or(const PartitionView& view, Error e) { return view.failure().value_or(std::move(e)); }
+
+// A view's first sector: a FAT's boot sector.
+Result<std::vector<std::byte>> first_sector(const PartitionView& view) {
+    std::vector<std::byte> sector(512);
+    auto file = io::open_source(view.path());
+    if (!file) return std::unexpected(view_or(view, file.error()));
+    if (auto s = (*file)->read_at(0, sector); !s) return std::unexpected(view_or(view, s.error()));
+    return sector;
+}
 
 // ext and NTFS: the tool shrinks the filesystem into the partition, through a
 // view whose part past the new end is read from the image.
@@ -93,10 +120,9 @@ Result<std::string> shrink_in_view(const Resize& job, const std::string& type) {
 Result<std::string> remake_fat(const Resize& job) {
     auto view = PartitionView::open(job.image, job.stream.id, std::nullopt);
     if (!view) return std::unexpected(view.error());
-    auto old = io::open_source((*view)->path());
-    if (!old) return std::unexpected(view_or(**view, old.error()));
-    std::vector<std::byte> boot(512);
-    if (auto s = (*old)->read_at(0, boot); !s) return std::unexpected(view_or(**view, s.error()));
+    auto read = first_sector(**view);
+    if (!read) return std::unexpected(read.error());
+    const std::vector<std::byte>& boot = *read;
     const bool fat32 = le16(boot, 22) == 0;
     const unsigned bytes_per_sector = le16(boot, 11);
     char volume_id[16];
@@ -116,11 +142,9 @@ Result<std::string> remake_fat(const Resize& job) {
     auto sink = io::open_sink(loop->path());
     if (!sink) return std::unexpected(sink.error());
     const std::size_t code = fat32 ? 90 : 62;
-    std::vector<std::uint64_t> copies{0};
     std::vector<std::byte> made(512);
     if (auto s = (*fresh)->read_at(0, made); !s) return std::unexpected(s.error());
-    if (fat32 && le16(made, 50) != 0 && le16(made, 50) != 0xffff) copies.push_back(std::uint64_t{le16(made, 50)} * bytes_per_sector);
-    for (const auto at : copies) {
+    for (const auto at : boot_sector_copies(made, "vfat", job.size)) {
         if (auto s = (*fresh)->read_at(at, made); !s) return std::unexpected(s.error());
         std::copy_n(boot.begin(), 11, made.begin());
         std::copy(boot.begin() + static_cast<std::ptrdiff_t>(code), boot.begin() + 510,
@@ -184,11 +208,9 @@ Result<std::uint64_t> minimum_size(const format::ImageReader& image, const forma
         // What its clusters and FATs use now, a tenth more for the new FATs and a MiB; at least what its FAT type needs.
         auto view = PartitionView::open(image, stream.id, std::nullopt);
         if (!view) return std::unexpected(view.error());
-        auto old = io::open_source((*view)->path());
-        if (!old) return std::unexpected(view_or(**view, old.error()));
-        std::vector<std::byte> boot(512);
-        if (auto s = (*old)->read_at(0, boot); !s) return std::unexpected(view_or(**view, s.error()));
-        const std::uint64_t least = le16(boot, 22) == 0 ? kLeastFat32 : kLeastFat16;
+        auto boot = first_sector(**view);
+        if (!boot) return std::unexpected(boot.error());
+        const std::uint64_t least = le16(*boot, 22) == 0 ? kLeastFat32 : kLeastFat16;
         return std::max(least, stream.used_bytes + stream.used_bytes / 10 + kMiB);
     }
     auto view = PartitionView::open(image, stream.id, std::nullopt);
@@ -239,19 +261,8 @@ Status update_hidden_sectors(const std::string& target, const std::string& type,
     if (!source) return std::unexpected(source.error());
     std::vector<std::byte> sector(512);
     if (auto s = (*source)->read_at(offset, sector); !s) return s;
-    const unsigned bytes_per_sector = le16(sector, 11);
-    if (le32(sector, 28) != old_start_sector || new_start_sector > 0xffffffffu || bytes_per_sector < 512) return {};
-    // Where copies of the boot sector live: NTFS's after the volume's last sector
-    // (mkntfs) or on the partition's last (ntfsresize), FAT32's at the sector its
-    // BPB names (usually 6). Only a sector that is a copy (its OEM name) is changed.
-    std::vector<std::uint64_t> copies{0};
-    if (type == "ntfs") {
-        const std::uint64_t total = le32(sector, 40) | std::uint64_t{le32(sector, 44)} << 32;
-        if (total * bytes_per_sector < size) copies.push_back(total * bytes_per_sector);
-        if (size - bytes_per_sector != total * bytes_per_sector) copies.push_back(size - bytes_per_sector);
-    } else if (le16(sector, 22) == 0 && le16(sector, 50) != 0 && le16(sector, 50) != 0xffff) {
-        copies.push_back(std::uint64_t{le16(sector, 50)} * bytes_per_sector);
-    }
+    if (le32(sector, 28) != old_start_sector || new_start_sector > 0xffffffffu || le16(sector, 11) < 512) return {};
+    const auto copies = boot_sector_copies(sector, type, size);
     auto sink = io::open_sink(target);
     if (!sink) return std::unexpected(sink.error());
     for (const auto at : copies) {

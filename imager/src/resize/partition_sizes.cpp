@@ -122,22 +122,25 @@ std::string special_partition(const std::string& type) {
     return "";
 }
 
+namespace {
+
+// The bytes a disk needs whose partitions end before sector `end`: with a GPT, its backup after them.
+std::uint64_t bytes_for(const disk::DiskLayout& source, std::uint64_t end) {
+    const auto g = disk::table_geometry(source.label, 0, source.logical_sector_size);
+    return (std::max<std::uint64_t>(end, 1) + g.backup_sectors) * source.logical_sector_size;
+}
+
+}  // namespace
+
 std::uint64_t least_target_bytes(const disk::DiskLayout& source, const format::Manifest& m,
                                  const SizeRequest& request) {
     auto w = walk(source, m, request);
-    for (std::size_t k = 0; k < w.items.size(); ++k) {
-        const auto& p = source.partitions[w.items[k].index];
-        const auto asked = request.sizes.find(p.number);
-        if (asked != request.sizes.end())
-            w.items[k].size = std::max(w.items[k].least, asked->second / source.logical_sector_size);
-        else if (w.items[k].may_shrink)
-            w.items[k].size = w.items[k].least;
+    for (auto& item : w.items) {
+        const auto asked = request.sizes.find(source.partitions[item.index].number);
+        if (asked != request.sizes.end()) item.size = std::max(item.least, asked->second / source.logical_sector_size);
+        else if (item.may_shrink) item.size = item.least;
     }
-    disk::DiskLayout least = source;
-    const std::uint64_t end = end_of(w.items);
-    least.partitions.clear();
-    least.partitions.push_back({1, end > 0 ? end - 1 : 0, end > 0 ? end - 1 : 0, "", "", "", 0, {}, ""});
-    return disk::bytes_needed(least);
+    return bytes_for(source, end_of(w.items));
 }
 
 Result<NewLayout> lay_out(const disk::DiskLayout& source, const format::Manifest& m, std::uint64_t target_bytes,
@@ -193,7 +196,8 @@ Result<NewLayout> lay_out(const disk::DiskLayout& source, const format::Manifest
                 Errc::no_space,
                 target + " holds " + human_size(target_bytes) + " (" + std::to_string(target_bytes) +
                     " bytes); the image's partitions need at least " + human_size(least) + " (" +
-                    std::to_string(least) + " bytes) with every filesystem that can shrink at its least",
+                    std::to_string(least) + " bytes) with every filesystem that can shrink at its least: " +
+                    human_size(least - std::min(least, target_bytes)) + " more than it holds",
                 "what each partition needs:" + partition_lines(w) + "\nrestore onto a disk of at least " +
                     human_size(least) + (request.sizes.empty() ? "" : ", or ask less with " + request.size_control) +
                     "; nothing was written"));
@@ -220,7 +224,7 @@ Result<NewLayout> lay_out(const disk::DiskLayout& source, const format::Manifest
         end = limit;
     }
     if (end > limit) {
-        const std::uint64_t needed = end * ss + (limit == 0 ? 0 : target_bytes - limit * ss);
+        const std::uint64_t needed = bytes_for(source, end);
         return std::unexpected(make_error(
             Errc::no_space,
             target + " holds " + human_size(target_bytes) + "; the partitions with the sizes asked need " +

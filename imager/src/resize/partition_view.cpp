@@ -1,9 +1,10 @@
 #include "resize/partition_view.hpp"
 
+#include "io/block_source.hpp"
+
 #define FUSE_USE_VERSION 35
 #include <fuse3/fuse_lowlevel.h>
 
-#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,14 +50,17 @@ public:
             if (mounted_) fuse_session_unmount(session_);  // unmounted already; frees what the mount kept
             fuse_session_destroy(session_);
         }
-        if (target_fd_ >= 0) ::close(target_fd_);
         if (!mountpoint_.empty()) ::rmdir(mountpoint_.c_str());
     }
 
     Status start() {
         if (window_) {
-            target_fd_ = ::open(window_->target.c_str(), O_RDWR | O_CLOEXEC);
-            if (target_fd_ < 0) return std::unexpected(sys_error("open " + window_->target, errno));
+            auto source = io::open_source(window_->target);
+            if (!source) return std::unexpected(source.error());
+            auto sink = io::open_sink(window_->target);
+            if (!sink) return std::unexpected(sink.error());
+            target_source_ = std::move(*source);
+            target_sink_ = std::move(*sink);
         }
         ::mkdir("/run/lifeboat", 0755);
         char dir[] = "/run/lifeboat/view.XXXXXX";
@@ -147,10 +151,11 @@ private:
             fuse_reply_open(req, fi);
         };
         ops.read = [](fuse_req_t req, fuse_ino_t, std::size_t size, off_t off, fuse_file_info*) {
-            std::vector<std::byte> buffer(size);
-            const int n = self(req).read(buffer.data(), size, static_cast<std::uint64_t>(off));
+            auto& view = self(req);
+            view.reply_.resize(size);  // one request at a time: one buffer, kept
+            const int n = view.read(view.reply_.data(), size, static_cast<std::uint64_t>(off));
             if (n < 0) fuse_reply_err(req, -n);
-            else fuse_reply_buf(req, reinterpret_cast<const char*>(buffer.data()), static_cast<std::size_t>(n));
+            else fuse_reply_buf(req, reinterpret_cast<const char*>(view.reply_.data()), static_cast<std::size_t>(n));
         };
         ops.write = [](fuse_req_t req, fuse_ino_t, const char* buf, std::size_t size, off_t off, fuse_file_info*) {
             const int n = self(req).write(reinterpret_cast<const std::byte*>(buf), size, static_cast<std::uint64_t>(off));
@@ -158,94 +163,72 @@ private:
             else fuse_reply_write(req, static_cast<std::size_t>(n));
         };
         ops.fsync = [](fuse_req_t req, fuse_ino_t, int, fuse_file_info*) {
-            const int fd = self(req).target_fd_;
-            fuse_reply_err(req, fd < 0 || ::fdatasync(fd) == 0 ? 0 : errno);
+            auto& view = self(req);
+            if (!view.target_sink_) return fuse_reply_err(req, 0), void();
+            auto synced = view.target_sink_->sync();
+            if (!synced) view.fail(synced.error());
+            fuse_reply_err(req, synced ? 0 : EIO);
         };
         return ops;
     }
 
     [[nodiscard]] std::uint64_t window_length() const { return window_ ? std::min(window_->length, size_) : 0; }
 
-    int read(std::byte* out, std::size_t size, std::uint64_t off) {
-        if (off >= size_) return 0;
-        size = static_cast<std::size_t>(std::min<std::uint64_t>(size, size_ - off));
+    // Calls piece(at, n, window) for each part of [off, off + size) that lies
+    // wholly in the window (true) or in one overflow block (false); stops at
+    // the first piece that fails. The bytes done, or -EIO.
+    template <typename Piece>
+    int pieces(std::uint64_t off, std::size_t size, Piece piece) {
         std::size_t done = 0;
         while (done < size) {
             const std::uint64_t at = off + done;
-            std::size_t n = 0;
-            if (at < window_length()) {
-                n = static_cast<std::size_t>(std::min<std::uint64_t>(size - done, window_length() - at));
-                if (!pread_all(out + done, n, window_->offset + at)) return -EIO;
-            } else {
-                const std::uint64_t block = at / kOverflowBlock;
-                const std::size_t in_block = static_cast<std::size_t>(at % kOverflowBlock);
-                n = std::min(size - done, kOverflowBlock - in_block);
-                if (const auto it = overflow_.find(block); it != overflow_.end()) {
-                    std::memcpy(out + done, it->second->data() + in_block, n);
-                } else if (!read_image(out + done, n, at)) {
-                    return -EIO;
-                }
-            }
+            const bool in_window = at < window_length();
+            const std::size_t n = static_cast<std::size_t>(
+                std::min<std::uint64_t>(size - done, in_window ? window_length() - at : kOverflowBlock - at % kOverflowBlock));
+            if (!piece(at, done, n, in_window)) return -EIO;
             done += n;
         }
         return static_cast<int>(done);
+    }
+
+    int read(std::byte* out, std::size_t size, std::uint64_t off) {
+        if (off >= size_) return 0;
+        size = static_cast<std::size_t>(std::min<std::uint64_t>(size, size_ - off));
+        return pieces(off, size, [&](std::uint64_t at, std::size_t done, std::size_t n, bool in_window) {
+            if (in_window) return ok(target_source_->read_at(window_->offset + at, {out + done, n}));
+            if (const auto it = overflow_.find(at / kOverflowBlock); it != overflow_.end()) {
+                std::memcpy(out + done, it->second->data() + at % kOverflowBlock, n);
+                return true;
+            }
+            return read_image(out + done, n, at);
+        });
     }
 
     int write(const std::byte* in, std::size_t size, std::uint64_t off) {
         if (off >= size_ || size > size_ - off) return -EFBIG;
-        std::size_t done = 0;
-        while (done < size) {
-            const std::uint64_t at = off + done;
-            std::size_t n = 0;
-            if (at < window_length()) {
-                n = static_cast<std::size_t>(std::min<std::uint64_t>(size - done, window_length() - at));
-                if (!pwrite_all(in + done, n, window_->offset + at)) return -EIO;
-            } else {
-                const std::uint64_t block = at / kOverflowBlock;
-                const std::size_t in_block = static_cast<std::size_t>(at % kOverflowBlock);
-                n = std::min(size - done, kOverflowBlock - in_block);
-                auto& kept = overflow_[block];
-                if (!kept) {
-                    kept = std::make_unique<std::array<std::byte, kOverflowBlock>>();
-                    ++overflow_blocks_;
-                    const std::size_t whole = static_cast<std::size_t>(std::min<std::uint64_t>(kOverflowBlock, size_ - block * kOverflowBlock));
-                    if (n < whole && !read_image(kept->data(), whole, block * kOverflowBlock)) {
-                        overflow_.erase(block);
-                        --overflow_blocks_;
-                        return -EIO;
-                    }
+        return pieces(off, size, [&](std::uint64_t at, std::size_t done, std::size_t n, bool in_window) {
+            if (in_window) return ok(target_sink_->write_at(window_->offset + at, {in + done, n}));
+            const std::uint64_t block = at / kOverflowBlock;
+            auto& kept = overflow_[block];
+            if (!kept) {  // a block written in part keeps the image's bytes around the part
+                kept = std::make_unique<std::array<std::byte, kOverflowBlock>>();
+                const std::size_t whole =
+                    static_cast<std::size_t>(std::min<std::uint64_t>(kOverflowBlock, size_ - block * kOverflowBlock));
+                if (n < whole && !read_image(kept->data(), whole, block * kOverflowBlock)) {
+                    overflow_.erase(block);
+                    return false;
                 }
-                std::memcpy(kept->data() + in_block, in + done, n);
+                ++overflow_blocks_;
             }
-            done += n;
-        }
-        return static_cast<int>(done);
+            std::memcpy(kept->data() + at % kOverflowBlock, in + done, n);
+            return true;
+        });
     }
 
-    bool pread_all(std::byte* out, std::size_t n, std::uint64_t at) {
-        for (std::size_t done = 0; done < n;) {
-            const ssize_t got = ::pread(target_fd_, out + done, n - done, static_cast<off_t>(at + done));
-            if (got <= 0) {
-                if (got < 0 && errno == EINTR) continue;
-                fail(sys_error("read " + window_->target + " at " + std::to_string(at + done), got < 0 ? errno : EIO));
-                return false;
-            }
-            done += static_cast<std::size_t>(got);
-        }
-        return true;
-    }
-
-    bool pwrite_all(const std::byte* in, std::size_t n, std::uint64_t at) {
-        for (std::size_t done = 0; done < n;) {
-            const ssize_t put = ::pwrite(target_fd_, in + done, n - done, static_cast<off_t>(at + done));
-            if (put <= 0) {
-                if (put < 0 && errno == EINTR) continue;
-                fail(sys_error("write " + window_->target + " at " + std::to_string(at + done), put < 0 ? errno : EIO));
-                return false;
-            }
-            done += static_cast<std::size_t>(put);
-        }
-        return true;
+    // True when `s` succeeded; else its error is the view's failure.
+    bool ok(const Status& s) {
+        if (!s) fail(s.error());
+        return s.has_value();
     }
 
     // The image's bytes [at, at + n) of the stream: its records, zeros between them.
@@ -297,7 +280,9 @@ private:
     std::atomic<std::uint64_t> overflow_blocks_ = 0;
     mutable std::mutex failure_mutex_;  // the tool's requests fail here, the restore reads why
     std::optional<Error> failure_;
-    int target_fd_ = -1;
+    std::unique_ptr<io::BlockSource> target_source_;  // the window's bytes on the target
+    std::unique_ptr<io::BlockSink> target_sink_;
+    std::vector<std::byte> reply_;  // a read request's answer
     std::string mountpoint_;
     std::string path_;
     fuse_session* session_ = nullptr;
