@@ -9,6 +9,7 @@
 #include "imager/result.hpp"
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ public:
     virtual imager::discovery::ImageCatalog find_images() = 0;
     virtual imager::Result<imager::discovery::ImageContents> read_contents(const std::string& image) = 0;
     virtual imager::Result<std::vector<imager::devices::Device>> list_disks() = 0;
+    // The least each resizable partition of a whole-disk image may be given
+    // (imager::measure_minimums): for the sizes screen. Seconds.
+    virtual imager::Result<std::map<int, std::uint64_t>> measure_minimums(const std::string& image) = 0;
     // The core's dry run (options.dry_run is set): the plan's text, or the refusal.
     virtual imager::Result<std::string> plan(const imager::RestoreOptions& options) = 0;
     // Starts the restore; it reports through `events` until on_finished().

@@ -75,6 +75,19 @@ imager::Result<std::vector<imager::devices::Device>> RestoreCoreAdapter::list_di
     return disks;
 }
 
+imager::Result<std::map<int, std::uint64_t>> RestoreCoreAdapter::measure_minimums(const std::string& image) {
+    auto minimums = imager::measure_minimums(image);
+    if (!minimums) {
+        log_.write("measure the filesystems' minimums in " + image + ": " + error_text(minimums.error()));
+        return minimums;
+    }
+    std::string text = "the filesystems' minimums in " + image + ":";
+    for (const auto& [number, bytes] : *minimums)
+        text += "\npartition " + std::to_string(number) + ": " + human_size(bytes) + " (" + std::to_string(bytes) + " bytes)";
+    log_.write(text);
+    return minimums;
+}
+
 imager::Result<std::string> RestoreCoreAdapter::plan(const imager::RestoreOptions& options) {
     auto o = options;
     o.dry_run = true;

@@ -52,6 +52,7 @@ public:
     imager::discovery::ImageCatalog find_images() override;
     imager::Result<imager::discovery::ImageContents> read_contents(const std::string& image) override;
     imager::Result<std::vector<imager::devices::Device>> list_disks() override;
+    imager::Result<std::map<int, std::uint64_t>> measure_minimums(const std::string& image) override;
     imager::Result<std::string> plan(const imager::RestoreOptions& options) override;
     // The flow confirms (assume_yes); a restore without it is refused by the
     // core's prompt here, which never says yes.

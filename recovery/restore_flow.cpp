@@ -57,6 +57,15 @@ std::string default_hint(Errc code) {
     }
 }
 
+// The bytes after the last partition of `l` on a disk of `disk_bytes` that stay in none.
+std::uint64_t unused_after_partitions(const imager::disk::DiskLayout& l, std::uint64_t disk_bytes) {
+    if (l.partitions.empty()) return 0;
+    const auto g = imager::disk::table_geometry(l.label, disk_bytes, l.logical_sector_size);
+    std::uint64_t end = 0;  // one past the last partition's last sector
+    for (const auto& p : l.partitions) end = std::max(end, p.end_sector + 1);
+    return g.last_usable >= end ? (g.last_usable + 1 - end) * l.logical_sector_size : 0;
+}
+
 }  // namespace
 
 bool is_target_refusal(Errc code) {
@@ -189,11 +198,17 @@ void RestoreFlow::load_targets() {
         suggestion_reason_ = "The disks could not be listed: " + disks.error().message();
         return;
     }
+    // A disk smaller than the image needs may still take it once its filesystems
+    // shrink: measured (seconds, once per image) rather than guessed. Should the
+    // measuring fail, the marks are estimates and the plan says what is wrong.
+    const std::uint64_t needed = needed_size(contents_);
+    if (can_choose_sizes() && std::ranges::any_of(*disks, [&](const auto& d) { return d.size < needed; }))
+        (void)measure_minimums();
     for (auto& d : *disks) {
         // A loop over a disk (the wizard's own mounts) is that disk's bytes again, never a target.
         if (d.backed_by_device) continue;
         TargetChoice t;
-        t.big_enough = imager::fit_image(contents_.manifest, d.size, options(true)).fits;
+        t.big_enough = imager::fit_image(contents_.manifest, d.size, options(true), measured_minimums()).fits;
         t.same_serial = !d.serial.empty() && d.serial == contents_.entry.source_serial;
         t.disk = std::move(d);
         targets_.push_back(std::move(t));
@@ -210,16 +225,24 @@ void RestoreFlow::show_targets() {
 }
 
 imager::RestoreOptions RestoreFlow::options(bool dry_run) const {
+    auto o = options_with(sizes_);
+    o.dry_run = dry_run;
+    return o;
+}
+
+imager::RestoreOptions RestoreFlow::options_with(const std::map<int, std::uint64_t>& sizes) const {
     imager::RestoreOptions o;
     o.image = contents_.entry.path;
     o.target = target_.path;
-    o.dry_run = dry_run;
+    o.dry_run = true;
     o.assume_yes = true;  // the person typed the disk's name here, not at the core's prompt
     // The core refuses the disk if it is not the one shown (unplugged, swapped).
     o.expect_size = target_.size;
     o.expect_serial = target_.serial;
     o.grow = grow_;
     o.grow_control = "the G key";  // the plan's notes name what this screen offers, not the CLI's --grow
+    o.sizes = sizes;
+    o.size_control = "the sizes screen (S)";
     return o;
 }
 
@@ -230,6 +253,7 @@ void RestoreFlow::choose_target(const std::string& disk_path) {
     if (it == targets_.end()) return;
     target_ = it->disk;
     grow_ = false;
+    sizes_.clear();  // sizes chosen for another disk
     auto plan = core_.plan(options(true));
     if (!plan) {
         show_dialog(refusal_dialog(plan.error(), target_, contents_));
@@ -239,7 +263,23 @@ void RestoreFlow::choose_target(const std::string& disk_path) {
     step_ = RestoreStep::show_plan;
 }
 
-imager::TargetFit RestoreFlow::fit() const { return imager::fit_image(contents_.manifest, target_.size, options(true)); }
+imager::TargetFit RestoreFlow::fit() const {
+    return imager::fit_image(contents_.manifest, target_.size, options(true), measured_minimums());
+}
+
+const std::map<int, std::uint64_t>& RestoreFlow::measured_minimums() const {
+    static const std::map<int, std::uint64_t> none;
+    return minimums_of_ == contents_.entry.path ? minimums_ : none;
+}
+
+imager::Status RestoreFlow::measure_minimums() {
+    if (minimums_of_ == contents_.entry.path) return {};
+    auto measured = core_.measure_minimums(contents_.entry.path);
+    if (!measured) return std::unexpected(measured.error());
+    minimums_ = std::move(*measured);
+    minimums_of_ = contents_.entry.path;
+    return {};
+}
 
 const imager::format::Stream* RestoreFlow::part_to_grow() const {
     constexpr std::uint64_t kMiB = 1 << 20;  // less is alignment slack, not room
@@ -260,6 +300,105 @@ void RestoreFlow::toggle_grow() {
         return;
     }
     plan_text_ = std::move(*plan);
+}
+
+std::uint64_t RestoreFlow::unused_at_end() const {
+    const auto f = fit();
+    return f.layout ? unused_after_partitions(*f.layout, target_.size) : 0;
+}
+
+bool RestoreFlow::can_choose_sizes() const {
+    return contents_.manifest.disk && !contents_.manifest.disk->partitions.empty();
+}
+
+void RestoreFlow::choose_sizes() {
+    if (step_ != RestoreStep::show_plan || !can_choose_sizes()) return;
+    if (auto measured = measure_minimums(); !measured) {
+        const auto& e = measured.error();
+        show_dialog({"The partition sizes cannot be changed", e.message(), e.hint.empty() ? default_hint(e.code) : e.hint,
+                     e.code, RestoreStep::show_plan});
+        return;
+    }
+    draft_ = sizes_;
+    size_problem_.clear();
+    step_ = RestoreStep::sizes;
+}
+
+SizesView RestoreFlow::sizes_view() const {
+    SizesView view;
+    const auto f = imager::fit_image(contents_.manifest, target_.size, options_with(draft_), measured_minimums());
+    for (auto& part : imager::image_partitions(contents_.manifest, measured_minimums())) {
+        SizeRow row;
+        row.chosen = draft_.contains(part.number);
+        if (f.fits && f.layout) {
+            const unsigned ss = f.layout->logical_sector_size;
+            for (const auto& p : f.layout->partitions)
+                if (p.number == part.number) {
+                    part.new_start = p.start_sector * ss;
+                    part.new_size = p.sectors() * ss;
+                }
+        } else if (row.chosen) {
+            part.new_size = draft_.at(part.number);
+        }
+        row.part = std::move(part);
+        view.rows.push_back(std::move(row));
+    }
+    if (!f.fits) {
+        const imager::Error e = f.refusal ? *f.refusal
+                                          : imager::make_error(imager::Errc::no_space, target_.name + " is too small");
+        view.refusal = e.message() + (e.hint.empty() ? "" : "\n" + e.hint);
+    } else if (f.layout) {
+        view.unused = unused_after_partitions(*f.layout, target_.size);
+    }
+    return view;
+}
+
+bool RestoreFlow::set_size(int number, std::string_view typed) {
+    if (step_ != RestoreStep::sizes) return false;
+    const auto parts = imager::image_partitions(contents_.manifest, measured_minimums());
+    const auto part = std::ranges::find(parts, number, &imager::PartitionChange::number);
+    if (part == parts.end()) return false;
+    const std::string text = trim(typed);
+    const std::uint64_t bytes = imager::devices::parse_size(text);
+    size_problem_.clear();
+    if (!part->resizable)
+        size_problem_ = part->what + " keeps its size (" + part->fixed_because + ").";
+    else if (bytes == 0)
+        size_problem_ = "\"" + text + "\" is not a size: type one such as 25G, 25600M or 30.5G.";
+    else if (bytes < part->minimum)
+        size_problem_ = part->what + " needs at least " + human_size(part->minimum) + " (its filesystem uses " +
+                        human_size(part->used) + ").";
+    else if (bytes > target_.size)
+        size_problem_ = target_.name + " holds only " + human_size(target_.size) + ".";
+    if (!size_problem_.empty()) return false;
+    draft_[number] = bytes;
+    return true;
+}
+
+void RestoreFlow::automatic_size(int number) {
+    if (step_ != RestoreStep::sizes) return;
+    draft_.erase(number);
+    size_problem_.clear();
+}
+
+void RestoreFlow::use_sizes() {
+    if (step_ != RestoreStep::sizes) return;
+    if (const auto view = sizes_view(); !view.refusal.empty()) {
+        size_problem_ = view.refusal;
+        return;
+    }
+    const auto before = sizes_;
+    sizes_ = draft_;
+    auto plan = core_.plan(options(true));
+    if (!plan) {
+        sizes_ = before;
+        const auto& e = plan.error();
+        size_problem_ = e.message() + (e.hint.empty() ? "" : "\n" + e.hint);
+        return;
+    }
+    plan_text_ = std::move(*plan);
+    size_problem_.clear();
+    step_ = RestoreStep::show_plan;
 }
 
 void RestoreFlow::accept_plan() {
@@ -372,6 +511,7 @@ void RestoreFlow::back() {
         case RestoreStep::image_contents: step_ = RestoreStep::choose_image; break;
         case RestoreStep::choose_target: step_ = RestoreStep::image_contents; break;
         case RestoreStep::show_plan: step_ = RestoreStep::choose_target; break;
+        case RestoreStep::sizes:
         case RestoreStep::confirm: step_ = RestoreStep::show_plan; break;
         case RestoreStep::cancel_confirm: step_ = RestoreStep::running; break;
         case RestoreStep::dialog: dismiss_dialog(); break;

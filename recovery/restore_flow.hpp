@@ -1,6 +1,7 @@
 // The Restore flow of the wizard as a model, without a terminal: choose an
 // image -> see what it holds -> choose the target (one is suggested) -> see
-// the core's plan -> type the target's name -> progress -> result. Refusals of
+// the core's plan (and, for a whole disk, set partition sizes) -> type the
+// target's name -> progress -> result. Refusals of
 // the core become a dialog saying why and what to do; a cancel asks first and
 // says what condition the disk is left in. Screens draw this state and turn
 // keys into these calls; unit tests drive it with a fake RestoreCore.
@@ -14,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +27,7 @@ enum class RestoreStep {
     image_contents,
     choose_target,
     show_plan,
+    sizes,           // the person sets partition sizes (a whole-disk image)
     confirm,         // typing the target's name
     running,
     cancel_confirm,  // "stop the restore?" while it goes on
@@ -46,6 +49,18 @@ struct TargetChoice {
     bool big_enough = false;   // the image fits (imager::fit_image)
     bool same_serial = false;  // the disk the image was taken from
     bool holds_image = false;  // the image is read from it: never suggested
+};
+
+// The sizes screen: each partition as the sizes shown would lay it out on the target.
+struct SizeRow {
+    imager::PartitionChange part;  // new_start/new_size: on the target, with these sizes
+    bool chosen = false;           // the person set its size; else it keeps it or shrinks to fit
+};
+
+struct SizesView {
+    std::vector<SizeRow> rows;
+    std::uint64_t unused = 0;  // bytes after the last partition that stay in none
+    std::string refusal;       // why these sizes do not fit the target, with the numbers; "" when they do
 };
 
 struct RestoreOutcome {
@@ -83,7 +98,8 @@ public:
     [[nodiscard]] const std::string& plan_text() const { return plan_text_; }
     [[nodiscard]] const imager::devices::Device& target() const { return target_; }
 
-    // How the image fits the chosen target (imager::fit_image, as the core's plan has it).
+    // How the image fits the chosen target (imager::fit_image, as the core's
+    // plan has it once the filesystems' least sizes were measured).
     [[nodiscard]] imager::TargetFit fit() const;
     // A whole-disk image onto a disk with at least 1 MiB after the partition
     // that ends last: that partition (it may grow) and the room it may grow
@@ -94,6 +110,24 @@ public:
     [[nodiscard]] bool grow() const { return grow_; }
     // On the plan: grow or not (off when a disk is chosen), planned again.
     void toggle_grow();
+
+    // The bytes after the last partition that stay in none, as planned.
+    [[nodiscard]] std::uint64_t unused_at_end() const;
+
+    // Partition sizes (a whole-disk image restored whole): the plan's S key.
+    // The first time for an image the core measures each filesystem's least
+    // size (seconds); a failure there is a dialog that leads back to the plan.
+    [[nodiscard]] bool can_choose_sizes() const;
+    void choose_sizes();  // show_plan -> sizes, with the sizes planned so far
+    [[nodiscard]] SizesView sizes_view() const;
+    // `typed` ("25G", "25600M", "30.5G") for partition `number`; false, and
+    // size_problem() says why, when it is no size or one the partition cannot have.
+    bool set_size(int number, std::string_view typed);
+    void automatic_size(int number);  // the partition keeps its size, or shrinks to fit
+    [[nodiscard]] const std::string& size_problem() const { return size_problem_; }
+    // sizes -> show_plan, planned again with these sizes; when they do not fit
+    // or the core refuses them, stays and size_problem() says why.
+    void use_sizes();
 
     void accept_plan();
     // What must be typed: the target's name as the disk list shows it ("sdb").
@@ -124,6 +158,10 @@ private:
     void load_targets();
     void show_dialog(Dialog d);
     [[nodiscard]] imager::RestoreOptions options(bool dry_run) const;
+    [[nodiscard]] imager::RestoreOptions options_with(const std::map<int, std::uint64_t>& sizes) const;
+    imager::Status measure_minimums();  // by the core, once per image
+    // What the core measured for this image; empty (estimates) before.
+    [[nodiscard]] const std::map<int, std::uint64_t>& measured_minimums() const;
     [[nodiscard]] std::string condition_after_failure(const imager::Error& e) const;
 
     RestoreCore& core_;
@@ -137,6 +175,11 @@ private:
     imager::devices::Device target_;
     std::string plan_text_;
     bool grow_ = false;
+    std::map<int, std::uint64_t> sizes_;    // planned: partition number -> bytes
+    std::map<int, std::uint64_t> draft_;    // on the sizes screen
+    std::map<int, std::uint64_t> minimums_;  // measured, for the image at minimums_of_
+    std::string minimums_of_;
+    std::string size_problem_;
     std::string confirm_problem_;
     ProgressView progress_;
     std::uint64_t written_ = 0;  // the most bytes the core said it wrote

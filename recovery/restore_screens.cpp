@@ -21,6 +21,7 @@ using imager::format::Stream;
 namespace {
 
 constexpr std::size_t kNotesShown = 3;
+constexpr std::uint64_t kMiB = 1 << 20;  // less room is alignment slack
 constexpr int kFieldWidth = 24;
 
 std::string part_name(const Stream& part) { return imager::format::part_name(part.role, part.partition); }
@@ -84,7 +85,13 @@ std::vector<ListItem> contents_lines(const ImageContents& c) {
              "-byte sectors", Style::heading);
     for (const auto* part : shown_parts(c)) add("  " + part_text(*part, part->size));
     add("");
-    add("A target disk needs at least " + human_size(needed_size(c)) + ".");
+    const auto parts = imager::image_partitions(m);
+    if (std::ranges::any_of(parts, [](const auto& p) { return p.resizable && p.fixed_because.empty(); })) {
+        add("A target disk needs at least " + human_size(needed_size(c)) + " with every partition at its size;");
+        add("a smaller one may take it with filesystems shrunk (the list of disks says).");
+    } else {
+        add("A target disk needs at least " + human_size(needed_size(c)) + ".");
+    }
     return lines;
 }
 
@@ -129,12 +136,13 @@ std::vector<ListItem> plan_lines(const RestoreFlow& flow, int width) {
             right = "  " + part_name(*part) + "  " + human_size(after);
         add(columns("  " + part_text(*part, part->size, false), right, width));
     }
-    if (const auto room = flow.fit().room_after_last; room > 0 && !flow.grow())
+    if (const auto room = flow.unused_at_end(); room >= kMiB)
         add(columns("", "  unused: " + human_size(room) + " at the end", width));
     if (grows)
         add(flow.grow() ? "Press G to keep " + part_name(*grows) + " at its size in the image."
                         : "Press G to let " + part_name(*grows) + " grow to the end of " + target.name + ".",
             Style::heading);
+    if (flow.can_choose_sizes()) add("Press S to choose the size of each partition.", Style::heading);
     add("");
     add("Everything on " + target.name + " (" + human_size(target.size) + (target.model.empty() ? "" : ", " + target.model) +
             ") will be erased:",
@@ -162,6 +170,63 @@ std::vector<ListItem> plan_lines(const RestoreFlow& flow, int width) {
 
 namespace {
 
+// "ext4 "root"" of partition `number`: its filesystem and label as the image has them.
+std::string filesystem_text(const ImageContents& c, const imager::PartitionChange& part) {
+    const Stream* s = c.manifest.partition_stream(part.number);
+    if (!s || !s->filesystem) return "raw";
+    return s->filesystem->type + (s->filesystem->label.empty() ? "" : " \"" + s->filesystem->label + "\"");
+}
+
+std::string size_columns(const std::string& number, const std::string& fs, const std::string& in_image,
+                         const std::string& on_target, const std::string& least, const std::string& what) {
+    char line[160];
+    std::snprintf(line, sizeof line, "%3s  %-15.15s %10s %10s %10s  %s", number.c_str(), fs.c_str(),
+                  in_image.c_str(), on_target.c_str(), least.c_str(), what.c_str());
+    return line;
+}
+
+}  // namespace
+
+std::string size_heading(const RestoreFlow& flow) {
+    auto heading = "  " + size_columns("#", "Filesystem", "In image", "On " + flow.target().name, "At least", "");
+    return heading.substr(0, heading.find_last_not_of(' ') + 1);
+}
+
+std::vector<ListItem> size_lines(const RestoreFlow& flow, const SizesView& view) {
+    std::vector<ListItem> lines;
+    for (const auto& row : view.rows) {
+        const auto& p = row.part;
+        std::vector<std::string> marks;
+        if (row.chosen) marks.emplace_back("chosen");
+        else if (!p.resizable) marks.emplace_back("fixed");
+        if (p.new_size < p.old_size) marks.emplace_back("shrinks");
+        if (p.new_size > p.old_size) marks.emplace_back("grows");
+        if (p.moves() && view.refusal.empty()) marks.emplace_back("moves");
+        std::string what;
+        for (const auto& m : marks) what += (what.empty() ? "" : ", ") + m;
+        lines.push_back({printable(size_columns(std::to_string(p.number), filesystem_text(flow.contents(), p),
+                                                human_size(p.old_size), human_size(p.new_size),
+                                                p.resizable ? human_size(p.minimum) : "-", what)),
+                         Style::plain, true});
+    }
+    lines.push_back({"", Style::plain, false});
+    lines.push_back({"Use these sizes and see the plan", Style::heading, true});
+    return lines;
+}
+
+std::string size_details(const SizeRow& row) {
+    const auto& p = row.part;
+    std::string text = "Partition " + std::to_string(p.number) + ": ";
+    if (!p.resizable) return printable(text + p.fixed_because + ": it keeps its " + human_size(p.old_size) + ".");
+    text += "its filesystem uses " + human_size(p.used) + (p.minimum_measured ? "; " : "; about ") + human_size(p.minimum) +
+            " is the least it can have.";
+    if (!p.fixed_because.empty()) text += " Special (" + p.fixed_because + "): it keeps its size unless you choose one.";
+    if (p.moves()) text += " It starts at " + human_size(p.new_start) + " (in the image: " + human_size(p.old_start) + ").";
+    return printable(text);
+}
+
+namespace {
+
 class RestoreScreens {
 public:
     RestoreScreens(Terminal& terminal, RestoreFlow& flow, RestoreCoreAdapter& core)
@@ -176,6 +241,7 @@ private:
                                         const std::function<void()>& on_enter,
                                         const std::function<bool(int)>& on_key = {});
     std::optional<ScreenExit> choose_target();
+    std::optional<ScreenExit> sizes();
     std::optional<ScreenExit> confirm();
     std::optional<ScreenExit> running();
     std::optional<ScreenExit> dialog();
@@ -208,6 +274,13 @@ ScreenExit RestoreScreens::run() {
                                  "Enter: continue  Up/Down/PgUp/PgDn: scroll  Esc: choose another disk",
                                  [&] { flow_.accept_plan(); },
                                  [&](int key) {
+                                     if ((key == 's' || key == 'S') && flow_.can_choose_sizes()) {
+                                         show_message(terminal_, "Restore: partition sizes",
+                                                      "Measuring how small each filesystem can be (this reads "
+                                                      "the image; nothing is written)...");
+                                         flow_.choose_sizes();
+                                         return true;
+                                     }
                                      if ((key != 'g' && key != 'G') || !flow_.part_to_grow()) return false;
                                      show_message(terminal_, title, "Please wait...");
                                      flow_.toggle_grow();
@@ -215,6 +288,7 @@ ScreenExit RestoreScreens::run() {
                                  });
                 break;
             }
+            case RestoreStep::sizes: exit = sizes(); break;
             case RestoreStep::confirm: exit = confirm(); break;
             case RestoreStep::running:
             case RestoreStep::cancel_confirm: exit = running(); break;
@@ -310,6 +384,82 @@ std::optional<ScreenExit> RestoreScreens::choose_target() {
             case ListKey::moved:
             case ListKey::ignored: break;
         }
+    }
+}
+
+// The partitions and their sizes; Enter on one asks for its size in a field
+// under the table, Enter on the last line plans with them.
+std::optional<ScreenExit> RestoreScreens::sizes() {
+    ListMenu list;
+    std::optional<int> editing;  // the partition whose size is being typed
+    TextField field(16);
+    SizesView view = flow_.sizes_view();
+    list.set_items(size_lines(flow_, view));
+    const std::string title = "Restore: partition sizes on " + flow_.target().name + " (" + human_size(flow_.target().size) + ")";
+    auto draw = [&] {
+        draw_frame(terminal_, title,
+                   editing ? "Type the size (25G, 25600M, 30.5G), then Enter  Esc: leave it as it was"
+                           : "Up/Down: choose  Enter: set its size  A: automatic  Esc: back, sizes unchanged");
+        const int width = terminal_.cols() - 4;
+        const int below = 11;  // rows under the table: unused, details, the field, the problem
+        draw_text(terminal_, kContentTop, 0, size_heading(flow_), Style::heading);
+        list.set_height(std::max(content_height(terminal_.rows()) - 1 - below, 3));
+        draw_list(terminal_, list, kContentTop + 1);
+        int y = kContentTop + 1 + list.height() + 1;
+        if (view.refusal.empty())
+            draw_text(terminal_, y, 2, "Unused at the end of " + flow_.target().name + ": " + human_size(view.unused));
+        y += 2;
+        const auto at = list.cursor();
+        if (at && *at < view.rows.size())
+            y += draw_wrapped(terminal_, y, 2, size_details(view.rows[*at]), width, 3, Style::note);
+        ++y;
+        if (editing) {
+            const std::string label = "New size of partition " + std::to_string(*editing) + ":";
+            draw_text(terminal_, y, 2, label);
+            draw_text_field(terminal_, field, y, 3 + static_cast<int>(label.size()), kFieldWidth);
+            ++y;
+        }
+        const std::string& problem = !flow_.size_problem().empty() ? flow_.size_problem() : view.refusal;
+        if (!problem.empty())
+            draw_wrapped(terminal_, y, 2, problem, width, terminal_.rows() - 1 - y, Style::warning);
+    };
+    for (;;) {
+        const auto key = next_key(terminal_, draw);
+        if (!key) return ScreenExit::signal;
+        const auto at = list.cursor();
+        const bool on_row = at && *at < view.rows.size();
+        if (editing) {
+            switch (field.handle_key(*key)) {
+                case FieldKey::cancelled: editing.reset(); break;
+                case FieldKey::submitted:
+                    if (flow_.set_size(*editing, field.text())) editing.reset();
+                    break;
+                case FieldKey::changed:
+                case FieldKey::ignored: break;
+            }
+        } else if (*key == 'a' || *key == 'A') {
+            if (on_row) flow_.automatic_size(view.rows[*at].part.number);
+        } else {
+            switch (list.handle_key(*key)) {
+                case ListKey::cancelled: flow_.back(); return std::nullopt;
+                case ListKey::chosen:
+                    if (on_row && view.rows[*at].part.resizable) {
+                        editing = view.rows[*at].part.number;
+                        field.set_text({});
+                    } else if (on_row) {
+                        (void)flow_.set_size(view.rows[*at].part.number, {});  // says why it keeps its size
+                    } else {
+                        show_message(terminal_, title, "Planning the restore with these sizes (nothing is written yet)...");
+                        flow_.use_sizes();
+                        if (flow_.step() != RestoreStep::sizes) return std::nullopt;
+                    }
+                    break;
+                case ListKey::moved:
+                case ListKey::ignored: break;
+            }
+        }
+        view = flow_.sizes_view();
+        list.set_items(size_lines(flow_, view), list.cursor().value_or(0));
     }
 }
 

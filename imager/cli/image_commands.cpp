@@ -16,6 +16,7 @@
 namespace cli {
 
 using imager::devices::human_size;
+using imager::devices::parse_size;
 
 namespace {
 

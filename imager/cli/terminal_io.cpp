@@ -238,26 +238,4 @@ bool confirm_on_terminal(const std::string& question) {
     return ask_tty(question + "\nType yes to trust it, anything else to stop: ", true) == "yes";
 }
 
-std::uint64_t parse_size(const std::string& text) {
-    std::size_t used = 0;
-    std::uint64_t value = 0;
-    try {
-        value = std::stoull(text, &used);
-    } catch (...) {
-        return 0;
-    }
-    std::string unit = text.substr(used);
-    if (unit.ends_with("iB")) unit.resize(unit.size() - 2);
-    else if (unit.ends_with("B") && unit.size() > 1) unit.pop_back();
-    int shift = 0;
-    if (unit.empty()) shift = 0;
-    else if (unit == "K" || unit == "k") shift = 10;
-    else if (unit == "M" || unit == "m") shift = 20;
-    else if (unit == "G" || unit == "g") shift = 30;
-    else if (unit == "T" || unit == "t") shift = 40;
-    else return 0;
-    if (value > (UINT64_MAX >> shift)) return 0;
-    return value << shift;
-}
-
 }  // namespace cli

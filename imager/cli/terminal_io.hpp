@@ -70,7 +70,4 @@ public:
 // Asks a yes/no question on the controlling terminal; only "yes" is yes.
 [[nodiscard]] bool confirm_on_terminal(const std::string& question);
 
-// "4000M", "4G", "512K", "1048576" -> bytes; 0 on a malformed size.
-[[nodiscard]] std::uint64_t parse_size(const std::string& text);
-
 }  // namespace cli

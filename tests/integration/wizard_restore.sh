@@ -23,7 +23,11 @@
 # terminal is sane after each run. Run 4: an image whose partitions end at
 # 29 MiB of its 96 MiB source disk is offered for a 40 MiB disk (not "too
 # small": the wizard asks the core's fit_image) and restores there, judged by
-# sgdisk -v, the table, the bytes of each partition and e2fsck -fn.
+# sgdisk -v, the table, the bytes of each partition and e2fsck -fn. Run 5:
+# onto a 96 MiB disk (listed as fitting: the root's least size measured), S
+# on the plan opens the sizes screen; a size under the least is refused with
+# the numbers, 85M for the root is laid out and planned; on the host the root
+# is 85 MiB, sgdisk -v clean, entries kept, its ext4 whole with every file.
 # Also: the CLI's --progress=json names each partition with its own bytes.
 # Usage: wizard_restore.sh /path/to/lifeboat    (exit 77 = skipped)
 source "$(dirname "$0")/lib/common.sh"
@@ -54,7 +58,9 @@ dd if="$WORK/esp.fs" of="$src" bs=1M seek=$((p1_start * 512)) oflag=seek_bytes c
 make_data "$WORK/data"
 head -c $((64 * MiB)) /dev/urandom >"$WORK/data/random.bin"  # does not compress: the restore takes a while
 truncate -s "$p2_bytes" "$WORK/root.fs"
-mke2fs -q -F -t ext4 -L LBROOT -d "$WORK/data" "$WORK/root.fs" || die "mke2fs root"
+# 4 KiB blocks, as a system's root has: resize2fs -P finds no room to shrink a small
+# 1 KiB-block ext4 with flex_bg (run 5 shrinks this one).
+mke2fs -q -F -t ext4 -b 4096 -L LBROOT -d "$WORK/data" "$WORK/root.fs" || die "mke2fs root"
 dd if="$WORK/root.fs" of="$src" bs=1M seek=$((p2_start * 512)) oflag=seek_bytes conv=notrunc status=none || die "dd root"
 rm -rf "$WORK/esp.fs" "$WORK/root.fs" "$WORK/esp"
 
@@ -260,7 +266,7 @@ smallname=${smallloop#/dev/}
 tmux_type "clear; TERM=linux $LB; echo exit-4=\$?"
 to_targets "$small_name"
 check "contents: it needs the last partition's end and the backup GPT, not 96 MiB" \
-    pane_says 'A target disk needs at least 29\.0 MiB\.'
+    pane_says 'A target disk needs at least 29\.0 MiB with every partition at its size;'
 tmux_send Enter
 tmux_wait 'Restore: choose the disk to restore to' "the target list"
 check "the 40 MiB disk is listed" quiet tmux_try "^[> ] $smallname +40\.0 MiB" 2
@@ -294,6 +300,72 @@ attach root2 "$target2" -r -o $((18432 * 512)) --sizelimit $((40960 * 512))
 # shellcheck disable=SC2154
 check "the smaller disk: e2fsck -fn on partition 2" fs_check ext4 "$root2"
 detach "$root2"
+
+# ---------------------------------------------------------------- run 5 --
+# Onto a 96 MiB disk, smaller than the 112 MiB source: listed as fitting (the
+# root's least size measured, not guessed). S on the plan opens the sizes
+# screen: each partition's size in the image, on the disk and its least; a
+# size under the least is refused there with the numbers; 85M for the root is
+# laid out, the space left shown; the plan follows; the restore makes the root
+# exactly 85 MiB with its ext4 whole (identity, e2fsck -fn, every file).
+truncate -s 96M "$WORK/shrink.img"
+attach shrinkloop "$WORK/shrink.img"
+# shellcheck disable=SC2154  # set by attach
+shrinkname=${shrinkloop#/dev/}
+tmux_type "clear; TERM=linux $LB; echo exit-5=\$?"
+to_targets
+tmux_send Enter
+tmux_wait 'Restore: choose the disk to restore to' "the target list" 60
+check "the 96 MiB disk is listed, not marked too small" \
+    eval "tmux_pane | grep -E '^[> ] $shrinkname +96\.0 MiB' | grep -vq 'too small'"
+tmux_choose_row "$shrinkname "
+tmux_send Enter
+tmux_wait "Restore: the plan for $shrinkname" "the plan onto the smaller disk" 60
+check "the plan: partition 2 shrinks" pane_says 'partition 2 shrinks: see below'
+check "the plan offers the sizes screen" pane_says 'Press S to choose the size of each partition\.'
+tmux_send s
+tmux_wait "Restore: partition sizes on $shrinkname \(96\.0 MiB\)" "the sizes screen" 60
+check "sizes: the heading" quiet tmux_try "^    #  Filesystem +In image +On $shrinkname +At least\$" 2
+check "sizes: the ESP keeps its 8 MiB" quiet tmux_try '^>   1  vfat "LBESP" +8\.0 MiB +8\.0 MiB +[0-9.]+ MiB *$' 2
+root_row='^    2  ext4 "LBROOT" +10[0-9]\.[0-9] MiB'
+check "sizes: the root shrinks to fit" quiet tmux_try "$root_row +[0-9.]+ MiB +[0-9.]+ MiB  shrinks\$" 2
+least=$(tmux_pane | sed -nE 's/^    2  ext4 "LBROOT" .* ([0-9]+\.[0-9]) MiB  shrinks$/\1/p')
+check "sizes: the root's least size ($least MiB) is under 85 MiB" awk -v l="$least" 'BEGIN { exit !(l > 64 && l < 85) }'
+check "sizes: the ESP is special" pane_says 'Special \(EFI system partition\): it keeps its size unless you choose one\.'
+tmux_send Down Enter
+tmux_wait 'New size of partition 2:' "the size field"
+tmux_send -l 20M
+tmux_send Enter
+tmux_wait "partition 2 \(ext4 'LBROOT'\) needs at least $least MiB \(its filesystem uses" "a size under the least refused"
+tmux_send BSpace BSpace BSpace
+tmux_send -l 85M
+tmux_send Enter
+tmux_wait "^>   2  ext4 \"LBROOT\" +10[0-9]\.[0-9] MiB +85\.0 MiB +$least MiB  chosen, shrinks\$" "the root at 85 MiB"
+# 96 MiB is 196608 sectors, the last usable 196574; the root ends on 18432 + 174080 - 1.
+check "sizes: what is left at the end" pane_says "Unused at the end of $shrinkname: 2\.0 MiB"
+tmux_choose_row "Use these sizes"
+tmux_send Enter
+tmux_wait "Restore: the plan for $shrinkname" "the plan with the sizes chosen" 60
+tmux_send NPage
+tmux_wait '^ *Sizes ' "the core's plan with its sizes"
+check "the core's plan: partition 2 shrinks to 85 MiB" pane_says "partition 2 \(ext4 'LBROOT'\): shrinks 10[0-9]\.[0-9] MiB -> 85\.0 MiB"
+tmux_send Enter
+tmux_wait "type the disk's name: $shrinkname" "the confirmation"
+tmux_send -l "$shrinkname"
+tmux_send Enter
+tmux_wait 'Restore finished' "the result" 90
+tmux_send Enter
+tmux_wait '^> 1\. Restore a system image' "the start screen again" 60
+tmux_send q
+tmux_sane 5 0
+ok "run 5: the terminal is sane after quitting"
+detach "$shrinkloop"
+sgdisk_clean "$WORK/shrink.img" "the smaller disk with sizes chosen"
+same_entries "$src" "$WORK/shrink.img" "the smaller disk with sizes chosen"
+check "the root is 85 MiB, as typed" [ "$(part_size "$WORK/shrink.img" 2)" = 174080 ]
+check "the ESP byte for byte" cmp -s -n "$p1_bytes" -i $((p1_start * 512)):$((p1_start * 512)) "$src" "$WORK/shrink.img"
+judge_moved "$src" "$WORK/shrink.img" 2 ext4 "the smaller disk with sizes chosen"
+rm -f "$WORK/shrink.img"
 
 # ------------------------------------- per-partition progress in the CLI --
 truncate -s 112M "$WORK/cli.img"

@@ -59,3 +59,22 @@ TEST_CASE("names: human_size never shows 1024.0 of a unit below PiB", "[devices]
     CHECK(human_size((1ull << 30) - 1) == "1.0 GiB");
     CHECK(human_size((1ull << 40) - (1ull << 20)) == "1.0 TiB");  // 1048575 MiB
 }
+
+TEST_CASE("names: parse_size reads what a person types, human_size's units included", "[devices][names]") {
+    using imager::devices::parse_size;
+    CHECK(parse_size("1048576") == 1048576);
+    CHECK(parse_size("512K") == 512 * 1024);
+    CHECK(parse_size("4000M") == 4000ull << 20);
+    CHECK(parse_size("4G") == 4ull << 30);
+    CHECK(parse_size("4g") == 4ull << 30);
+    CHECK(parse_size("2T") == 2ull << 40);
+    CHECK(parse_size("30.5G") == (30ull << 30) + (512ull << 20));
+    CHECK(parse_size("30.5 GiB") == (30ull << 30) + (512ull << 20));
+    CHECK(parse_size(" 1.25MB ") == (1ull << 20) + (256ull << 10));
+    CHECK(parse_size("0.1K") == 102);  // rounded down to a byte
+    CHECK(parse_size(human_size(87 << 20)) == 87ull << 20);
+    for (const char* bad : {"", " ", "G", "1.G", ".5G", "1,5G", "1P", "12 34", "-1G", "1e3", "4GG", "18446744073709551616"})
+        CHECK(parse_size(bad) == 0);
+    CHECK(parse_size("16777215T") == 16777215ull << 40);
+    CHECK(parse_size("16777216T") == 0);  // past 2^64 bytes
+}

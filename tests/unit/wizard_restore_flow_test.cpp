@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,10 @@ public:
     std::vector<imager::RestoreOptions> started;
     recovery::RestoreEvents* events = nullptr;
     int cancels = 0;
+    imager::format::Manifest manifest =
+        wizard_test::gpt_manifest(100 * GiB, {{1, 1 << 20, 100 * GiB - (2 << 20), "ext4", "root", 5 * GiB}});
+    imager::Result<std::map<int, std::uint64_t>> minimums_answer = std::map<int, std::uint64_t>{{1, 6 * GiB}};
+    int measured = 0;
 
     dsc::ImageCatalog find_images() override { return catalog; }
     imager::Result<dsc::ImageContents> read_contents(const std::string& image) override {
@@ -51,13 +56,16 @@ public:
                 if (e.path == image) {
                     dsc::ImageContents c;
                     c.entry = e;
-                    c.manifest = wizard_test::gpt_manifest(
-                        100 * GiB, {{1, 1 << 20, 100 * GiB - (2 << 20), "ext4", "root", 5 * GiB}});
+                    c.manifest = manifest;
                     return c;
                 }
         return std::unexpected(imager::make_error(Errc::not_found, "open " + image));
     }
     imager::Result<std::vector<dev::Device>> list_disks() override { return disks; }
+    imager::Result<std::map<int, std::uint64_t>> measure_minimums(const std::string&) override {
+        ++measured;
+        return minimums_answer;
+    }
     imager::Result<std::string> plan(const imager::RestoreOptions& o) override {
         planned.push_back(o);
         return plan_answer;
@@ -405,8 +413,9 @@ TEST_CASE("restore flow: the plan screen's lines, image beside target and what i
     CHECK(lines[2] == "  partition 1  ext4 \"root\"  100.0 GiB     partition 1  ext4 \"root\"  100.0 GiB");
     CHECK(lines[3] == "                                          unused: 20.0 GiB at the end");
     CHECK(lines[4] == "Press G to let partition 1 grow to the end of sdb.");
-    CHECK(lines[6] == "Everything on sdb (120.0 GiB, Disk sdb) will be erased:");
-    CHECK(lines[7] == "  partition 3  20.0 GiB  ntfs \"DATA\"");
+    CHECK(lines[5] == "Press S to choose the size of each partition.");
+    CHECK(lines[7] == "Everything on sdb (120.0 GiB, Disk sdb) will be erased:");
+    CHECK(lines[8] == "  partition 3  20.0 GiB  ntfs \"DATA\"");
     CHECK(std::find(lines.begin(), lines.end(), "  plan: partition 1 -> /dev/sdb") != lines.end());
 }
 
@@ -543,4 +552,166 @@ TEST_CASE("restore flow: a loop over a disk (the wizard's own mounts) is no targ
     std::vector<std::string> names;
     for (const auto& t : flow.targets()) names.push_back(t.disk.name);
     CHECK(names == std::vector<std::string>{"sda", "sdb", "sdc", "loop4"});
+}
+
+namespace {
+
+constexpr std::uint64_t MiB = 1 << 20;
+
+// An ESP, an ext4 root and an exFAT one after the other, on a 100 GiB disk;
+// sdd (50 GiB) is smaller than it. The core measures the ESP's and root's least sizes.
+FakeCore sizes_core() {
+    FakeCore core = standard_core();
+    core.manifest = wizard_test::gpt_manifest(
+        100 * GiB, {{1, MiB, 512 * MiB, "vfat", "EFI", 30 * MiB},
+                    {2, 513 * MiB, 80 * GiB, "ext4", "root", 5 * GiB},
+                    {3, 513 * MiB + 80 * GiB, 10 * GiB, "exfat", "data", 1 * GiB}});
+    core.manifest.disk->partitions[0].type = "c12a7328-f81f-11d2-ba4b-00a0c93ec93b";
+    core.minimums_answer = std::map<int, std::uint64_t>{{1, 40 * MiB}, {2, 6 * GiB}};
+    core.disks.push_back(disk("sdd", 50 * GiB, "SERIAL-D"));
+    core.disks.push_back(disk("sde", 16 * GiB, "SERIAL-E"));
+    return core;
+}
+
+}  // namespace
+
+TEST_CASE("restore flow: the sizes screen lists each partition with its least size and lays out the sizes typed",
+          "[wizard][restore][sizes]") {
+    FakeCore core = sizes_core();
+    RestoreFlow flow(core);
+    to_plan(flow, "/dev/sdd");
+    REQUIRE(flow.step() == RestoreStep::show_plan);
+    // Disks smaller than the image's: judged by the measured least sizes (once).
+    CHECK(core.measured == 1);
+    const auto& targets = flow.targets();
+    const auto big_enough = [&](const std::string& name) {
+        return std::ranges::find(targets, name, [](const auto& t) { return t.disk.name; })->big_enough;
+    };
+    CHECK(big_enough("sdd"));        // 50 GiB: the root shrinks
+    CHECK_FALSE(big_enough("sde"));  // 16 GiB: under the ESP, 6 GiB of root and the 10 GiB exFAT
+    REQUIRE(flow.can_choose_sizes());
+    flow.choose_sizes();
+    REQUIRE(flow.step() == RestoreStep::sizes);
+    CHECK(core.measured == 1);
+
+    auto view = flow.sizes_view();
+    REQUIRE(view.rows.size() == 3);
+    CHECK(view.refusal.empty());
+    const auto& esp = view.rows[0].part;
+    CHECK(esp.resizable);
+    CHECK(esp.fixed_because == "EFI system partition");
+    CHECK(esp.new_size == esp.old_size);  // special: kept unless a size is chosen
+    CHECK(esp.minimum == 40 * MiB);
+    const auto& root = view.rows[1].part;
+    CHECK(root.minimum == 6 * GiB);
+    CHECK(root.minimum_measured);
+    CHECK(root.new_size < root.old_size);  // shrunk automatically to fit 50 GiB
+    const auto& data = view.rows[2].part;
+    CHECK_FALSE(data.resizable);
+    CHECK(data.new_size == 10 * GiB);
+    CHECK(data.moves());
+    CHECK(data.new_start == root.new_start + root.new_size);
+    CHECK_FALSE(view.rows[1].chosen);
+
+    CHECK_FALSE(flow.set_size(2, "5G"));
+    CHECK(flow.size_problem() == "partition 2 (ext4 'root') needs at least 6.0 GiB (its filesystem uses 5.0 GiB).");
+    CHECK_FALSE(flow.set_size(3, "5G"));
+    CHECK(flow.size_problem() == "partition 3 (exfat 'data') keeps its size (exFAT has no tool that resizes it).");
+    CHECK_FALSE(flow.set_size(2, "lots"));
+    CHECK(flow.size_problem() == "\"lots\" is not a size: type one such as 25G, 25600M or 30.5G.");
+    CHECK_FALSE(flow.set_size(2, "60G"));
+    CHECK(flow.size_problem() == "sdd holds only 50.0 GiB.");
+    CHECK(flow.set_size(2, " 30.5G "));
+    CHECK(flow.size_problem().empty());
+
+    view = flow.sizes_view();
+    CHECK(view.rows[1].chosen);
+    CHECK(view.rows[1].part.new_size == 30 * GiB + 512 * MiB);
+    CHECK(view.rows[2].part.new_start == view.rows[1].part.new_start + 30 * GiB + 512 * MiB);
+    CHECK(view.unused == 50 * GiB - 33 * 512 - (513 * MiB + 40 * GiB + 512 * MiB));
+
+    const auto lines = recovery::size_lines(flow, view);
+    REQUIRE(lines.size() == 5);  // three partitions, a gap, the line that uses the sizes
+    CHECK(lines[1].text == "  2  ext4 \"root\"       80.0 GiB   30.5 GiB    6.0 GiB  chosen, shrinks");
+    CHECK(lines[2].text == "  3  exfat \"data\"      10.0 GiB   10.0 GiB          -  fixed, moves");
+    CHECK(lines[4].text == "Use these sizes and see the plan");
+    CHECK(recovery::size_heading(flow) == "    #  Filesystem        In image     On sdd   At least");
+    CHECK(recovery::size_details(view.rows[0]) ==
+          "Partition 1: its filesystem uses 30.0 MiB; 40.0 MiB is the least it can have. Special (EFI system "
+          "partition): it keeps its size unless you choose one.");
+
+    const auto plans = core.planned.size();
+    flow.use_sizes();
+    REQUIRE(flow.step() == RestoreStep::show_plan);
+    REQUIRE(core.planned.size() == plans + 1);
+    CHECK(core.planned.back().sizes == std::map<int, std::uint64_t>{{2, 30 * GiB + 512 * MiB}});
+    CHECK(core.planned.back().size_control == "the sizes screen (S)");
+    CHECK(core.planned.back().dry_run);
+
+    // Again: no second measuring, the sizes as planned; Esc leaves them so.
+    flow.choose_sizes();
+    CHECK(core.measured == 1);
+    CHECK(flow.sizes_view().rows[1].chosen);
+    flow.automatic_size(2);
+    CHECK_FALSE(flow.sizes_view().rows[1].chosen);
+    flow.back();
+    CHECK(flow.step() == RestoreStep::show_plan);
+    flow.accept_plan();
+    REQUIRE(flow.type_confirmation("sdd"));
+    REQUIRE(core.started.size() == 1);
+    CHECK(core.started.back().sizes == std::map<int, std::uint64_t>{{2, 30 * GiB + 512 * MiB}});
+    CHECK_FALSE(core.started.back().dry_run);
+}
+
+TEST_CASE("restore flow: sizes that do not fit, a refused plan and a failed measurement keep the plan as it was",
+          "[wizard][restore][sizes]") {
+    FakeCore core = sizes_core();
+    RestoreFlow flow(core);
+    to_plan(flow, "/dev/sdd");
+    flow.choose_sizes();
+    REQUIRE(flow.set_size(2, "45G"));  // with the ESP and the exFAT kept, more than 50 GiB
+    auto view = flow.sizes_view();
+    INFO(view.refusal);
+    CHECK(view.refusal.find("/dev/sdd holds 50.0 GiB (53687091200 bytes); the image's partitions need at least 55.5 GiB") == 0);
+    CHECK(view.refusal.find("\n  partition 2 (ext4 'root'): 45.0 GiB asked (it uses 5.0 GiB)\n") != std::string::npos);
+    CHECK(view.refusal.find("or ask less with the sizes screen (S); nothing was written") != std::string::npos);
+    const auto plans = core.planned.size();
+    flow.use_sizes();
+    CHECK(flow.step() == RestoreStep::sizes);
+    CHECK(flow.size_problem() == view.refusal);
+    CHECK(core.planned.size() == plans);
+
+    REQUIRE(flow.set_size(2, "30G"));
+    core.plan_answer = std::unexpected(imager::make_error(Errc::no_space, "the core says no", "try less"));
+    flow.use_sizes();
+    CHECK(flow.step() == RestoreStep::sizes);
+    CHECK(flow.size_problem() == "the core says no\ntry less");
+    flow.back();
+    core.plan_answer = std::string("plan\n");
+    flow.accept_plan();
+    REQUIRE(flow.type_confirmation("sdd"));
+    CHECK(core.started.back().sizes.empty());  // the refused sizes were not kept
+
+    // Choosing a disk again forgets the sizes chosen for the last one.
+    FakeCore again = sizes_core();
+    RestoreFlow second(again);
+    to_plan(second, "/dev/sdd");
+    second.choose_sizes();
+    REQUIRE(second.set_size(2, "30G"));
+    second.use_sizes();
+    REQUIRE(second.step() == RestoreStep::show_plan);
+    second.back();
+    second.choose_target("/dev/sda");
+    CHECK(again.planned.back().sizes.empty());
+
+    FakeCore failing = sizes_core();
+    failing.minimums_answer = std::unexpected(imager::make_error(Errc::damaged_image, "chunk 7 of partition 2 is damaged"));
+    RestoreFlow third(failing);
+    to_plan(third, "/dev/sdd");
+    third.choose_sizes();
+    REQUIRE(third.step() == RestoreStep::dialog);
+    CHECK(third.dialog()->title == "The partition sizes cannot be changed");
+    CHECK(third.dialog()->reason == "chunk 7 of partition 2 is damaged");
+    third.dismiss_dialog();
+    CHECK(third.step() == RestoreStep::show_plan);
 }

@@ -50,7 +50,11 @@ TEST_CASE("restore screens: an image's contents, line by line", "[wizard][restor
                                    "  partition 1  vfat \"ESP\"  8.0 MiB (512.0 KiB used)",
                                    "  partition 2  raw  190.0 MiB",
                                    "",
-                                   "A target disk needs at least 199.0 MiB."});
+                                   "A target disk needs at least 199.0 MiB with every partition at its size;",
+                                   "a smaller one may take it with filesystems shrunk (the list of disks says)."});
+    // Nothing that can shrink (a special or unresizable partition): the size, and no more.
+    c.manifest.disk->partitions[0].type = "c12a7328-f81f-11d2-ba4b-00a0c93ec93b";
+    CHECK(texts(recovery::contents_lines(c)).back() == "A target disk needs at least 199.0 MiB.");
     c.entry.verified.clear();
     c.entry.created.clear();
     const auto lines = texts(recovery::contents_lines(c));

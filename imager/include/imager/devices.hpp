@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace imager::devices {
@@ -91,6 +92,10 @@ namespace imager::devices {
 [[nodiscard]] std::string partition_type_name(const std::string& type);
 // "476.9 GiB": binary units, one decimal.
 [[nodiscard]] std::string human_size(std::uint64_t bytes);
+// A size a person typed -> bytes: "4000M", "4G", "30.5 GiB", "512K", "1048576"
+// (binary units, K to T, with or without "iB"/"B"; a fraction rounded down to a
+// byte); 0 when it is not a size.
+[[nodiscard]] std::uint64_t parse_size(std::string_view text);
 }  // namespace imager::devices
 
 namespace imager::devices {

@@ -160,6 +160,7 @@ struct PartitionChange {
     std::uint64_t minimum = 0;    // the least it can be given (its own size when it keeps it)
     bool minimum_measured = false;  // by the filesystem's tool; else estimated from `used`
     std::string fixed_because;    // why it keeps its size ("EFI system partition"); "" when it may change
+    bool resizable = false;       // its filesystem can be resized: a size may be asked for it (even a special one)
     [[nodiscard]] bool moves() const { return new_start != old_start; }
     [[nodiscard]] bool shrinks() const { return new_size < old_size; }
     [[nodiscard]] bool grows() const { return new_size > old_size; }
@@ -184,6 +185,16 @@ struct TargetFit {
 // estimated from the image's count of its used bytes.
 [[nodiscard]] TargetFit fit_image(const format::Manifest& manifest, std::uint64_t target_bytes,
                                   const RestoreOptions& options, const std::map<int, std::uint64_t>& minimums = {});
+// Every partition of a whole-disk image but an extended one, in disk order,
+// as the image has it (new_start, new_size = old): what the wizard's sizes
+// screen lists. `minimums` as fit_image's. Empty for other images.
+[[nodiscard]] std::vector<PartitionChange> image_partitions(const format::Manifest& manifest,
+                                                            const std::map<int, std::uint64_t>& minimums = {});
+// The least each partition of a whole-disk image whose filesystem can be
+// resized may be given, measured by the filesystem's own tool on a view of
+// the image (docs/SHRINK.md): what fit_image() takes. Reads the image; a
+// second or so per filesystem.
+[[nodiscard]] Result<std::map<int, std::uint64_t>> measure_minimums(const std::string& image);
 
 [[nodiscard]] Result<CaptureReport> capture(const CaptureOptions& options, Progress& progress);
 // Plans a capture of `source` (a disk, a partition, a file) and sizes it; writes nothing.

@@ -63,4 +63,39 @@ std::string human_size(std::uint64_t bytes) {
     return buf;
 }
 
+std::uint64_t parse_size(std::string_view text) {
+    const auto first = text.find_first_not_of(' ');
+    if (first == std::string_view::npos) return 0;
+    text = text.substr(first, text.find_last_not_of(' ') - first + 1);
+    std::uint64_t whole = 0, fraction = 0, scale = 1;  // the number is whole + fraction / scale
+    std::size_t i = 0;
+    for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+        if (whole > (UINT64_MAX - 9) / 10) return 0;
+        whole = whole * 10 + static_cast<std::uint64_t>(text[i] - '0');
+    }
+    if (i == 0) return 0;
+    if (i < text.size() && text[i] == '.') {
+        const std::size_t start = ++i;
+        for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i)
+            if (scale < 1000000) {  // six decimals are finer than a byte of a terabyte's millionth
+                fraction = fraction * 10 + static_cast<std::uint64_t>(text[i] - '0');
+                scale *= 10;
+            }
+        if (i == start) return 0;
+    }
+    std::string unit(text.substr(i));
+    if (unit.starts_with(' ')) unit.erase(0, 1);
+    if (unit.ends_with("iB")) unit.resize(unit.size() - 2);
+    else if (unit.ends_with("B") && unit.size() > 1) unit.pop_back();
+    int shift = 0;
+    if (unit.empty()) shift = 0;
+    else if (unit == "K" || unit == "k") shift = 10;
+    else if (unit == "M" || unit == "m") shift = 20;
+    else if (unit == "G" || unit == "g") shift = 30;
+    else if (unit == "T" || unit == "t") shift = 40;
+    else return 0;
+    if (whole > (UINT64_MAX >> shift)) return 0;
+    return (whole << shift) + (fraction << shift) / scale;
+}
+
 }  // namespace imager::devices

@@ -118,15 +118,18 @@ Result<RestorePlan> plan_disk(RestorePlan plan, const RestoreOptions& options, T
     return plan;
 }
 
-// The least size of each filesystem that may shrink (or that --size names),
-// measured by its own tool on a view of the image: for a layout with resized partitions.
-Result<std::map<int, std::uint64_t>> measure_minimums(const format::ImageReader& image, const RestoreOptions& options) {
+// The least size of each filesystem that may shrink, measured by its own tool
+// on a view of the image: for a layout with resized partitions. A special
+// partition (an ESP...) keeps its size, and is measured, only when `every` or
+// a size is asked for it.
+Result<std::map<int, std::uint64_t>> measure_minimums(const format::ImageReader& image, const RestoreOptions& options,
+                                                      bool every = false) {
     std::map<int, std::uint64_t> minimums;
     const auto& m = image.manifest();
     for (const auto& p : m.disk->partitions) {
         const auto* s = m.partition_stream(p.number);
         if (!s || !s->filesystem || !resize::why_fixed_size(s->filesystem->type).empty()) continue;
-        if (!resize::special_partition(p.type).empty() && !options.sizes.contains(p.number)) continue;
+        if (!every && !resize::special_partition(p.type).empty() && !options.sizes.contains(p.number)) continue;
         auto least = resize::minimum_size(image, *s);
         if (!least) {
             Error e = least.error();
@@ -369,3 +372,14 @@ std::string RestorePlan::text() const {
 }
 
 }  // namespace imager::ops
+
+namespace imager {
+
+Result<std::map<int, std::uint64_t>> measure_minimums(const std::string& image) {
+    auto reader = format::ImageReader::open(image);
+    if (!reader) return std::unexpected(reader.error());
+    if (!(*reader)->manifest().disk) return std::map<int, std::uint64_t>{};
+    return ops::measure_minimums(**reader, {}, true);
+}
+
+}  // namespace imager

@@ -95,4 +95,11 @@ TargetFit fit_image(const format::Manifest& m, std::uint64_t target_bytes, const
     return fit;
 }
 
+std::vector<PartitionChange> image_partitions(const format::Manifest& m, const std::map<int, std::uint64_t>& minimums) {
+    if (!m.disk) return {};
+    resize::SizeRequest request;
+    request.minimums = minimums;
+    return resize::partitions_of(*m.disk, m, request);
+}
+
 }  // namespace imager

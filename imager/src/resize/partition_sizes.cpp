@@ -67,6 +67,7 @@ Walk walk(const disk::DiskLayout& source, const format::Manifest& m, const SizeR
                                                                     : "the image holds it raw";
         if (c.fixed_because.empty()) c.fixed_because = fs_fixed;
         Item item{i, p.start_sector - std::min(p.start_sector, previous_end), p.sectors(), p.sectors(), p.sectors(), false};
+        c.resizable = fs_fixed.empty();
         if (fs_fixed.empty()) {
             const auto measured = request.minimums.find(p.number);
             c.minimum_measured = measured != request.minimums.end();
@@ -99,12 +100,14 @@ std::uint64_t usable_end(const disk::DiskLayout& source, std::uint64_t target_by
     return g.last_usable == 0 ? 0 : g.last_usable + 1;
 }
 
-// Every partition's line for a refusal: what it keeps or can shrink to.
-std::string partition_lines(const Walk& w) {
+// Every partition's line for a refusal: the size asked for it, or what it keeps or can shrink to.
+std::string partition_lines(const Walk& w, const SizeRequest& request) {
     std::string lines;
     for (const auto& c : w.changes) {
         lines += "\n  " + c.what + ": ";
-        if (!c.fixed_because.empty())
+        if (const auto asked = request.sizes.find(c.number); asked != request.sizes.end())
+            lines += human_size(asked->second) + " asked (it uses " + human_size(c.used) + ")";
+        else if (!c.fixed_because.empty())
             lines += "keeps its " + human_size(c.old_size) + " (" + c.fixed_because + ")";
         else
             lines += "uses " + human_size(c.used) + ", can shrink to " + human_size(c.minimum);
@@ -131,6 +134,16 @@ std::uint64_t bytes_for(const disk::DiskLayout& source, std::uint64_t end) {
 }
 
 }  // namespace
+
+std::vector<PartitionChange> partitions_of(const disk::DiskLayout& source, const format::Manifest& m,
+                                           const SizeRequest& request) {
+    auto changes = walk(source, m, request).changes;
+    for (auto& c : changes) {
+        c.new_start = c.old_start;
+        c.new_size = c.old_size;
+    }
+    return changes;
+}
 
 std::uint64_t least_target_bytes(const disk::DiskLayout& source, const format::Manifest& m,
                                  const SizeRequest& request) {
@@ -198,7 +211,7 @@ Result<NewLayout> lay_out(const disk::DiskLayout& source, const format::Manifest
                     " bytes); the image's partitions need at least " + human_size(least) + " (" +
                     std::to_string(least) + " bytes) with every filesystem that can shrink at its least: " +
                     human_size(least - std::min(least, target_bytes)) + " more than it holds",
-                "what each partition needs:" + partition_lines(w) + "\nrestore onto a disk of at least " +
+                "what each partition needs:" + partition_lines(w, request) + "\nrestore onto a disk of at least " +
                     human_size(least) + (request.sizes.empty() ? "" : ", or ask less with " + request.size_control) +
                     "; nothing was written"));
         }
@@ -229,7 +242,7 @@ Result<NewLayout> lay_out(const disk::DiskLayout& source, const format::Manifest
             Errc::no_space,
             target + " holds " + human_size(target_bytes) + "; the partitions with the sizes asked need " +
                 human_size(needed),
-            "what each partition needs:" + partition_lines(w) + "\nask less with " + request.size_control +
+            "what each partition needs:" + partition_lines(w, request) + "\nask less with " + request.size_control +
                 "; nothing was written"));
     }
 

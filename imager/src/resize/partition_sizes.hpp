@@ -31,6 +31,12 @@ struct NewLayout {
 // ("EFI system partition"); "" for an ordinary one.
 [[nodiscard]] std::string special_partition(const std::string& type);
 
+// Every partition of `source` but an extended one that holds logical ones,
+// in disk order, as the image has it (new_* = old_*): its filesystem, what it
+// uses, the least it may be given, why it keeps its size.
+[[nodiscard]] std::vector<PartitionChange> partitions_of(const disk::DiskLayout& source, const format::Manifest& manifest,
+                                                         const SizeRequest& request);
+
 // The least target that holds `source`'s partitions with each resizable one
 // at its minimum (measured, or estimated from the image's used bytes).
 [[nodiscard]] std::uint64_t least_target_bytes(const disk::DiskLayout& source, const format::Manifest& manifest,
