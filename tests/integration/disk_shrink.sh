@@ -12,8 +12,9 @@
 #      C: shrunk by ntfsresize (ntfsfix -n clean, files), the recovery
 #      partition moved down with it, its boot sector and backup naming its new
 #      start sector, its files and identity kept; the MSR byte for byte.
-#   2b. MBR, ext4 then NTFS, both shrunk: the NTFS moved too, checked clean,
-#      its boot sectors naming its new start.
+#   2b. MBR, ext4, NTFS, FAT16, all shrunk: the NTFS moved too, checked clean,
+#      its boot sectors naming its new start; the FAT16 made again smaller and
+#      moved (still FAT16, fsck.fat clean, identity, files, hidden sectors).
 #   3. MBR with logical partitions (FAT32, then ext4 and swap in an extended
 #      partition) onto 50%: the FAT32 made again at its size (fsck.fat clean,
 #      volume id, label, boot code, files), the logicals shrunk and moved,
@@ -121,18 +122,29 @@ if onto "$WORK/win.lbi" 165 "windows"; then
         [ "$(od -An -t u4 -j $(((new + size - 1) * 512 + 28)) -N 4 "$t" | tr -d ' ')" = "$new" ]
 fi
 
-say "--- 2b. MBR: ext4, then NTFS; both shrink and the NTFS moves"
+say "--- 2b. MBR: ext4, NTFS, FAT16; all shrink, the NTFS and the FAT16 move"
 ntm=$WORK/ntfs-moves.img
 new_disk "$ntm" 200M <<'EOF'
 label: dos
 start=2048, size=81920, type=83
 start=83968, size=122880, type=7
+start=206848, size=81920, type=6
 EOF
 put_fs "$ntm" 1 ext4 first
 put_fs "$ntm" 2 ntfs second
+put_fs "$ntm" 3 fat16 third
 push_high "$ntm" 2 ntfs
+push_high "$ntm" 3 fat16
 lb_ok "ntfs moves: capture" capture --progress none "$ntm" "$WORK/ntm.lbi" || die "cannot capture"
-if onto "$WORK/ntm.lbi" 80 "ntfs moves"; then
+if onto "$WORK/ntm.lbi" 110 "ntfs moves"; then
+    err_has "ntfs moves: the restore says the FAT16 was made again" 'partition 3 \(vfat\): made again by mkfs.fat'
+    new3=$(part_start "$t" 3) size3=$(part_size "$t" 3)
+    check "ntfs moves: the FAT16 shrank and moved (sector $new3, $size3 sectors)" \
+        eval '[ "$new3" -lt 206848 ] && [ "$size3" -lt 81920 ]'
+    judge_moved "$ntm" "$t" 3 fat16 "ntfs moves"
+    check "ntfs moves: still FAT16, its boot sector naming sector $new3" \
+        eval '[ "$(dd if="$t" bs=1 skip=$((new3 * 512 + 54)) count=8 status=none)" = "FAT16   " ] &&
+              [ "$(od -An -t u4 -j $((new3 * 512 + 28)) -N 4 "$t" | tr -d " ")" = "$new3" ]'
     new=$(part_start "$t" 2) size=$(part_size "$t" 2)
     check "ntfs moves: the NTFS shrank and moved (sector $new, $size sectors)" eval '[ "$new" -lt 83968 ] && [ "$size" -lt 122880 ]'
     judge_moved "$ntm" "$t" 1 ext4 "ntfs moves"

@@ -18,7 +18,7 @@
 #   gpt_at_end DISK WHAT            # sgdisk -v clean, backup GPT on the last sector
 #   ends_last DISK N WHAT           # GPT partition N ends on the last usable sector
 #   unchanged_after SHA DEV WHAT    # DEV still hashes to SHA
-#   push_high DISK N KIND           # partition N's files moved to its end (ext4 ntfs fat32)
+#   push_high DISK N KIND           # partition N's files moved to its end (ext4 ntfs fat16 fat32)
 #   judge_moved SRC DST N KIND WHAT # judge_part for a partition that moved or was resized
 #   same_entries SRC DST WHAT       # every partition's type, GUID and name, the disk's id
 #   sgdisk_clean DISK WHAT          # sgdisk -v finds no problem
@@ -244,7 +244,7 @@ push_high() {
         rm "$WORK/mnt/filler"
         unmount "$WORK/mnt" "$p"
         ;;
-    fat32)
+    fat16 | fat32)
         free=$(($(part_size "$disk" "$n") * SECTOR - 24 * MiB))
         head -c "$free" /dev/zero >"$WORK/filler"
         # (mtools says "Could not get geometry" of a loop device, and goes on)
