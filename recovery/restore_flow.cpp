@@ -199,10 +199,16 @@ void RestoreFlow::load_targets() {
         return;
     }
     // A disk smaller than the image needs may still take it once its filesystems
-    // shrink: measured (seconds, once per image) rather than guessed. Should the
-    // measuring fail, the marks are estimates and the plan says what is wrong.
+    // shrink: measured (seconds, once per image) rather than guessed, when a
+    // disk could take it with every filesystem shrunk to what it uses (a small
+    // USB stick cannot: no need to measure). Should the measuring fail, the
+    // marks are estimates and the plan says what is wrong.
     const std::uint64_t needed = needed_size(contents_);
-    if (can_choose_sizes() && std::ranges::any_of(*disks, [&](const auto& d) { return d.size < needed; }))
+    std::map<int, std::uint64_t> used_only;
+    for (const auto& p : imager::image_partitions(contents_.manifest)) used_only[p.number] = p.used;
+    if (can_choose_sizes() && std::ranges::any_of(*disks, [&](const auto& d) {
+            return d.size < needed && imager::fit_image(contents_.manifest, d.size, options(true), used_only).fits;
+        }))
         (void)measure_minimums();
     for (auto& d : *disks) {
         // A loop over a disk (the wizard's own mounts) is that disk's bytes again, never a target.

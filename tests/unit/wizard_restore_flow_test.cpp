@@ -715,3 +715,16 @@ TEST_CASE("restore flow: sizes that do not fit, a refused plan and a failed meas
     third.dismiss_dialog();
     CHECK(third.step() == RestoreStep::show_plan);
 }
+
+TEST_CASE("restore flow: the least sizes are measured only when a smaller disk could take the image",
+          "[wizard][restore][sizes]") {
+    FakeCore core = sizes_core();
+    core.disks = {disk("sda", 500 * GiB, "SERIAL-A"), disk("sdf", 8 * GiB, "STICK-F")};  // 8 GiB: under what is used
+    RestoreFlow flow(core);
+    to_plan(flow, "/dev/sda");
+    CHECK(core.measured == 0);
+    CHECK_FALSE(std::ranges::find(flow.targets(), "sdf", [](const auto& t) { return t.disk.name; })->big_enough);
+    flow.choose_sizes();  // the sizes screen measures
+    CHECK(core.measured == 1);
+    CHECK(flow.step() == RestoreStep::sizes);
+}
