@@ -22,8 +22,8 @@
 #   4. Refusals that write nothing (the target's sha256 unchanged): data that
 #      cannot fit (exit 5, the numbers and each partition's least); exFAT kept
 #      at its size and named when it does not fit; --size below a minimum or
-#      on a partition that keeps its size (exit 2); a smaller disk from
-#      standard input (exit 2).
+#      on a partition that keeps its size or onto a file not made yet (exit
+#      2); a smaller disk from standard input (exit 2).
 #   5. --size onto a larger disk: the ext4 in the middle grows to the size
 #      asked, fills it, and the swap after it moves.
 #   5b. --grow with a FAT32 last: made again at the new size, every file kept.
@@ -211,6 +211,10 @@ refused 2 "--size below the filesystem's least" 400 --size 3=8M "$WORK/linux.lbi
 err_has "the refusal names the least" 'partition 3 \(ext4 .root.\) needs at least'
 refused 2 "--size on a partition the image holds raw" 400 --size 2=8M "$WORK/win.lbi"
 err_has "the refusal says it keeps its size" 'keeps its size \(the image holds it raw\)'
+lb_expect 2 "--size onto a file that does not exist" restore --yes --progress none --size 3=100M "$WORK/linux.lbi" "$WORK/new.img"
+check "--size onto a missing file: no file made" [ ! -e "$WORK/new.img" ]
+err_has "--size onto a missing file: the refusal says why" 'needs a target of a known size: .*new\.img does not exist'
+err_has "--size onto a missing file: and to make it first" 'make the file first at the size it should have \(truncate -s SIZE FILE\)'
 t=$WORK/refused.img
 junk "$t" $((168 * MiB))
 before=$(sha "$t")

@@ -208,6 +208,10 @@ Result<RestorePlan> plan_restore(const RestoreOptions& options) {
         auto measured = measure_minimums(*plan.image, options);
         if (!measured) return std::unexpected(measured.error());
         minimums = std::move(*measured);
+    } else if (!options.sizes.empty() && plan.create_target) {
+        return std::unexpected(make_error(
+            Errc::invalid_argument, options.size_control + " needs a target of a known size: " + options.target + " does not exist",
+            "restore onto a disk, or make the file first at the size it should have (truncate -s SIZE FILE)"));
     } else if (!options.sizes.empty()) {
         return std::unexpected(make_error(Errc::invalid_argument, options.size_control + " applies to a whole-disk image restored whole"));
     }
