@@ -3,7 +3,8 @@
 # Lifeboat knows, each made by its own mkfs on an image file and filled with
 # real files (about 6 MiB: documents, binaries, random bytes, a zero run):
 #   ext2, ext3, ext4 (mkfs -d), FAT12/16/32 (mkfs.vfat + mcopy), exFAT
-#   (mkfs.exfat + exfat-fuse), NTFS (mkfs.ntfs -Q + ntfs-3g), swap (mkswap).
+#   (mkfs.exfat + exfat-fuse), NTFS (mkfs.ntfs -Q + ntfs-3g), swap (mkswap),
+#   XFS (mkfs.xfs, the kernel's XFS through a loop device).
 # For each one:
 #   1. capture, and capture --split 1M (several volumes);
 #   2. `info --json`: one stream, no disk; filesystem type, UUID, label and
@@ -12,7 +13,8 @@
 #      bare filesystem taken for a partitioned disk fails;
 #   3. the image is smaller than the used data (numbers printed);
 #   4. restore onto a same-size target full of random junk: the filesystem's
-#      own checker passes (e2fsck -fn, fsck.fat -n, fsck.exfat -n, ntfsfix -n),
+#      own checker passes (e2fsck -fn, fsck.fat -n, fsck.exfat -n, ntfsfix -n,
+#      xfs_repair -n),
 #      and every file read back (debugfs rdump, mcopy, FUSE mounted read-only)
 #      has the sha256 of the original; swap: blkid -p shows the same UUID and
 #      LABEL; a raw capture restores byte for byte;
@@ -25,12 +27,12 @@
 source "$(dirname "$0")/lib/common.sh"
 lb_init roundtrip-fs "${1:-}"
 need_tools mkfs.ext4 mke2fs e2fsck debugfs mkfs.vfat fsck.fat mcopy mkfs.exfat fsck.exfat mount.exfat-fuse \
-    mkfs.ntfs ntfs-3g ntfsfix mkswap blkid losetup cmp jq python3
+    mkfs.ntfs ntfs-3g ntfsfix mkswap mkfs.xfs xfs_repair blkid losetup cmp jq python3
 need_loop
 need_fuse
 
 MiB=$((1 << 20))
-FS_LIST=${LB_FS:-"ext2 ext3 ext4 fat12 fat16 fat32 exfat ntfs swap"}
+FS_LIST=${LB_FS:-"ext2 ext3 ext4 fat12 fat16 fat32 exfat ntfs swap xfs"}
 RAW_ONES=()
 DISK_ONES=()
 SUMMARY=()
@@ -78,6 +80,15 @@ make_fs() {
         truncate -s $((16 * MiB)) "$img"
         mkswap -L lbswap -U 5a5a0000-1111-4222-8333-444455556666 "$img" >/dev/null 2>&1
         ;;
+    xfs)  # mkfs.xfs makes nothing under 300 MiB
+        truncate -s $((304 * MiB)) "$img"
+        mkfs.xfs -q -L lbxfs "$img" || return 1
+        attach loop "$img"
+        mounted "$WORK/mnt" mount -t xfs "$loop" "$WORK/mnt" || return 1
+        cp -r "$data/." "$WORK/mnt/" || return 1
+        unmount "$WORK/mnt" "$loop"
+        detach "$loop"
+        ;;
     esac
 }
 
@@ -99,6 +110,13 @@ extract() {
         mounted "$WORK/mnt" ntfs-3g -o ro "$img" "$WORK/mnt" || return 1
         cp -r "$WORK/mnt/." "$dir/"
         unmount "$WORK/mnt" "$img"
+        ;;
+    xfs)  # norecovery: a read-only look that replays nothing
+        attach loop "$img" -r
+        mounted "$WORK/mnt" mount -t xfs -o ro,norecovery "$loop" "$WORK/mnt" || { detach "$loop"; return 1; }
+        cp -r "$WORK/mnt/." "$dir/"
+        unmount "$WORK/mnt" "$loop"
+        detach "$loop"
         ;;
     esac
 }

@@ -56,6 +56,7 @@ void add_bit_runs(ExtentBuilder& out, std::span<const std::byte> bits, std::uint
 [[nodiscard]] Result<UsedMap> fat_used_extents(io::BlockSource& source);
 [[nodiscard]] Result<UsedMap> exfat_used_extents(io::BlockSource& source);
 [[nodiscard]] Result<UsedMap> ntfs_used_extents(io::BlockSource& source);
+[[nodiscard]] Result<UsedMap> xfs_used_extents(io::BlockSource& source);
 [[nodiscard]] Result<UsedMap> swap_used_extents(io::BlockSource& source);
 [[nodiscard]] Result<UsedMap> raw_used_extents(io::BlockSource& source);
 

@@ -16,14 +16,16 @@ constexpr std::array ext_types{"ext2"sv, "ext3"sv, "ext4"sv};
 constexpr std::array fat_types{"vfat"sv, "msdos"sv};
 constexpr std::array exfat_types{"exfat"sv};
 constexpr std::array ntfs_types{"ntfs"sv};
+constexpr std::array xfs_types{"xfs"sv};
 // Only a plain swap area: "swsuspend" holds a hibernation image and stays raw.
 constexpr std::array swap_types{"swap"sv};
 
-constexpr std::array<Descriptor, 6> table{{
+constexpr std::array<Descriptor, 7> table{{
     {"ext4", ext_types, &detail::ext_used_extents},
     {"vfat", fat_types, &detail::fat_used_extents},
     {"exfat", exfat_types, &detail::exfat_used_extents},
     {"ntfs", ntfs_types, &detail::ntfs_used_extents},
+    {"xfs", xfs_types, &detail::xfs_used_extents},
     {"swap", swap_types, &detail::swap_used_extents},
     {"raw", {}, &detail::raw_used_extents},  // the fallback: keep it last
 }};

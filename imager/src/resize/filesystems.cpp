@@ -196,6 +196,7 @@ Status set_swap_size(const std::string& target, std::uint64_t offset, std::uint6
 std::string why_fixed_size(const std::string& type) {
     if (is_ext(type) || type == "ntfs" || type == "vfat" || type == "swap") return "";
     if (type == "exfat") return "exFAT has no tool that resizes it";
+    if (type == "xfs") return "XFS cannot shrink, and grows only while mounted (xfs_growfs)";
     if (type.empty()) return "Lifeboat does not know what it holds";
     return "Lifeboat does not resize " + type;
 }

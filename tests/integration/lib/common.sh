@@ -123,6 +123,7 @@ fs_check() {
         grep -q 'processed successfully' "$out" || { [ "$rc" -ne 0 ] || rc=1; }
         grep -q -i -E 'fail|error|corrupt|inconsisten' "$out" && { [ "$rc" -ne 0 ] || rc=1; }
         ;;
+    xfs) xfs_repair -n -f "$img" >"$out" 2>&1 || rc=$? ;;  # on a file: -f
     *) return 0 ;;
     esac
     [ "$rc" -eq 0 ] && return 0

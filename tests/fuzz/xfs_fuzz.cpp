@@ -1,0 +1,11 @@
+// The used-block reader of XFS (fs/xfs.cpp): the "xfs" descriptor's
+// used_extents over the input as a filesystem (fs_support.hpp: 4-byte size in
+// sectors, then its first bytes): the superblock, the log's cycle search and
+// record headers, each AG's header and free-space tree. The map it returns
+// must be sorted, non-overlapping, merged and inside the source.
+#include "fs_support.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    fuzz::run_used_extents("xfs", data, size);
+    return 0;
+}
