@@ -31,7 +31,7 @@ TEST_CASE("UsedMap::used_bytes adds the extents", "[fs][used_blocks]") {
 
 TEST_CASE("the descriptor table maps libblkid types, raw last", "[fs][used_blocks]") {
     const auto all = imager::fs::descriptors();
-    REQUIRE(all.size() == 6);
+    REQUIRE(all.size() == 7);
     CHECK(all.back().name == "raw");
     CHECK(all.back().blkid_types.empty());
     std::set<std::string_view> names;
@@ -46,7 +46,8 @@ TEST_CASE("the descriptor table maps libblkid types, raw last", "[fs][used_block
     CHECK(imager::fs::descriptor_for("exfat").name == "exfat");
     CHECK(imager::fs::descriptor_for("ntfs").name == "ntfs");
     CHECK(imager::fs::descriptor_for("swap").name == "swap");
-    for (const auto* other : {"xfs", "btrfs", "swsuspend", "crypto_LUKS", "", "EXT4"})
+    CHECK(imager::fs::descriptor_for("xfs").name == "xfs");
+    for (const auto* other : {"btrfs", "swsuspend", "crypto_LUKS", "", "EXT4", "XFS"})
         CHECK(imager::fs::descriptor_for(other).name == "raw");
 }
 
