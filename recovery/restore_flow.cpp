@@ -57,6 +57,9 @@ std::string default_hint(Errc code) {
     }
 }
 
+// A refusal in the sizes screen's words: what is wrong, then what to do.
+std::string with_hint(const imager::Error& e) { return e.message() + (e.hint.empty() ? "" : "\n" + e.hint); }
+
 // The bytes after the last partition of `l` on a disk of `disk_bytes` that stay in none.
 std::uint64_t unused_after_partitions(const imager::disk::DiskLayout& l, std::uint64_t disk_bytes) {
     if (l.partitions.empty()) return 0;
@@ -352,7 +355,7 @@ SizesView RestoreFlow::sizes_view() const {
     if (!f.fits) {
         const imager::Error e = f.refusal ? *f.refusal
                                           : imager::make_error(imager::Errc::no_space, target_.name + " is too small");
-        view.refusal = e.message() + (e.hint.empty() ? "" : "\n" + e.hint);
+        view.refusal = with_hint(e);
     } else if (f.layout) {
         view.unused = unused_after_partitions(*f.layout, target_.size);
     }
@@ -399,7 +402,7 @@ void RestoreFlow::use_sizes() {
     if (!plan) {
         sizes_ = before;
         const auto& e = plan.error();
-        size_problem_ = e.message() + (e.hint.empty() ? "" : "\n" + e.hint);
+        size_problem_ = with_hint(e);
         return;
     }
     plan_text_ = std::move(*plan);

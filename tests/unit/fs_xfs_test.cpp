@@ -103,6 +103,28 @@ void same_free_space_as_xfs_db(const std::string& image, const imager::fs::UsedM
     CHECK(theirs - ours == db.free_list_blocks * db.block);
 }
 
+// The used-block map of `image`, well formed and left-out bytes exactly xfs_db's free space.
+imager::fs::UsedMap checked_map(const std::string& image) {
+    auto map = fs_test::used_extents(image, "xfs");
+    INFO((map ? std::string() : map.error().message()));
+    REQUIRE(map.has_value());
+    fs_test::check_well_formed(*map, image_size);
+    same_free_space_as_xfs_db(image, *map, image_size);
+    return *map;
+}
+
+// Only the used extents of `image` copied over junk into t/`name`: xfs_repair -n passes on it.
+std::string repaired_copy(const fs_test::TempDir& t, const std::string& image, const imager::fs::UsedMap& map,
+                          const std::string& name) {
+    const std::string copy = t / name;
+    fs_test::write_junk(copy, image_size, 42);
+    REQUIRE(fs_test::copy_extents(image, copy, map.extents));
+    const auto checked = sh("xfs_repair -n -f " + copy);
+    INFO(checked.out);
+    CHECK(checked.code == 0);
+    return copy;
+}
+
 // The tree, then 3000 small files written out (sync) of which every other one is deleted.
 void populate(const fs_test::TempDir& t, const std::string& image, const std::string& tree) {
     fs_test::make_tree(tree, 2);
@@ -136,29 +158,18 @@ void round_trip(const std::string& mkfs_options) {
     REQUIRE(original.code == 0);
     REQUIRE(extract(t, image, "out-original") == expected);
 
-    auto map = fs_test::used_extents(image, "xfs");
-    INFO((map ? std::string() : map.error().message()));
-    REQUIRE(map.has_value());
-    fs_test::check_well_formed(*map, image_size);
-    INFO("XFS " << mkfs_options << ": used " << map->used_bytes() << " of " << image_size << " bytes in "
-                << map->extents.size() << " extents, files " << fs_test::tree_bytes(tree));
-    CHECK(map->used_bytes() > fs_test::tree_bytes(tree));
-    CHECK(map->used_bytes() < image_size / 3);
-    CHECK(map->extents.size() > 100);  // the holes left by the deleted files are not needed
-    same_free_space_as_xfs_db(image, *map, image_size);
-
-    const std::string copy = t / "copy.img";
-    fs_test::write_junk(copy, image_size, 42);
-    REQUIRE(fs_test::copy_extents(image, copy, map->extents));
-    const auto checked = sh("xfs_repair -n -f " + copy);
-    INFO(checked.out);
-    CHECK(checked.code == 0);
-    CHECK(extract(t, copy, "out") == expected);
+    const auto map = checked_map(image);
+    INFO("XFS " << mkfs_options << ": used " << map.used_bytes() << " of " << image_size << " bytes in "
+                << map.extents.size() << " extents, files " << fs_test::tree_bytes(tree));
+    CHECK(map.used_bytes() > fs_test::tree_bytes(tree));
+    CHECK(map.used_bytes() < image_size / 3);
+    CHECK(map.extents.size() > 100);  // the holes left by the deleted files are not needed
+    CHECK(extract(t, repaired_copy(t, image, map, "copy.img"), "out") == expected);
 
     // Negative control: without the largest extent the copy must differ.
     const std::string broken = t / "broken.img";
     fs_test::write_junk(broken, image_size, 43);
-    REQUIRE(fs_test::copy_extents(image, broken, fs_test::without_largest(map->extents)));
+    REQUIRE(fs_test::copy_extents(image, broken, fs_test::without_largest(map.extents)));
     CHECK((extract(t, broken, "out-broken") != expected || sh("xfs_repair -n -f " + broken).code != 0));
 }
 
@@ -185,21 +196,10 @@ TEST_CASE("XFS v4 (no metadata checksums: short tree block headers)", "[fs][xfs]
                          " && mkfs.xfs -q -m crc=0,finobt=0,reflink=0 -i sparse=0 -p " + quote(proto) + " " + image);
     INFO(made.out);
     REQUIRE(made.code == 0);
-    auto map = fs_test::used_extents(image, "xfs");
-    INFO((map ? std::string() : map.error().message()));
-    REQUIRE(map.has_value());
-    fs_test::check_well_formed(*map, image_size);
-    CHECK(map->used_bytes() > std::filesystem::file_size("/bin/bash"));
-    same_free_space_as_xfs_db(image, *map, image_size);
-    const std::string copy = t / "copy.img";
-    fs_test::write_junk(copy, image_size, 42);
-    REQUIRE(fs_test::copy_extents(image, copy, map->extents));
-    const auto checked = sh("xfs_repair -n -f " + copy);
-    INFO(checked.out);
-    CHECK(checked.code == 0);
-    // bash's bytes, read by xfs_db from the copy's inode and blocks, are the file's.
-    const auto bash = sh("xfs_db -r -c 'ls /' " + quote(copy));
-    CHECK(bash.out.find("bash") != std::string::npos);
+    const auto map = checked_map(image);
+    CHECK(map.used_bytes() > std::filesystem::file_size("/bin/bash"));
+    const std::string copy = repaired_copy(t, image, map, "copy.img");
+    CHECK(sh("xfs_db -r -c 'ls /' " + quote(copy)).out.find("bash") != std::string::npos);  // the root directory reads
 }
 
 TEST_CASE("XFS: a log that was not cleanly unmounted is refused, and accepted once replayed", "[fs][xfs]") {

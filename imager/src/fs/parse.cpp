@@ -22,6 +22,9 @@ std::uint8_t le8(std::span<const std::byte> bytes, std::size_t at) { return load
 std::uint16_t le16(std::span<const std::byte> bytes, std::size_t at) { return load<std::uint16_t>(bytes, at); }
 std::uint32_t le32(std::span<const std::byte> bytes, std::size_t at) { return load<std::uint32_t>(bytes, at); }
 std::uint64_t le64(std::span<const std::byte> bytes, std::size_t at) { return load<std::uint64_t>(bytes, at); }
+std::uint16_t be16(std::span<const std::byte> bytes, std::size_t at) { return __builtin_bswap16(le16(bytes, at)); }
+std::uint32_t be32(std::span<const std::byte> bytes, std::size_t at) { return __builtin_bswap32(le32(bytes, at)); }
+std::uint64_t be64(std::span<const std::byte> bytes, std::size_t at) { return __builtin_bswap64(le64(bytes, at)); }
 
 bool has_bytes(std::span<const std::byte> bytes, std::size_t at, std::string_view text) {
     if (at > bytes.size() || bytes.size() - at < text.size()) return false;

@@ -1,4 +1,4 @@
-// Helpers shared by the on-disk parsers in fs/: bounds-checked little-endian
+// Helpers shared by the on-disk parsers in fs/: bounds-checked little- and big-endian
 // loads, an extent builder that merges as it goes, allocation-bitmap scanning
 // and the error every parser returns for a filesystem it cannot trust.
 // Internal to fs/; the per-filesystem entry points are declared at the end.
@@ -20,6 +20,10 @@ namespace imager::fs::detail {
 [[nodiscard]] std::uint16_t le16(std::span<const std::byte> bytes, std::size_t at);
 [[nodiscard]] std::uint32_t le32(std::span<const std::byte> bytes, std::size_t at);
 [[nodiscard]] std::uint64_t le64(std::span<const std::byte> bytes, std::size_t at);
+// The same, big-endian (XFS).
+[[nodiscard]] std::uint16_t be16(std::span<const std::byte> bytes, std::size_t at);
+[[nodiscard]] std::uint32_t be32(std::span<const std::byte> bytes, std::size_t at);
+[[nodiscard]] std::uint64_t be64(std::span<const std::byte> bytes, std::size_t at);
 [[nodiscard]] bool has_bytes(std::span<const std::byte> bytes, std::size_t at, std::string_view text);
 [[nodiscard]] constexpr bool is_pow2(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 

@@ -44,10 +44,6 @@ struct Super {
     }
 };
 
-std::uint32_t be32(std::span<const std::byte> b, std::size_t at) { return __builtin_bswap32(le32(b, at)); }
-std::uint16_t be16(std::span<const std::byte> b, std::size_t at) { return __builtin_bswap16(le16(b, at)); }
-std::uint64_t be64(std::span<const std::byte> b, std::size_t at) { return __builtin_bswap64(le64(b, at)); }
-
 Result<Super> parse_super(std::span<const std::byte> b, const io::BlockSource& src) {
     const auto fail = [&](std::string_view what) { return std::unexpected(bad_fs("xfs", src, what)); };
     if (be32(b, 0) != kSuperMagic) return fail("no XFS superblock");
