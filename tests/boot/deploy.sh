@@ -113,14 +113,14 @@ for g in bios uefi lossy; do
             check "$g: booted by GRUB (the firmware's PXE, shim): its menu went by TFTP" \
                 eval 'grep -Eq "sent .*/bootx64\.efi to " "$WORK/logs/server.log" &&
                       grep -Eq "sent .*/grub/grub\.cfg to " "$WORK/logs/server.log"'
-            check "$g: its disk came from --config, not auto" eval '! serial_text | grep -q "lifeboat.target=auto"'
+            check "$g: its disk came from --config, not auto" eval '! serial_has "lifeboat\.target=auto"'
         else
             expect 'lifeboat: lifeboat.target=auto: /dev/vda, the one internal disk' "$g: auto chose /dev/vda"
         fi
         expect 'lifeboat: restore from the multicast session on port 9000 \(eth0\) onto /dev/vda' \
             "$g: restored from the multicast session"
         expect 'lifeboat: done restore rc=0$' "$g: the restore exits 0"
-        check "$g: no fallback to HTTP was needed" eval '! serial_text | grep -q "the multicast session failed"'
+        check "$g: no fallback to HTTP was needed" eval '! serial_has "the multicast session failed"'
     fi
     wait_for_exit 60
 done

@@ -18,7 +18,7 @@ start_qemu hotplug -machine q35 -kernel "$WORK/vmlinuz" -initrd "$WORK/initrd.im
     -append "console=ttyS0,115200n8 lifeboat.wait=1" -device qemu-xhci,id=xhci \
     -drive "if=none,id=stick,format=raw,file=$WORK/stick.img" -monitor "unix:$monitor,server,nowait"
 if wait_for 'Lifeboat [0-9][^ ]* ready' "$limit"; then
-    check "no USB disk before the stick is plugged in" eval '! serial_text | grep -Eq "Attached SCSI (removable )?disk"'
+    check "no USB disk before the stick is plugged in" eval '! serial_has "Attached SCSI (removable )?disk"'
     unix_send "$monitor" $'device_add usb-storage,bus=xhci.0,drive=stick,id=plugged\n' ||
         bad "QEMU's monitor did not take device_add"
     wait_for 'sd [0-9:]+: \[sd[a-z]\] Attached SCSI (removable )?disk' 120 &&

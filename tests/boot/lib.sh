@@ -120,6 +120,9 @@ iso_kernel() {
 
 # The serial output as lines of text: no carriage returns, no escape codes.
 serial_text() { tr -d '\r' <"$SERIAL" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g'; }
+# serial_has PATTERN: whether a line matches. Not `serial_text | grep -q`: grep
+# leaving at the first match makes sed's next write fail, and pipefail reports it.
+serial_has() { grep -Eq -- "$1" <<<"$(serial_text)"; }
 
 slow_random_disk() {
     need_tools tc
@@ -149,7 +152,7 @@ server_dies_mid_capture() {
 wait_for() {
     local pattern=$1 limit=$2 deadline
     deadline=$(($(date +%s) + limit))
-    while ! serial_text | grep -Eq "$pattern"; do
+    while ! serial_has "$pattern"; do
         if ! kill -0 "$QEMU_PID" 2>/dev/null; then
             bad "QEMU ended before a line matching '$pattern'"
             show_tail
@@ -195,7 +198,7 @@ show_tail() {
 }
 
 expect() {
-    if serial_text | grep -Eq "$1"; then ok "$2"; else bad "$2 (no line matching '$1')"; fi
+    if serial_has "$1"; then ok "$2"; else bad "$2 (no line matching '$1')"; fi
 }
 
 # guest_toolbox NAME SCRIPT "MODULES" "PROGRAMS" QEMU-ARGS...: runs SCRIPT (a
@@ -210,7 +213,7 @@ expect() {
 guest_toolbox() {
     toolbox_start "$@" || return 1
     wait_for 'toolbox: rc=[0-9]+' 120 || return 1
-    serial_text | grep -Eq 'toolbox: rc=0$' || show_tail  # its script's trace says why
+    serial_has 'toolbox: rc=0$' || show_tail  # its script's trace says why
     expect 'toolbox: rc=0$' "$1: the guest's script exits 0"
     wait_for_exit 30
 }

@@ -132,7 +132,7 @@ umount /mnt
 EOF
 TOOLBOX_TREES=/usr/lib/grub/i386-pc guest_toolbox grub "$WORK/grub-install.sh" "" "grub-install /usr/lib/grub/i386-pc/grub-bios-setup" \
     -drive "if=virtio,format=raw,file=$disk"
-check "GRUB's boot code is in the MBR" eval 'dd if="$disk" bs=1 count=440 status=none | grep -q -a GRUB'
+check "GRUB's boot code is in the MBR" eval 'grep -q -a GRUB < <(head -c 440 "$disk")'  # (not a pipe: see serial_has)
 
 lb_ok "capture the bootable disk" capture --progress none "$disk" "$WORK/pc.lbi" || die "cannot capture"
 store=$WORK/store.img
