@@ -90,7 +90,7 @@ rm -f "$W/target.xfs"; truncate -s "${SIZE_GIB}G" "$W/target.xfs"
 "$LIFEBOAT" restore --yes --progress none "$IMG_LB" "$W/target.xfs" >>"$LOG" 2>&1 || die "lifeboat restore failed"
 judge lifeboat
 rm -f "$W/target.xfs"; truncate -s "${SIZE_GIB}G" "$W/target.xfs"
-zstd -q -d -c "$IMG_PC" | partclone.xfs -r -q -s - -o "$W/target.xfs" >>"$LOG" 2>&1 || die "partclone restore failed"
+zstd -q -d -c "$IMG_PC" | partclone.xfs -r -q -s - -O "$W/target.xfs" >>"$LOG" 2>&1 || die "partclone restore failed"
 judge partclone
 rm -f "$W/target.xfs"
 

@@ -3,9 +3,11 @@
 #include "safe_output.hpp"
 
 #include "disks_command.hpp"
+#include "filesystems_command.hpp"
 #include "image_commands.hpp"
 #include "list_command.hpp"
 #include "exit_codes.hpp"
+#include "imager/filesystems.hpp"
 #include "imager/store_access.hpp"
 #include "imager/version.hpp"
 #include "recovery/wizard.hpp"
@@ -32,6 +34,7 @@ struct Commands {
     DisksOptions disks;
     ImageCommandOptions image;
     ListOptions list;
+    bool filesystems_json = false;
     std::string help_topic;
 };
 
@@ -99,7 +102,7 @@ void add_image_commands(CLI::App& app, ImageCommandOptions& o, imager::store::Ac
         "Checks the target first (size, sector size, mounted, holds the image, boot medium) and\n"
         "writes nothing if a check fails. A whole-disk image recreates the partition table\n"
         "exactly, with the boot code and every gap, on the same or a larger disk. Onto a smaller\n"
-        "disk, ext2/3/4, NTFS, FAT and swap partitions shrink to fit (special ones, such as the\n"
+        "disk, " + imager::filesystems::resizable_titles() + " partitions shrink to fit (special ones, such as the\n"
         "EFI system partition, keep their size) and the partitions after them move; refused,\n"
         "writing nothing, when the data does not fit. Each chunk is checked before it is written;\n"
         "restore stops at the first damaged one. From standard input (-, e.g. a multicast\n"
@@ -138,6 +141,13 @@ void add_commands(CLI::App& app, Commands& c) {
         "wizard searches a disk. Images are grouped by the machine and disk they were captured\n"
         "from (host name and disk serial), newest first, with the date of their last successful\n"
         "verify; files that look like images but cannot be read are listed apart, with why.");
+
+    auto* filesystems = app.add_subcommand("filesystems", "What Lifeboat does with each filesystem");
+    filesystems->add_flag("--json", c.filesystems_json, "Print the whole records as JSON (the media build reads them)");
+    filesystems->footer(
+        "Captured by used blocks: only the blocks the filesystem uses are stored; every byte:\n"
+        "the whole partition is stored (all-zero blocks take no room). On a new size: what a\n"
+        "restore onto a smaller or larger disk does with it.");
 
     auto* help = app.add_subcommand("help", "Show the help of a command");
     help->add_option("COMMAND", c.help_topic, "The command to explain");
@@ -206,6 +216,7 @@ int run(int argc, char** argv) {
     if (name == "verify") return run_verify(commands.image);
     if (name == "info") return run_info(commands.image);
     if (name == "list") return run_list(commands.list);
+    if (name == "filesystems") return run_filesystems(commands.filesystems_json);
     if (name == "help") return print_help_topic(app, commands.help_topic);
     return exit_failure;  // every subcommand is dispatched above
 }

@@ -1,5 +1,5 @@
 // The used-block reader of FAT12/16/32 (fs/fat.cpp): the "vfat"
-// descriptor's used_extents over the input as a filesystem (fs_support.hpp:
+// record's reader over the input as a filesystem (fs_support.hpp:
 // 4-byte size in sectors, then its first bytes). The map it returns must be
 // sorted, non-overlapping, merged and inside the source.
 #include "fs_support.hpp"

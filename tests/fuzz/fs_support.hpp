@@ -1,8 +1,8 @@
 // Shared by the filesystem targets (ext, fat, exfat, ntfs, swap, xfs): the input
 // is a fuzz::SizedInput (4-byte size in 512-byte sectors, then the
 // filesystem's first bytes; zeros after them), the source is cut to 128 MiB
-// so that one input costs milliseconds, and the descriptor's used_extents
-// (fs/used_blocks.hpp) runs over it with its promises checked.
+// so that one input costs milliseconds, and the record's used-block reader
+// (imager/filesystems.hpp) runs over it with its promises checked.
 #pragma once
 
 #include "fuzz_support.hpp"
@@ -11,10 +11,10 @@ namespace fuzz {
 
 inline constexpr std::uint64_t kMaxFilesystemBytes = 128u << 20;
 
-inline const imager::fs::Descriptor& descriptor(std::string_view name) {
-    for (const auto& d : imager::fs::descriptors())
-        if (d.name == name) return d;
-    fail("no used-block descriptor named " + std::string(name));
+inline const imager::filesystems::Record& record(std::string_view name) {
+    for (const auto& r : imager::filesystems::all())
+        if (r.name == name && r.used_blocks) return r;
+    fail("no filesystem record with a used-block reader named " + std::string(name));
 }
 
 inline void run_used_extents(std::string_view name, const std::uint8_t* data, std::size_t size) {
@@ -22,8 +22,8 @@ inline void run_used_extents(std::string_view name, const std::uint8_t* data, st
     if (in.bytes.size() > kMaxFilesystemBytes) return;
     in.size = std::min(in.size, std::max<std::uint64_t>(kMaxFilesystemBytes, in.bytes.size()));
     ZeroExtendedSource source(in, std::string(name) + "-fuzz");
-    const auto& d = descriptor(name);
-    check_used_map(d.used_extents(source), in.size, std::string(d.name) + " used_extents");
+    const auto& r = record(name);
+    check_used_map(r.used_blocks(source), in.size, std::string(r.name) + " used_blocks");
 }
 
 }  // namespace fuzz

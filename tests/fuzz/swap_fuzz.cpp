@@ -1,4 +1,4 @@
-// Linux swap (fs/swap.cpp): the "swap" descriptor's used_extents over the
+// Linux swap (fs/swap.cpp): the "swap" record's reader over the
 // input as a swap area (fs_support.hpp: 4-byte size in sectors, then its
 // first bytes), with the map's promises checked; then restore --grow's
 // grow_swap_header on a copy of the header, to the area's size and to a

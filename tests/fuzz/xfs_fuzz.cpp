@@ -1,5 +1,5 @@
-// The used-block reader of XFS (fs/xfs.cpp): the "xfs" descriptor's
-// used_extents over the input as a filesystem (fs_support.hpp: 4-byte size in
+// The used-block reader of XFS (fs/xfs.cpp): the "xfs" record's
+// reader over the input as a filesystem (fs_support.hpp: 4-byte size in
 // sectors, then its first bytes): the superblock, the log's cycle search and
 // record headers, each AG's header and free-space tree. The map it returns
 // must be sorted, non-overlapping, merged and inside the source.

@@ -5,6 +5,8 @@
 #   ext2, ext3, ext4 (mkfs -d), FAT12/16/32 (mkfs.vfat + mcopy), exFAT
 #   (mkfs.exfat + exfat-fuse), NTFS (mkfs.ntfs -Q + ntfs-3g), swap (mkswap),
 #   XFS (mkfs.xfs, the kernel's XFS through a loop device).
+# The list comes from the filesystem records (`lifeboat filesystems --json`):
+# a filesystem with a used-block reader and no maker here fails.
 # For each one:
 #   1. capture, and capture --split 1M (several volumes);
 #   2. `info --json`: one stream, no disk; filesystem type, UUID, label and
@@ -12,8 +14,8 @@
 #      used-block map for it (still must round-trip; listed at the end); a
 #      bare filesystem taken for a partitioned disk fails;
 #   3. the image is smaller than the used data (numbers printed);
-#   4. restore onto a same-size target full of random junk: the filesystem's
-#      own checker passes (e2fsck -fn, fsck.fat -n, fsck.exfat -n, ntfsfix -n,
+#   4. restore onto a same-size target full of random junk: the checker its
+#      record names passes (e2fsck -fn, fsck.fat -n, fsck.exfat -n, ntfsfix -n,
 #      xfs_repair -n),
 #      and every file read back (debugfs rdump, mcopy, FUSE mounted read-only)
 #      has the sha256 of the original; swap: blkid -p shows the same UUID and
@@ -32,7 +34,12 @@ need_loop
 need_fuse
 
 MiB=$((1 << 20))
-FS_LIST=${LB_FS:-"ext2 ext3 ext4 fat12 fat16 fat32 exfat ntfs swap xfs"}
+# Every filesystem whose record has a used-block reader (`lifeboat
+# filesystems --json`), by the kinds made of it here: a new record without a
+# maker below fails.
+kinds_of() { case $1 in ext4) echo ext2 ext3 ext4 ;; vfat) echo fat12 fat16 fat32 ;; *) echo "$1" ;; esac; }
+readers=$("$LB" filesystems --json | jq -r '.[] | select(.used_blocks) | .name') || die "lifeboat filesystems --json"
+FS_LIST=${LB_FS:-$(for r in $readers; do kinds_of "$r"; done)}
 RAW_ONES=()
 DISK_ONES=()
 SUMMARY=()
@@ -89,6 +96,7 @@ make_fs() {
         unmount "$WORK/mnt" "$loop"
         detach "$loop"
         ;;
+    *) say "no maker for $name here (make_fs, extract)"; return 1 ;;
     esac
 }
 
@@ -118,6 +126,7 @@ extract() {
         unmount "$WORK/mnt" "$loop"
         detach "$loop"
         ;;
+    *) return 1 ;;
     esac
 }
 

@@ -3,6 +3,7 @@
 #include "app.hpp"
 #include "exit_codes.hpp"
 #include "terminal_io.hpp"
+#include "imager/filesystems.hpp"
 #include "imager/version.hpp"
 
 #include <catch2/catch.hpp>
@@ -149,6 +150,33 @@ TEST_CASE("exit codes: command lines", "[cli][exit_codes]") {
         CHECK(r.code == cli::exit_usage);
         CHECK(r.err.find("neither a block device nor a regular file") != std::string::npos);
     }
+}
+
+TEST_CASE("filesystems: the table and --json say what the records say", "[cli][filesystems]") {
+    const auto table = run({"filesystems"});
+    REQUIRE(table.code == cli::exit_ok);
+    CHECK(table.out.find("ext2/3/4          used blocks  shrinks and grows (resize2fs)\n") != std::string::npos);
+    CHECK(table.out.find("FAT               used blocks  shrinks and grows (made again: mkfs.fat, mtools)\n") !=
+          std::string::npos);
+    CHECK(table.out.find("XFS               used blocks  keeps its size: XFS cannot shrink") != std::string::npos);
+    CHECK(table.out.find("btrfs             every byte   keeps its size") != std::string::npos);
+
+    const auto printed = run({"filesystems", "--json"});
+    REQUIRE(printed.code == cli::exit_ok);
+    const auto j = nlohmann::json::parse(printed.out);
+    const auto records = imager::filesystems::all();
+    REQUIRE(j.size() == records.size());
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        INFO(records[i].name);
+        CHECK(j[i]["name"] == std::string(records[i].name));
+        CHECK(j[i]["used_blocks"] == (records[i].used_blocks != nullptr));
+        CHECK(j[i]["blkid_types"].size() == records[i].blkid_types.size());
+        CHECK(j[i]["media"]["programs"].size() == records[i].media_programs.size());
+        CHECK(j[i]["checker"]["line"] == std::string(records[i].checker.line));
+    }
+    CHECK(j[0]["resize"]["shrink"][0] == nlohmann::json({{"line", "e2fsck -fy {device}"}, {"worst_exit", 1}}));
+    CHECK(j[0]["mount"]["read_only_retry"] == "noload");
+    CHECK(j[3]["mount"]["writer"] == "ntfs3");
 }
 
 TEST_CASE("progress: --progress=json gives no rate before a second of the step has passed", "[cli][progress]") {

@@ -113,13 +113,13 @@ TEST_CASE("exFAT: only allocated clusters are needed", "[fs][exfat]") {
 TEST_CASE("exFAT: damaged or foreign bytes give an Error, not a crash", "[fs][exfat]") {
     LIFEBOAT_REQUIRE_TOOLS("mkfs.exfat");
     using fs_test::PatchedSource;
-    const auto& exfat = imager::fs::descriptor_for("exfat");
+    const auto& exfat = imager::filesystems::of_type("exfat");
     fs_test::TempDir t;
     const std::string image = t / "fs.img";
     REQUIRE(sh("truncate -s 8M " + image + " && mkfs.exfat " + image).code == 0);
     const auto bytes = fs_test::slurp(image);
     PatchedSource clean(bytes, {});
-    REQUIRE(exfat.used_extents(clean).has_value());
+    REQUIRE(exfat.used_blocks(clean).has_value());
 
     const auto u32 = [&](std::size_t at) {
         std::uint32_t v = 0;
@@ -136,15 +136,15 @@ TEST_CASE("exFAT: damaged or foreign bytes give an Error, not a crash", "[fs][ex
         for (auto& b : junk) b = static_cast<std::byte>(rng() & 0xFF);
         std::memcpy(junk.data() + 3, "EXFAT   ", 8);
         imager::io::MemorySource garbage(junk);
-        CHECK_FALSE(exfat.used_extents(garbage).has_value());
+        CHECK_FALSE(exfat.used_blocks(garbage).has_value());
         imager::io::MemorySource zeros(std::vector<std::byte>(1 << 20));
-        CHECK_FALSE(exfat.used_extents(zeros).has_value());
+        CHECK_FALSE(exfat.used_blocks(zeros).has_value());
         imager::io::MemorySource tiny(std::vector<std::byte>(100));
-        CHECK_FALSE(exfat.used_extents(tiny).has_value());
+        CHECK_FALSE(exfat.used_blocks(tiny).has_value());
         auto cut = bytes;
         cut.resize(2 << 20);
         imager::io::MemorySource truncated(std::move(cut));
-        CHECK_FALSE(exfat.used_extents(truncated).has_value());
+        CHECK_FALSE(exfat.used_blocks(truncated).has_value());
     }
 
     SECTION("impossible fields") {
@@ -153,7 +153,7 @@ TEST_CASE("exFAT: damaged or foreign bytes give an Error, not a crash", "[fs][ex
         for (const auto& [at, value] : cases) {
             INFO("byte " << at << " = " << int(value));
             PatchedSource src(bytes, {{at, std::byte{value}}});
-            CHECK_FALSE(exfat.used_extents(src).has_value());
+            CHECK_FALSE(exfat.used_blocks(src).has_value());
         }
     }
 
@@ -165,7 +165,7 @@ TEST_CASE("exFAT: damaged or foreign bytes give an Error, not a crash", "[fs][ex
         for (std::size_t at = root; at < root + cluster; at += 32)
             if (bytes[at] == std::byte{0}) loop.emplace_back(at, std::byte{0x85});
         PatchedSource src(bytes, std::move(loop));
-        auto map = exfat.used_extents(src);
+        auto map = exfat.used_blocks(src);
         REQUIRE_FALSE(map.has_value());
     }
 
@@ -173,9 +173,9 @@ TEST_CASE("exFAT: damaged or foreign bytes give an Error, not a crash", "[fs][ex
         for (std::size_t at = root; at < root + cluster; at += 32) {
             if (bytes[at] != std::byte{0x81}) continue;
             PatchedSource src(bytes, {{at + 23, std::byte{0x7F}}});
-            CHECK_FALSE(exfat.used_extents(src).has_value());
+            CHECK_FALSE(exfat.used_blocks(src).has_value());
             PatchedSource small(bytes, {{at + 24, std::byte{1}}, {at + 25, std::byte{0}}, {at + 26, std::byte{0}}});
-            CHECK_FALSE(exfat.used_extents(small).has_value());
+            CHECK_FALSE(exfat.used_blocks(small).has_value());
         }
     }
 

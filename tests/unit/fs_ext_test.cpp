@@ -102,7 +102,7 @@ TEST_CASE("ext: read by offset through a slice of a larger source", "[fs][ext]")
     disk.resize(disk.size() + (1 << 20), std::byte{0x5A});
     imager::io::MemorySource whole(std::move(disk), "disk");
     imager::io::SliceSource slice(whole, 1 << 20, bytes.size());
-    auto sliced = imager::fs::descriptor_for("ext4").used_extents(slice);
+    auto sliced = imager::fs::used_extents(imager::filesystems::of_type("ext4"), slice);
     REQUIRE(sliced.has_value());
     CHECK(sliced->extents == direct->extents);
     CHECK(sliced->block_size == direct->block_size);
@@ -110,7 +110,7 @@ TEST_CASE("ext: read by offset through a slice of a larger source", "[fs][ext]")
 
 TEST_CASE("ext: damaged or foreign bytes give an Error, not a crash", "[fs][ext]") {
     LIFEBOAT_REQUIRE_TOOLS("mkfs.ext4");
-    const auto& ext = imager::fs::descriptor_for("ext4");
+    const auto& ext = imager::filesystems::of_type("ext4");
     fs_test::TempDir t;
 
     SECTION("garbage, zeros and too small") {
@@ -118,11 +118,11 @@ TEST_CASE("ext: damaged or foreign bytes give an Error, not a crash", "[fs][ext]
         std::mt19937_64 rng(7);
         for (auto& b : junk) b = static_cast<std::byte>(rng() & 0xFF);
         imager::io::MemorySource garbage(junk);
-        CHECK_FALSE(ext.used_extents(garbage).has_value());
+        CHECK_FALSE(ext.used_blocks(garbage).has_value());
         imager::io::MemorySource zeros(std::vector<std::byte>(1 << 20));
-        CHECK_FALSE(ext.used_extents(zeros).has_value());
+        CHECK_FALSE(ext.used_blocks(zeros).has_value());
         imager::io::MemorySource tiny(std::vector<std::byte>(100));
-        CHECK_FALSE(ext.used_extents(tiny).has_value());
+        CHECK_FALSE(ext.used_blocks(tiny).has_value());
     }
 
     SECTION("truncated: the superblock promises more than the source holds") {
@@ -131,7 +131,7 @@ TEST_CASE("ext: damaged or foreign bytes give an Error, not a crash", "[fs][ext]
         auto bytes = fs_test::slurp(image);
         bytes.resize(1 << 20);
         imager::io::MemorySource truncated(std::move(bytes));
-        auto map = ext.used_extents(truncated);
+        auto map = ext.used_blocks(truncated);
         REQUIRE_FALSE(map.has_value());
         CHECK(map.error().code == imager::Errc::unsupported);
     }
@@ -142,7 +142,7 @@ TEST_CASE("ext: damaged or foreign bytes give an Error, not a crash", "[fs][ext]
         auto bytes = fs_test::slurp(image);
         bytes[1024 + 0x60] |= std::byte{0x04};  // s_feature_incompat |= RECOVER (ext3 has no checksum)
         imager::io::MemorySource dirty(std::move(bytes));
-        auto map = ext.used_extents(dirty);
+        auto map = ext.used_blocks(dirty);
         REQUIRE_FALSE(map.has_value());
         CHECK(map.error().context.find("journal") != std::string::npos);
     }

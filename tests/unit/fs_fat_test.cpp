@@ -108,7 +108,7 @@ TEST_CASE("FAT16 with 4 KiB sectors: only allocated clusters are needed", "[fs][
 
 TEST_CASE("FAT: damaged or foreign bytes give an Error, not a crash", "[fs][fat]") {
     LIFEBOAT_REQUIRE_TOOLS("mkfs.vfat");
-    const auto& fat = imager::fs::descriptor_for("vfat");
+    const auto& fat = imager::filesystems::of_type("vfat");
     fs_test::TempDir t;
     const std::string image = t / "fs.img";
 
@@ -118,11 +118,11 @@ TEST_CASE("FAT: damaged or foreign bytes give an Error, not a crash", "[fs][fat]
         for (auto& b : junk) b = static_cast<std::byte>(rng() & 0xFF);
         junk[0] = std::byte{0xEB};  // past the first check
         imager::io::MemorySource garbage(junk);
-        CHECK_FALSE(fat.used_extents(garbage).has_value());
+        CHECK_FALSE(fat.used_blocks(garbage).has_value());
         imager::io::MemorySource zeros(std::vector<std::byte>(1 << 20));
-        CHECK_FALSE(fat.used_extents(zeros).has_value());
+        CHECK_FALSE(fat.used_blocks(zeros).has_value());
         imager::io::MemorySource tiny(std::vector<std::byte>(100));
-        CHECK_FALSE(fat.used_extents(tiny).has_value());
+        CHECK_FALSE(fat.used_blocks(tiny).has_value());
     }
 
     SECTION("truncated, or with impossible geometry") {
@@ -131,7 +131,7 @@ TEST_CASE("FAT: damaged or foreign bytes give an Error, not a crash", "[fs][fat]
         auto cut = bytes;
         cut.resize(8 << 20);
         imager::io::MemorySource truncated(std::move(cut));
-        auto map = fat.used_extents(truncated);
+        auto map = fat.used_blocks(truncated);
         REQUIRE_FALSE(map.has_value());
         CHECK(map.error().code == imager::Errc::unsupported);
 
@@ -142,7 +142,7 @@ TEST_CASE("FAT: damaged or foreign bytes give an Error, not a crash", "[fs][fat]
             if (at == 36) bad[37] = bad[38] = bad[39] = std::byte{0};
             INFO("byte " << at << " = " << int(value));
             imager::io::MemorySource source(std::move(bad));
-            CHECK_FALSE(fat.used_extents(source).has_value());
+            CHECK_FALSE(fat.used_blocks(source).has_value());
         }
     }
 

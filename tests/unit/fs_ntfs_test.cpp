@@ -144,7 +144,7 @@ TEST_CASE("NTFS: a volume marked dirty is refused", "[fs][ntfs]") {
     REQUIRE(fs_test::used_extents(image, "ntfs").has_value());
     bytes[flags] |= std::byte{0x01};
     imager::io::MemorySource dirty(std::move(bytes));
-    auto map = imager::fs::descriptor_for("ntfs").used_extents(dirty);
+    auto map = imager::fs::used_extents(imager::filesystems::of_type("ntfs"), dirty);
     REQUIRE_FALSE(map.has_value());
     CHECK(map.error().context.find("dirty") != std::string::npos);
 }
@@ -152,13 +152,13 @@ TEST_CASE("NTFS: a volume marked dirty is refused", "[fs][ntfs]") {
 TEST_CASE("NTFS: damaged or foreign bytes give an Error, not a crash", "[fs][ntfs]") {
     LIFEBOAT_REQUIRE_TOOLS("mkntfs");
     using fs_test::PatchedSource;
-    const auto& ntfs = imager::fs::descriptor_for("ntfs");
+    const auto& ntfs = imager::filesystems::of_type("ntfs");
     fs_test::TempDir t;
     const std::string image = t / "fs.img";
     REQUIRE(sh("truncate -s 8M " + image + " && mkntfs -F -Q -c 1024 " + image).code == 0);
     const auto bytes = fs_test::slurp(image);
     PatchedSource clean(bytes, {});
-    REQUIRE(ntfs.used_extents(clean).has_value());
+    REQUIRE(ntfs.used_blocks(clean).has_value());
     const std::size_t cluster = le(bytes, 11, 2) * le(bytes, 13, 1);
     const std::size_t mft = le(bytes, 48, 8) * cluster;
 
@@ -168,15 +168,15 @@ TEST_CASE("NTFS: damaged or foreign bytes give an Error, not a crash", "[fs][ntf
         for (auto& b : junk) b = static_cast<std::byte>(rng() & 0xFF);
         std::memcpy(junk.data() + 3, "NTFS    ", 8);
         imager::io::MemorySource garbage(junk);
-        CHECK_FALSE(ntfs.used_extents(garbage).has_value());
+        CHECK_FALSE(ntfs.used_blocks(garbage).has_value());
         imager::io::MemorySource zeros(std::vector<std::byte>(1 << 20));
-        CHECK_FALSE(ntfs.used_extents(zeros).has_value());
+        CHECK_FALSE(ntfs.used_blocks(zeros).has_value());
         imager::io::MemorySource tiny(std::vector<std::byte>(100));
-        CHECK_FALSE(ntfs.used_extents(tiny).has_value());
+        CHECK_FALSE(ntfs.used_blocks(tiny).has_value());
         auto cut = bytes;
         cut.resize(4 << 20);
         imager::io::MemorySource truncated(std::move(cut));
-        CHECK_FALSE(ntfs.used_extents(truncated).has_value());
+        CHECK_FALSE(ntfs.used_blocks(truncated).has_value());
     }
 
     SECTION("impossible boot sector fields") {
@@ -186,13 +186,13 @@ TEST_CASE("NTFS: damaged or foreign bytes give an Error, not a crash", "[fs][ntf
         for (const auto& [at, value] : cases) {
             INFO("byte " << at << " = " << int(value));
             PatchedSource src(bytes, {{at, std::byte{value}}});
-            CHECK_FALSE(ntfs.used_extents(src).has_value());
+            CHECK_FALSE(ntfs.used_blocks(src).has_value());
         }
     }
 
     SECTION("a torn MFT record (update sequence mismatch)") {
         PatchedSource torn(bytes, {{mft + 510, ~bytes[mft + 510]}});
-        auto map = ntfs.used_extents(torn);
+        auto map = ntfs.used_blocks(torn);
         REQUIRE_FALSE(map.has_value());
         CHECK(map.error().context.find("update sequence") != std::string::npos);
     }

@@ -45,7 +45,7 @@ TEST_CASE("swap: only the header page is needed, and it keeps UUID and label", "
 }
 
 TEST_CASE("swap: anything but a plain swap header is refused", "[fs][swap]") {
-    const auto& swap = imager::fs::descriptor_for("swap");
+    const auto& swap = imager::filesystems::of_type("swap");
     REQUIRE(swap.name == "swap");
     std::vector<std::byte> page(1 << 20);
     const auto sign = [&](std::vector<std::byte> bytes, const char* magic, std::size_t page_size) {
@@ -55,20 +55,20 @@ TEST_CASE("swap: anything but a plain swap header is refused", "[fs][swap]") {
     };
 
     imager::io::MemorySource zeros(page);
-    CHECK_FALSE(swap.used_extents(zeros).has_value());
+    CHECK_FALSE(swap.used_blocks(zeros).has_value());
     imager::io::MemorySource tiny(std::vector<std::byte>(100));
-    CHECK_FALSE(swap.used_extents(tiny).has_value());
+    CHECK_FALSE(swap.used_blocks(tiny).has_value());
     // A hibernation image: the whole area matters, so it is not "swap" here.
     imager::io::MemorySource suspended(sign(page, "S1SUSPEND\0", 4096));
-    CHECK_FALSE(swap.used_extents(suspended).has_value());
+    CHECK_FALSE(swap.used_blocks(suspended).has_value());
     auto wrong_version = sign(page, "SWAPSPACE2", 4096);
     wrong_version[1024] = std::byte{2};
     imager::io::MemorySource version2(std::move(wrong_version));
-    CHECK_FALSE(swap.used_extents(version2).has_value());
+    CHECK_FALSE(swap.used_blocks(version2).has_value());
 
     // Larger pages (arm64 with 64 KiB pages) put the signature further out.
     imager::io::MemorySource big_pages(sign(page, "SWAPSPACE2", 65536));
-    auto map = swap.used_extents(big_pages);
+    auto map = swap.used_blocks(big_pages);
     REQUIRE(map.has_value());
     CHECK(map->extents == std::vector<imager::fs::Extent>{{0, 65536}});
 }

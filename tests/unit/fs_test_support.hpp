@@ -146,7 +146,7 @@ inline bool copy_extents(const std::string& from, const std::string& to,
 inline imager::Result<imager::fs::UsedMap> used_extents(const std::string& image, std::string_view blkid_type) {
     auto src = imager::io::open_source(image);
     if (!src) return std::unexpected(src.error());
-    return imager::fs::descriptor_for(blkid_type).used_extents(**src);
+    return imager::fs::used_extents(imager::filesystems::of_type(blkid_type), **src);
 }
 
 // Extents are sorted, disjoint, not adjacent and inside the source.
@@ -201,10 +201,10 @@ private:
     std::string name_ = "damaged";
 };
 
-// Runs the descriptor on a source: it may succeed or fail, never crash, and
+// Runs the record's reader on a source: it may succeed or fail, never crash, and
 // what it returns must lie inside the source.
-inline bool survives(const imager::fs::Descriptor& d, imager::io::BlockSource& src) {
-    auto map = d.used_extents(src);
+inline bool survives(const imager::filesystems::Record& d, imager::io::BlockSource& src) {
+    auto map = d.used_blocks(src);
     if (!map) return !map.error().context.empty();
     for (const auto& e : map->extents)
         if (e.offset + e.length > src.size()) return false;
@@ -212,8 +212,8 @@ inline bool survives(const imager::fs::Descriptor& d, imager::io::BlockSource& s
 }
 
 // Changes a seeded few bytes in [from, to) of `bytes`, many times over,
-// checking that the descriptor survives each damaged version.
-inline int fuzz_region(const imager::fs::Descriptor& d, const std::vector<std::byte>& bytes, std::size_t from,
+// checking that the reader survives each damaged version.
+inline int fuzz_region(const imager::filesystems::Record& d, const std::vector<std::byte>& bytes, std::size_t from,
                        std::size_t to, int rounds, std::uint64_t seed) {
     std::mt19937_64 rng(seed);
     int failures = 0;

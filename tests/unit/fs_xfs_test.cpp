@@ -226,7 +226,7 @@ TEST_CASE("XFS: a log that was not cleanly unmounted is refused, and accepted on
 TEST_CASE("XFS: damaged or foreign bytes give an Error, not a crash", "[fs][xfs]") {
     LIFEBOAT_REQUIRE_TOOLS("mkfs.xfs");
     using fs_test::PatchedSource;
-    const auto& xfs = imager::fs::descriptor_for("xfs");
+    const auto& xfs = imager::filesystems::of_type("xfs");
     REQUIRE(xfs.name == "xfs");
     fs_test::TempDir t;
     const std::string image = t / "fs.img";
@@ -234,7 +234,7 @@ TEST_CASE("XFS: damaged or foreign bytes give an Error, not a crash", "[fs][xfs]
                 .code == 0);
     const auto bytes = fs_test::slurp(image);
     PatchedSource clean(bytes, {});
-    REQUIRE(xfs.used_extents(clean).has_value());
+    REQUIRE(xfs.used_blocks(clean).has_value());
 
     const auto u32 = [&](std::size_t at) {
         std::uint32_t v = 0;
@@ -252,15 +252,15 @@ TEST_CASE("XFS: damaged or foreign bytes give an Error, not a crash", "[fs][xfs]
         for (auto& b : junk) b = static_cast<std::byte>(rng() & 0xFF);
         std::memcpy(junk.data(), "XFSB", 4);
         imager::io::MemorySource garbage(junk);
-        CHECK_FALSE(xfs.used_extents(garbage).has_value());
+        CHECK_FALSE(xfs.used_blocks(garbage).has_value());
         imager::io::MemorySource zeros(std::vector<std::byte>(1 << 20));
-        CHECK_FALSE(xfs.used_extents(zeros).has_value());
+        CHECK_FALSE(xfs.used_blocks(zeros).has_value());
         imager::io::MemorySource tiny(std::vector<std::byte>(100));
-        CHECK_FALSE(xfs.used_extents(tiny).has_value());
+        CHECK_FALSE(xfs.used_blocks(tiny).has_value());
         auto cut = bytes;
         cut.resize(image_size / 2);
         imager::io::MemorySource truncated(std::move(cut));
-        CHECK_FALSE(xfs.used_extents(truncated).has_value());
+        CHECK_FALSE(xfs.used_blocks(truncated).has_value());
     }
 
     SECTION("impossible superblock and AG header fields") {
@@ -281,15 +281,15 @@ TEST_CASE("XFS: damaged or foreign bytes give an Error, not a crash", "[fs][xfs]
         for (const auto& [at, value] : cases) {
             INFO("byte " << at << " = " << int(value));
             PatchedSource src(bytes, {{at, std::byte{value}}});
-            CHECK_FALSE(xfs.used_extents(src).has_value());
+            CHECK_FALSE(xfs.used_blocks(src).has_value());
         }
     }
 
     SECTION("free extents outside the AG") {
         const std::size_t header = 56;  // v5 tree block header
         PatchedSource start(bytes, {{bno_root + header, std::byte{0x7F}}});
-        CHECK_FALSE(xfs.used_extents(start).has_value());
+        CHECK_FALSE(xfs.used_blocks(start).has_value());
         PatchedSource length(bytes, {{bno_root + header + 4, std::byte{0x7F}}});
-        CHECK_FALSE(xfs.used_extents(length).has_value());
+        CHECK_FALSE(xfs.used_blocks(length).has_value());
     }
 }

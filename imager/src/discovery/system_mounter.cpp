@@ -4,6 +4,7 @@
 // (the kernel may not have parsed the table) and the kernel cannot write to
 // the disk even when a filesystem asks (ext4 replays its journal on a
 // read-only mount of a writable device).
+#include "imager/filesystems.hpp"
 #include "imager/image_discovery.hpp"
 #include "io/external_tool.hpp"
 
@@ -21,15 +22,8 @@ namespace imager::discovery {
 
 namespace {
 
-// The kernel's names for a filesystem libblkid names `type`, in the order to try.
-std::vector<std::string> kernel_names(const std::string& type) {
-    if (type == "ntfs") return {"ntfs3", "ntfs"};
-    if (type == "ext2" || type == "ext3") return {type, "ext4"};
-    return {type};
-}
-
 bool kernel_knows(const std::string& type, const std::vector<std::string>& kernel_types) {
-    for (const auto& name : kernel_names(type))
+    for (const auto& name : filesystems::kernel_readers(type))
         if (std::find(kernel_types.begin(), kernel_types.end(), name) != kernel_types.end()) return true;
     return false;
 }
@@ -118,11 +112,11 @@ Status mount_read_only(const std::string& disk, std::uint64_t offset, std::uint6
     int err = 0;
     bool mounted = false;
     const unsigned long flags = MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC;
-    for (const auto& name : kernel_names(type)) {
+    for (const auto& name : filesystems::kernel_readers(type)) {
         mounted = ::mount(loop->path().c_str(), mountpoint.c_str(), name.c_str(), flags, nullptr) == 0;
-        // A journal that needs replaying cannot be replayed on a read-only device: read without it.
-        if (!mounted && name.rfind("ext", 0) == 0)
-            mounted = ::mount(loop->path().c_str(), mountpoint.c_str(), name.c_str(), flags, "noload") == 0;
+        // E.g. a journal that needs replaying cannot be replayed on a read-only device: read without it.
+        if (const auto& retry = filesystems::of_type(type).read_only_retry; !mounted && !retry.empty())
+            mounted = ::mount(loop->path().c_str(), mountpoint.c_str(), name.c_str(), flags, std::string(retry).c_str()) == 0;
         if (mounted) break;
         err = errno;
     }

@@ -55,13 +55,12 @@ void add_bit_runs(ExtentBuilder& out, std::span<const std::byte> bits, std::uint
 [[nodiscard]] UsedMap finish(std::vector<Extent> extents, std::uint32_t block_size,
                              const io::BlockSource& source);
 
-// The per-filesystem entry points the descriptor table lists.
+// The per-filesystem readers the records name (fs/filesystems.cpp).
 [[nodiscard]] Result<UsedMap> ext_used_extents(io::BlockSource& source);
 [[nodiscard]] Result<UsedMap> fat_used_extents(io::BlockSource& source);
 [[nodiscard]] Result<UsedMap> exfat_used_extents(io::BlockSource& source);
 [[nodiscard]] Result<UsedMap> ntfs_used_extents(io::BlockSource& source);
 [[nodiscard]] Result<UsedMap> xfs_used_extents(io::BlockSource& source);
 [[nodiscard]] Result<UsedMap> swap_used_extents(io::BlockSource& source);
-[[nodiscard]] Result<UsedMap> raw_used_extents(io::BlockSource& source);
 
 }  // namespace imager::fs::detail

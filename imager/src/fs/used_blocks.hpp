@@ -1,11 +1,12 @@
 // Used-block maps: which byte ranges of a filesystem hold data worth storing.
-// Each filesystem Lifeboat understands is one Descriptor in one table
-// (descriptors()); anything else falls back to "raw" (every byte is used, and
-// the image engine turns all-zero blocks into holes). Descriptors read only
-// through io::BlockSource, so each is tested on an image file without root.
+// Each filesystem's record (imager/filesystems.hpp) names its reader; one
+// without a reader is stored whole (every byte is used, and the image engine
+// turns all-zero blocks into holes). Readers read only through
+// io::BlockSource, so each is tested on an image file without root.
 // Called by ops/ (capture) with a source spanning exactly the filesystem.
 #pragma once
 
+#include "imager/filesystems.hpp"
 #include "imager/result.hpp"
 #include "io/block_source.hpp"
 
@@ -29,17 +30,11 @@ struct UsedMap {
     [[nodiscard]] std::uint64_t used_bytes() const;
 };
 
-struct Descriptor {
-    std::string_view name;                        // "ext4", "vfat", "exfat", "ntfs", "swap", "raw"
-    std::span<const std::string_view> blkid_types;  // libblkid TYPE values it handles
-    // The used extents of the filesystem that `source` spans exactly.
-    Result<UsedMap> (*used_extents)(io::BlockSource& source);
-};
-
-// Every descriptor; the raw fallback is last.
-[[nodiscard]] std::span<const Descriptor> descriptors();
-// The descriptor for a libblkid TYPE ("ext4", "vfat", ...), or the raw one.
-[[nodiscard]] const Descriptor& descriptor_for(std::string_view blkid_type);
+// The used extents of the filesystem `source` spans exactly, by `record`'s
+// reader; every byte when it has none.
+[[nodiscard]] Result<UsedMap> used_extents(const filesystems::Record& record, io::BlockSource& source);
+// Every byte of `source`; the image engine turns all-zero blocks into holes.
+[[nodiscard]] Result<UsedMap> every_byte(io::BlockSource& source);
 
 // restore --grow for Linux swap, the one filesystem Lifeboat grows itself (its
 // size is one field of its header): sets the last page of the swap header

@@ -3,6 +3,7 @@
 // the capture starts; see imager/capture_destinations.hpp.
 #include "imager/capture_destinations.hpp"
 
+#include "imager/filesystems.hpp"
 #include "imager/image_discovery.hpp"
 #include "io/external_tool.hpp"
 
@@ -18,25 +19,19 @@ namespace imager {
 
 namespace {
 
-// The kernel's names for writing a filesystem libblkid names `type`, in the order to try.
-std::vector<std::string> writable_kernel_names(const std::string& type) {
-    if (type == "ntfs") return {"ntfs3"};  // the FUSE-less driver that writes; the old "ntfs" cannot
-    if (type == "ext2" || type == "ext3") return {type, "ext4"};
-    return {type};
-}
-
 // Filesystems on block devices the running kernel can mount, less the ones
 // that are read-only by design.
 std::vector<std::string> writable_kernel_types(const std::string& proc) {
     static const std::vector<std::string> read_only = {"iso9660", "squashfs", "erofs", "udf", "cramfs"};
     std::vector<std::string> types = discovery::kernel_filesystem_types(proc);
     std::erase_if(types, [](const std::string& t) { return std::ranges::find(read_only, t) != read_only.end(); });
-    // libblkid's names for what the kernel calls otherwise.
-    if (std::ranges::find(types, "ntfs3") != types.end()) types.emplace_back("ntfs");
-    if (std::ranges::find(types, "ext4") != types.end()) {
-        types.emplace_back("ext2");
-        types.emplace_back("ext3");
-    }
+    // libblkid's names for what the kernel calls otherwise (ntfs3 writes "ntfs", ext4 "ext2").
+    std::vector<std::string> blkid_types;
+    for (const auto& record : filesystems::all())
+        if (std::ranges::find(types, record.kernel_writer) != types.end() && !record.kernel_writer.empty())
+            blkid_types.insert(blkid_types.end(), record.blkid_types.begin(), record.blkid_types.end());
+    for (auto& t : blkid_types)
+        if (std::ranges::find(types, t) == types.end()) types.push_back(std::move(t));
     return types;
 }
 
@@ -156,14 +151,10 @@ Result<bool> WritableMounter::make_writable(const std::string& mountpoint) {
         restore();
         return std::unexpected(e);
     }
-    int err = 0;
-    bool mounted = false;
-    for (const auto& type : writable_kernel_names(it->type)) {
-        mounted = ::mount(loop->path().c_str(), it->mountpoint.c_str(), type.c_str(), MS_NODEV | MS_NOSUID | MS_NOEXEC,
-                          nullptr) == 0;
-        if (mounted) break;
-        err = errno;
-    }
+    const std::string driver = filesystems::kernel_writer(it->type);
+    const bool mounted = !driver.empty() && ::mount(loop->path().c_str(), it->mountpoint.c_str(), driver.c_str(),
+                                                    MS_NODEV | MS_NOSUID | MS_NOEXEC, nullptr) == 0;
+    const int err = driver.empty() ? EROFS : errno;
     if (!mounted) {
         Error e = make_error(err == EROFS ? Errc::target_refused : Errc::io,
                              "mount " + what + " read-write at " + it->mountpoint + ": " + std::strerror(err),

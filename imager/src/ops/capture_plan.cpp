@@ -27,20 +27,20 @@ std::string host_name() {
     return ::uname(&u) == 0 ? u.nodename : "";
 }
 
-// Fills plan.used and plan.filesystem from the filesystem's descriptor, or
-// stores every byte when there is none or its map cannot be read.
+// Fills plan.used and plan.filesystem by the filesystem's reader, or stores
+// every byte when it has none or its map cannot be read.
 Status map_stream(io::BlockSource& source, StreamPlan& plan, const std::optional<devices::Filesystem>& fs,
                   Progress& progress) {
     io::SliceSource slice(source, plan.base, plan.size);
-    const auto& descriptor = fs::descriptor_for(fs ? fs->type : "");
-    auto used = descriptor.used_extents(slice);
-    if (used && descriptor.name != "raw") {
+    const auto& record = filesystems::of_type(fs ? fs->type : "");
+    auto used = fs::used_extents(record, slice);
+    if (used && record.used_blocks) {
         plan.filesystem = fs;
     } else {
         if (!used)
-            progress.note("cannot read the " + std::string(descriptor.name) + " allocation map at offset " +
+            progress.note("cannot read the " + std::string(record.name) + " allocation map at offset " +
                           std::to_string(plan.base) + " (" + used.error().message() + "): storing every byte");
-        used = fs::descriptor_for("").used_extents(slice);
+        used = fs::every_byte(slice);
         if (!used) return std::unexpected(used.error());
     }
     plan.used = std::move(*used);

@@ -195,12 +195,10 @@ Status grow_filesystem(const ops::RestorePlan& plan, const ops::RestorePlan::Gro
     }
     auto loop = io::LoopDevice::attach(plan.target, part.start_sector * ss, part.sectors() * ss);
     if (!loop) return not_grown("cannot reach it: " + loop.error().message(), "the disk can be used as it is");
-    for (auto command : step.commands) {
-        command.back() = loop->path();
+    for (const auto& step_command : step.commands) {
+        const auto command = filesystems::words(step_command, loop->path());
         auto rc = io::run_program(command);
-        // e2fsck exits 1 when it fixed something (here: nothing but counters); 2+ is trouble.
-        const int worst = command[0] == "e2fsck" ? 1 : 0;
-        if (!rc || *rc > worst)
+        if (!rc || *rc > step_command.worst_exit)
             return not_grown(command[0] + (rc ? " exited with " + std::to_string(*rc) : " did not run: " + rc.error().message()),
                              "the disk can be used as it is; " + command[0] + " on partition " +
                                  std::to_string(part.number) + " grows it when its problem is fixed");

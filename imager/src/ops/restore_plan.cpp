@@ -50,14 +50,18 @@ void plan_resize(RestorePlan& plan) {
             plan.resizes.push_back({part.number, stream->id, type, part.start_sector * ss, part.sectors() * ss, shrinks});
             continue;
         }
-        RestorePlan::GrowStep step{part.number, type, type == "swap", resize::grow_commands(type)};
+        const auto& record = filesystems::of_type(type);
+        RestorePlan::GrowStep step{part.number, type, record.resizer == filesystems::Resizer::header,
+                                   record.grow_commands};
         if (!step.swap && step.commands.empty()) {
-            plan.notes.push_back(what + ": its contents keep their size (Lifeboat grows ext2/3/4, NTFS, FAT and swap)");
+            plan.notes.push_back(what + ": its contents keep their size (Lifeboat grows " +
+                                 filesystems::resizable_titles() + ")");
             continue;
         }
-        const auto missing = std::ranges::find_if(step.commands, [](auto& c) { return !io::have_program(c[0]); });
+        const auto missing = std::ranges::find_if(
+            step.commands, [](const auto& c) { return !io::have_program(filesystems::words(c, "")[0]); });
         if (missing != step.commands.end()) {
-            plan.notes.push_back(what + ": its filesystem keeps its size (" + missing->front() +
+            plan.notes.push_back(what + ": its filesystem keeps its size (" + filesystems::words(*missing, "")[0] +
                                  " is not installed here)");
             continue;
         }

@@ -9,10 +9,12 @@
 #include "format/image_stream.hpp"
 #include "imager/devices.hpp"
 #include "imager/disk_layout.hpp"
+#include "imager/filesystems.hpp"
 #include "imager/image_ops.hpp"
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -62,7 +64,7 @@ struct RestorePlan {
         int partition = 0;
         std::string filesystem;  // libblkid's type, from the manifest
         bool swap = false;       // Lifeboat sets the swap header's size itself
-        std::vector<std::vector<std::string>> commands;  // the filesystem's own tools, the device last
+        std::span<const filesystems::Command> commands;  // the filesystem's own tools (its record's)
     };
     std::vector<GrowStep> grows;
 

@@ -26,8 +26,6 @@ constexpr std::uint64_t kMiB = 1u << 20;
 constexpr std::uint64_t kLeastFat32 = 34 * kMiB;
 constexpr std::uint64_t kLeastFat16 = 8 * kMiB;
 
-bool is_ext(const std::string& type) { return type == "ext2" || type == "ext3" || type == "ext4"; }
-
 // "TOOL exited with N (its last line)".
 Error tool_failed(const std::vector<std::string>& command, const Result<int>& rc, const std::string& output) {
     std::string why = command[0] + (rc ? " exited with " + std::to_string(*rc) : " did not run: " + rc.error().message());
@@ -40,7 +38,7 @@ Error tool_failed(const std::vector<std::string>& command, const Result<int>& rc
     return make_error(Errc::io, why);
 }
 
-// Runs a tool; exit codes up to `worst` pass (e2fsck's 1: it fixed something). Its output.
+// Runs a tool; exit codes up to `worst` pass. Its output.
 Result<std::string> run_tool(const std::vector<std::string>& command, int worst = 0,
                              const std::vector<std::string>& env = {}) {
     std::string output;
@@ -96,21 +94,19 @@ Result<std::vector<std::byte>> first_sector(const PartitionView& view) {
     return sector;
 }
 
-// ext and NTFS: the tool shrinks the filesystem into the partition, through a
-// view whose part past the new end is read from the image.
-Result<std::string> shrink_in_view(const Resize& job, const std::string& type) {
+// ext and NTFS: its tools shrink the filesystem into the partition, through
+// a view whose part past the new end is read from the image.
+Result<std::string> shrink_in_view(const Resize& job, const filesystems::Record& record) {
     auto view = PartitionView::open(job.image, job.stream.id, TargetWindow{job.target, job.offset, job.size});
     if (!view) return std::unexpected(view.error());
-    const std::string& path = (*view)->path();
-    std::vector<std::vector<std::string>> steps;
-    if (is_ext(type))  // resize2fs wants a filesystem checked since it was last mounted
-        steps = {{"e2fsck", "-fy", path}, {"resize2fs", path, std::to_string(job.size / 1024) + "K"}};
-    else
-        steps = {{"ntfsresize", "--force", "--no-progress-bar", "--size", std::to_string(job.size), path}};
-    for (const auto& step : steps)
-        if (auto out = run_tool(step, step[0] == "e2fsck" ? 1 : 0); !out) return std::unexpected(view_or(**view, out.error()));
+    std::string last;
+    for (const auto& step : record.shrink_commands) {
+        const auto command = filesystems::words(step, (*view)->path(), job.size);
+        if (auto out = run_tool(command, step.worst_exit); !out) return std::unexpected(view_or(**view, out.error()));
+        last = command[0];
+    }
     if (auto why = (*view)->failure()) return std::unexpected(*why);
-    return "shrunk by " + steps.back()[0] + "; " + devices::human_size((*view)->overflow_bytes()) +
+    return "shrunk by " + last + "; " + devices::human_size((*view)->overflow_bytes()) +
            " it wrote past the new end were held in memory";
 }
 
@@ -194,61 +190,51 @@ Status set_swap_size(const std::string& target, std::uint64_t offset, std::uint6
 }  // namespace
 
 std::string why_fixed_size(const std::string& type) {
-    if (is_ext(type) || type == "ntfs" || type == "vfat" || type == "swap") return "";
-    if (type == "exfat") return "exFAT has no tool that resizes it";
-    if (type == "xfs") return "XFS cannot shrink, and grows only while mounted (xfs_growfs)";
     if (type.empty()) return "Lifeboat does not know what it holds";
-    return "Lifeboat does not resize " + type;
+    const auto& record = filesystems::of_type(type);
+    if (record.can_resize()) return "";
+    return record.name == "other" ? "Lifeboat does not resize " + type : std::string(record.fixed_because);
 }
 
 Result<std::uint64_t> minimum_size(const format::ImageReader& image, const format::Stream& stream) {
     const std::string type = stream.filesystem ? stream.filesystem->type : "";
     if (!why_fixed_size(type).empty()) return std::unexpected(make_error(Errc::unsupported, why_fixed_size(type)));
-    if (type == "swap") return kMiB;  // its header and a few pages
-    if (type == "vfat") {
-        // What its clusters and FATs use now, a tenth more for the new FATs and a MiB; at least what its FAT type needs.
-        auto view = PartitionView::open(image, stream.id, std::nullopt);
-        if (!view) return std::unexpected(view.error());
+    const auto& record = filesystems::of_type(type);
+    if (record.resizer == filesystems::Resizer::header) return kMiB;  // swap: its header and a few pages
+    auto view = PartitionView::open(image, stream.id, std::nullopt);
+    if (!view) return std::unexpected(view.error());
+    if (record.resizer == filesystems::Resizer::remake) {
+        // FAT: what its clusters and FATs use now, a tenth more for the new FATs and a MiB; at least what its FAT type needs.
         auto boot = first_sector(**view);
         if (!boot) return std::unexpected(boot.error());
         const std::uint64_t least = le16(*boot, 22) == 0 ? kLeastFat32 : kLeastFat16;
         return std::max(least, stream.used_bytes + stream.used_bytes / 10 + kMiB);
     }
-    auto view = PartitionView::open(image, stream.id, std::nullopt);
-    if (!view) return std::unexpected(view.error());
-    const std::string& path = (*view)->path();
-    if (is_ext(type)) {
-        auto out = run_tool({"resize2fs", "-P", path});
-        if (!out) return std::unexpected(view_or(**view, out.error()));
-        const auto blocks = number_after(*out, "Estimated minimum size of the filesystem:");
-        if (!blocks || stream.filesystem->block_size == 0)
-            return std::unexpected(make_error(Errc::io, "resize2fs -P gave no minimum size"));
-        return *blocks * stream.filesystem->block_size;
-    }
-    auto out = run_tool({"ntfsresize", "--info", "--force", "--no-progress-bar", path});
+    const auto command = filesystems::words(record.minimum_command, (*view)->path());
+    auto out = run_tool(command, record.minimum_command.worst_exit);
     if (!out) return std::unexpected(view_or(**view, out.error()));
-    const auto bytes = number_after(*out, "You might resize at");
-    if (!bytes) return std::unexpected(make_error(Errc::io, "ntfsresize --info gave no minimum size"));
-    return *bytes;
+    const auto number = number_after(*out, std::string(record.minimum_after));
+    const std::uint64_t unit = record.minimum_in_blocks ? stream.filesystem->block_size : 1;
+    if (!number || unit == 0) return std::unexpected(make_error(Errc::io, command[0] + " gave no minimum size"));
+    return *number * unit;
 }
 
-bool resized_before_table(const std::string& type, bool shrinks) { return shrinks || type == "vfat"; }
+bool resized_before_table(const std::string& type, bool shrinks) {
+    return shrinks || filesystems::of_type(type).resizer == filesystems::Resizer::remake;
+}
 
 Result<std::string> resize_before_table(const Resize& job) {
     const std::string type = job.stream.filesystem ? job.stream.filesystem->type : "";
-    if (type == "swap") {
+    const auto& record = filesystems::of_type(type);
+    switch (record.resizer) {
+    case filesystems::Resizer::header:
         if (auto s = set_swap_size(job.target, job.offset, job.size); !s) return std::unexpected(s.error());
         return std::string("a swap header for its new size");
+    case filesystems::Resizer::remake: return remake_fat(job);
+    case filesystems::Resizer::tools: return shrink_in_view(job, record);
+    case filesystems::Resizer::none: break;
     }
-    if (type == "vfat") return remake_fat(job);
-    if (is_ext(type) || type == "ntfs") return shrink_in_view(job, type);
     return std::unexpected(make_error(Errc::internal, "no way to resize " + type));
-}
-
-std::vector<std::vector<std::string>> grow_commands(const std::string& type) {
-    if (is_ext(type)) return {{"e2fsck", "-fy", ""}, {"resize2fs", ""}};
-    if (type == "ntfs") return {{"ntfsresize", "--force", "--no-progress-bar", ""}};
-    return {};
 }
 
 Status grow_swap(const std::string& target, std::uint64_t offset, std::uint64_t size) {

@@ -1,7 +1,7 @@
-// How each filesystem's size follows its partition's, by its own tools:
-// resize2fs for ext2/3/4, ntfsresize for NTFS, mkfs.fat and mtools' mcopy
-// for FAT (made again at the new size, its files copied), Lifeboat itself
-// for swap (a header). Shrinking runs during the restore, before the table,
+// How each filesystem's size follows its partition's, as its record says
+// (imager/filesystems.hpp): by its own tools (resize2fs for ext2/3/4,
+// ntfsresize for NTFS), made again at the new size with its files copied
+// (mkfs.fat and mtools' mcopy for FAT), or by Lifeboat itself (swap's header). Shrinking runs during the restore, before the table,
 // through a PartitionView; growing ext and NTFS after the table, on the
 // partition. docs/SHRINK.md.
 #pragma once
@@ -39,9 +39,8 @@ struct Resize {
 // Does it; says in a line what it took (the bytes a shrink held in memory).
 [[nodiscard]] Result<std::string> resize_before_table(const Resize& job);
 
-// The commands that grow a filesystem of `type` to fill its device (given last,
-// as ""); empty for swap, which Lifeboat grows itself: grow_swap.
-[[nodiscard]] std::vector<std::vector<std::string>> grow_commands(const std::string& type);
+// Swap grows by its header, which Lifeboat writes itself; the others by
+// their record's grow_commands (imager/filesystems.hpp).
 [[nodiscard]] Status grow_swap(const std::string& target, std::uint64_t offset, std::uint64_t size);
 
 // A moved NTFS or FAT volume's boot sector (and its backup) names the sector
