@@ -1,4 +1,4 @@
-// Shared by the filesystem targets (ext, fat, exfat, ntfs, swap, xfs): the input
+// Shared by the filesystem targets (ext, fat, exfat, ntfs, swap, xfs, btrfs): the input
 // is a fuzz::SizedInput (4-byte size in 512-byte sectors, then the
 // filesystem's first bytes; zeros after them), the source is cut to 128 MiB
 // so that one input costs milliseconds, and the record's used-block reader

@@ -28,7 +28,7 @@ if [ -f "$stamp" ] && [ "${2:-}" != "--force" ]; then
     echo "make-corpus: the seeds in $corpus are up to date"
     exit 0
 fi
-for t in sgdisk sfdisk mkfs.ext4 mkfs.ext2 mkfs.vfat mcopy mkfs.exfat mkfs.ntfs mkswap mkfs.xfs python3 tic infocmp; do
+for t in sgdisk sfdisk mkfs.ext4 mkfs.ext2 mkfs.vfat mcopy mkfs.exfat mkfs.ntfs mkswap mkfs.xfs mkfs.btrfs python3 tic infocmp; do
     command -v "$t" >/dev/null || { echo "make-corpus: $t is missing (tools/install-deps installs it)" >&2; exit 1; }
 done
 
@@ -65,6 +65,9 @@ mk raw/fs-ntfs.img 1536K; mkfs.ntfs -q -F -Q -L seedn raw/fs-ntfs.img >/dev/null
 mk raw/fs-swap.img 64K;  mkswap -L seeds raw/fs-swap.img >/dev/null 2>&1
 # mkfs.xfs makes one under 300 MiB only in xfstests' environment (all three variables).
 mk raw/fs-xfs.img 16M;  TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -b size=1024 -m reflink=0 -L seedxfs raw/fs-xfs.img
+# Mixed block groups: the smallest btrfs, with 4 KiB tree blocks.
+mk raw/fs-btrfs.img 16M; mkfs.btrfs -q -f --mixed -L seedbtrfs -U 5eed0000-0000-4000-8000-00000000b7f5 --rootdir files \
+    raw/fs-btrfs.img >/dev/null 2>&1
 
 # ---- disks (raw/disk-*.img): small tables for the table readers...
 mk raw/disk-gpt.img 64K
@@ -169,7 +172,7 @@ for path in sorted(glob.glob("raw/disk-*.img")):
     for target in ("gpt", "mbr"):
         seed(target, b"\0" + sized(read(path)))
 
-descriptor = {"ext": "ext", "fat": "fat", "exfat": "exfat", "ntfs": "ntfs", "swap": "swap", "xfs": "xfs"}
+descriptor = {"ext": "ext", "fat": "fat", "exfat": "exfat", "ntfs": "ntfs", "swap": "swap", "xfs": "xfs", "btrfs": "btrfs"}
 for path in sorted(glob.glob("raw/fs-*.img")):
     kind = os.path.basename(path)[3:-4].rstrip("0123456789k")
     data = read(path)

@@ -4,7 +4,8 @@
 # real files (about 6 MiB: documents, binaries, random bytes, a zero run):
 #   ext2, ext3, ext4 (mkfs -d), FAT12/16/32 (mkfs.vfat + mcopy), exFAT
 #   (mkfs.exfat + exfat-fuse), NTFS (mkfs.ntfs -Q + ntfs-3g), swap (mkswap),
-#   XFS (mkfs.xfs, the kernel's XFS through a loop device).
+#   XFS (mkfs.xfs, the kernel's XFS through a loop device), btrfs (mkfs.btrfs
+#   --rootdir; read back by btrfs restore).
 # The list comes from the filesystem records (`lifeboat filesystems --json`):
 # a filesystem with a used-block reader and no maker here fails.
 # For each one:
@@ -29,7 +30,7 @@
 source "$(dirname "$0")/lib/common.sh"
 lb_init roundtrip-fs "${1:-}"
 need_tools mkfs.ext4 mke2fs e2fsck debugfs mkfs.vfat fsck.fat mcopy mkfs.exfat fsck.exfat mount.exfat-fuse \
-    mkfs.ntfs ntfs-3g ntfsfix mkswap mkfs.xfs xfs_repair blkid losetup cmp jq python3
+    mkfs.ntfs ntfs-3g ntfsfix mkswap mkfs.xfs xfs_repair mkfs.btrfs btrfs blkid losetup cmp jq python3
 need_loop
 need_fuse
 
@@ -96,6 +97,10 @@ make_fs() {
         unmount "$WORK/mnt" "$loop"
         detach "$loop"
         ;;
+    btrfs)  # the files go in by mkfs (--rootdir); subvolumes and snapshots: tests/unit/fs_btrfs_test.cpp
+        truncate -s $((256 * MiB)) "$img"
+        mkfs.btrfs -q -f -L lbbtrfs -U b7f50000-0000-4000-8000-000000000001 --rootdir "$data" "$img" >/dev/null 2>&1
+        ;;
     *) say "no maker for $name here (make_fs, extract)"; return 1 ;;
     esac
 }
@@ -126,6 +131,7 @@ extract() {
         unmount "$WORK/mnt" "$loop"
         detach "$loop"
         ;;
+    btrfs) btrfs restore -i "$img" "$dir" >/dev/null 2>&1 ;;  # read without mounting
     *) return 1 ;;
     esac
 }

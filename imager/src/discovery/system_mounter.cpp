@@ -115,8 +115,9 @@ Status mount_read_only(const std::string& disk, std::uint64_t offset, std::uint6
     for (const auto& name : filesystems::kernel_readers(type)) {
         mounted = ::mount(loop->path().c_str(), mountpoint.c_str(), name.c_str(), flags, nullptr) == 0;
         // E.g. a journal that needs replaying cannot be replayed on a read-only device: read without it.
-        if (const auto& retry = filesystems::of_type(type).read_only_retry; !mounted && !retry.empty())
-            mounted = ::mount(loop->path().c_str(), mountpoint.c_str(), name.c_str(), flags, std::string(retry).c_str()) == 0;
+        const std::string retry(filesystems::of_type(type).read_only_retry);
+        if (!mounted && !retry.empty())
+            mounted = ::mount(loop->path().c_str(), mountpoint.c_str(), name.c_str(), flags, retry.c_str()) == 0;
         if (mounted) break;
         err = errno;
     }

@@ -132,13 +132,13 @@ constexpr std::array<Record, 8> table{{
      .blkid_types = swap_types,
      .used_blocks = &fs::detail::swap_used_extents,
      .resizer = Resizer::header},
-    // Mounted to find and keep images; imaged whole for now (issue 22).
     {.name = "btrfs",
      .title = "btrfs",
      .blkid_types = btrfs::types,
+     .used_blocks = &fs::detail::btrfs_used_extents,
      .kernel_readers = btrfs::types,
      .kernel_writer = "btrfs",
-     .fixed_because = "Lifeboat does not resize btrfs",
+     .fixed_because = "btrfs resizes only while mounted (btrfs filesystem resize), which Lifeboat does not do yet",
      .media_modules = btrfs::modules,
      .checker = {"btrfs check --readonly {device}"}},
     // What no record names: stored whole, mounted by libblkid's name for it. Keep it last.
@@ -184,7 +184,8 @@ std::vector<std::string> words(const Command& command, const std::string& device
     for (std::string word; in >> word;) {
         if (word == "{device}") word = device;
         else if (word == "{bytes}") word = std::to_string(bytes);
-        else if (const auto at = word.find("{kib}"); at != std::string::npos) word.replace(at, 5, std::to_string(bytes / 1024));
+        else if (const auto at = word.find("{kib}"); at != std::string::npos)
+            word.replace(at, 5, std::to_string(bytes / 1024));
         out.push_back(std::move(word));
     }
     return out;

@@ -1,6 +1,7 @@
 #include "fs/parse.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace imager::fs::detail {
@@ -73,6 +74,24 @@ Result<std::vector<std::byte>> read_bytes(io::BlockSource& source, std::uint64_t
     std::vector<std::byte> buffer(length);
     if (auto s = source.read_at(offset, buffer); !s) return std::unexpected(s.error());
     return buffer;
+}
+
+namespace {
+constexpr std::array<std::uint32_t, 256> crc32c_table = [] {
+    std::array<std::uint32_t, 256> t{};
+    for (std::uint32_t i = 0; i < 256; ++i) {
+        std::uint32_t c = i;
+        for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;  // the reflected polynomial
+        t[i] = c;
+    }
+    return t;
+}();
+}  // namespace
+
+std::uint32_t crc32c(std::span<const std::byte> bytes) {
+    std::uint32_t c = ~0u;
+    for (const std::byte b : bytes) c = crc32c_table[(c ^ std::to_integer<std::uint32_t>(b)) & 0xFF] ^ (c >> 8);
+    return ~c;
 }
 
 Error bad_fs(std::string_view fs, const io::BlockSource& source, std::string_view what) {

@@ -25,6 +25,8 @@ namespace imager::fs::detail {
 [[nodiscard]] std::uint32_t be32(std::span<const std::byte> bytes, std::size_t at);
 [[nodiscard]] std::uint64_t be64(std::span<const std::byte> bytes, std::size_t at);
 [[nodiscard]] bool has_bytes(std::span<const std::byte> bytes, std::size_t at, std::string_view text);
+// CRC-32C (Castagnoli), as btrfs and XFS v5 checksum their metadata.
+[[nodiscard]] std::uint32_t crc32c(std::span<const std::byte> bytes);
 [[nodiscard]] constexpr bool is_pow2(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
 // Collects extents in ascending order, extending the last one when the next
@@ -61,6 +63,7 @@ void add_bit_runs(ExtentBuilder& out, std::span<const std::byte> bits, std::uint
 [[nodiscard]] Result<UsedMap> exfat_used_extents(io::BlockSource& source);
 [[nodiscard]] Result<UsedMap> ntfs_used_extents(io::BlockSource& source);
 [[nodiscard]] Result<UsedMap> xfs_used_extents(io::BlockSource& source);
+[[nodiscard]] Result<UsedMap> btrfs_used_extents(io::BlockSource& source);
 [[nodiscard]] Result<UsedMap> swap_used_extents(io::BlockSource& source);
 
 }  // namespace imager::fs::detail
