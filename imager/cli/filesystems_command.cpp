@@ -51,6 +51,7 @@ json record_json(const Record& r) {
                         {"fixed_because", std::string(r.fixed_because)},
                         {"shrink", commands(r.shrink_commands)},
                         {"grow", commands(r.grow_commands)},
+                        {"grow_mounted", r.grow_mounted},
                         {"minimum", std::string(r.minimum_command.line)}}},
             {"media", {{"packages", strings(r.media_packages)},
                        {"programs", strings(r.media_programs)},
@@ -79,6 +80,17 @@ std::string resize_words(const Record& r) {
     }
     case Resizer::header: return "shrinks and grows (its header)";
     case Resizer::none: break;
+    }
+    if (r.can_grow()) {  // its grow commands without their placeholders: "btrfs filesystem resize max"
+        std::string tools;
+        for (const auto& c : r.grow_commands) {
+            std::string tool;
+            for (const auto& word : imager::filesystems::words(c, "{}", 0, "{}"))
+                if (!word.starts_with('{')) tool += (tool.empty() ? "" : " ") + word;
+            tools += (tools.empty() ? "" : ", ") + tool;
+        }
+        return "grows to fill a larger disk (" + tools + (r.grow_mounted ? ", mounted" : "") + "); " +
+               std::string(r.fixed_because);
     }
     return "keeps its size: " + std::string(r.fixed_because);
 }

@@ -68,7 +68,13 @@ fi
 if wait_for 'lifeboat: done restore rc=[0-9]+' "$limit"; then
     say "unattended restore, multicast then http: power-on to done $elapsed s"
     expect 'lifeboat: restore from the multicast session on port 9000 \(eth0\) onto /dev/vda' "the multicast session is received on eth0"
-    expect "standard input ended after $cut bytes, before the image did" "udp-receiver got the session's $cut bytes, and restore - says they end early"
+    # udp-receiver passes on what reached it: the half image, or less when the guest (TCG, beside
+    # another guest) lost the session's end; either way restore - must say its input ended early.
+    got=$(serial_text | sed -n 's/.*standard input ended after \([0-9]*\) bytes, before the image did.*/\1/p')
+    got=${got%%$'\n'*}
+    check "restore - says its input ended early, after ${got:-no} of the session's $cut bytes" \
+        eval '[ -n "$got" ] && [ "$got" -gt 0 ] && [ "$got" -le "$cut" ]'
+    [ "${got:-0}" = "$cut" ] || serial_text | grep -i -E "multicast|standard input|udp" | tail -n 12 | sed 's/^/     | /'
     expect 'the partition table was not written' "the broken session left the table unwritten"
     expect 'lifeboat: the multicast session failed \(rc=3\); restoring from http://10\.77\.0\.1:8080/images/pc\.lbi instead' \
         "the unattended restore falls back to lifeboat.image"

@@ -16,6 +16,11 @@
 #      the grown partition, with the same UUID and label;
 #   5. a resize2fs that fails: exit 15 (restored, not grown), the reason and
 #      the disk's condition said, the ext4 whole at its old size.
+#   6. GPT with btrfs, then XFS last: xfs_growfs (the XFS mounted for it)
+#      grows the XFS to the partition's end, xfs_repair -n clean, identity and
+#      files kept; the btrfs before it untouched;
+#   7. GPT with ext4, then btrfs last: btrfs filesystem resize max (mounted)
+#      makes the device as large as the partition, btrfs check clean.
 # Also: without --grow, the plan onto a larger disk says how much stays in no
 # partition and names --grow; with it, or onto a disk of the source's size, not.
 #   usage: disk_grow.sh PATH/TO/lifeboat      (root; exit 77 = skipped)
@@ -229,5 +234,62 @@ if grown "$sw" 100 "GPT with swap last"; then
     detach "$s"
 fi
 rm -f "$t" "$WORK/mkswap.img"
+
+# -------------------------------------- GPT, XFS last; GPT, btrfs last --
+# fs_bytes KIND DEV: the size the filesystem on DEV says it has.
+fs_bytes() {
+    case $1 in
+    xfs) xfs_db -r -c 'sb 0' -c 'p dblocks blocksize' "$2" | awk '{v[$1] = $3} END {print v["dblocks"] * v["blocksize"]}' ;;
+    btrfs) btrfs inspect-internal dump-super "$2" | awk '$1 == "dev_item.total_bytes" {print $2}' ;;
+    esac
+}
+# fills KIND DISK N SLACK WHAT: the filesystem in partition N is as large as the partition, to within SLACK bytes.
+fills() {
+    local kind=$1 disk=$2 n=$3 slack=$4 what=$5 p have want
+    part_loop p "$disk" "$n"
+    have=$(fs_bytes "$kind" "$p") want=$(($(part_size "$disk" "$n") * SECTOR))
+    check "$what: the $kind (${have:-no} bytes) fills partition $n ($want bytes, to within $slack)" \
+        eval '[ -n "$have" ] && [ "$have" -le "$want" ] && [ $((want - ${have:-0})) -le "$slack" ]'
+    detach "$p"
+}
+need_tools mkfs.xfs xfs_repair xfs_db mkfs.btrfs btrfs
+
+say "--- GPT: btrfs, then XFS last"
+xg=$WORK/xfs.img
+new_disk "$xg" 480M <<'EOF'
+label: gpt
+start=2048, size=262144, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="btrfs"
+start=264192, size=655360, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="xfs"
+EOF
+put_fs "$xg" 1 btrfs lbbtrfs
+put_fs "$xg" 2 xfs lbxfs
+if grown "$xg" 700 "GPT with XFS last"; then
+    what="GPT XFS --grow"
+    err_has "$what: the restore says the XFS now fills the disk" 'partition 2 \(xfs\) and its filesystem now fill the disk'
+    gpt_at_end "$t" "$what"
+    fills xfs "$t" 2 $((1 * MiB)) "$what"  # xfs_growfs leaves out a tail too small for an AG (64 blocks)
+    judge_part "$xg" "$t" 1 btrfs "$what"
+    judge_part "$xg" "$t" 2 xfs "$what"
+fi
+rm -f "$t" "$xg"
+
+say "--- GPT: ext4, then btrfs last"
+bg=$WORK/btrfs.img
+new_disk "$bg" 200M <<'EOF'
+label: gpt
+start=2048, size=65536, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="linux"
+start=67584, size=262144, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="btrfs"
+EOF
+put_fs "$bg" 1 ext4 lbroot
+put_fs "$bg" 2 btrfs lbbtrfs
+if grown "$bg" 300 "GPT with btrfs last"; then
+    what="GPT btrfs --grow"
+    err_has "$what: the restore says the btrfs now fills the disk" 'partition 2 \(btrfs\) and its filesystem now fill the disk'
+    gpt_at_end "$t" "$what"
+    fills btrfs "$t" 2 4095 "$what"
+    judge_part "$bg" "$t" 1 ext4 "$what"
+    judge_part "$bg" "$t" 2 btrfs "$what"
+fi
+rm -f "$t" "$bg"
 
 lb_finish

@@ -158,8 +158,12 @@ TEST_CASE("filesystems: the table and --json say what the records say", "[cli][f
     CHECK(table.out.find("ext2/3/4          used blocks  shrinks and grows (resize2fs)\n") != std::string::npos);
     CHECK(table.out.find("FAT               used blocks  shrinks and grows (made again: mkfs.fat, mtools)\n") !=
           std::string::npos);
-    CHECK(table.out.find("XFS               used blocks  keeps its size: XFS cannot shrink") != std::string::npos);
-    CHECK(table.out.find("btrfs             used blocks  keeps its size") != std::string::npos);
+    CHECK(table.out.find("XFS               used blocks  grows to fill a larger disk (xfs_growfs, mounted); XFS "
+                         "cannot shrink\n") != std::string::npos);
+    CHECK(table.out.find("btrfs             used blocks  grows to fill a larger disk (btrfs filesystem resize max, "
+                         "mounted); Lifeboat does not shrink btrfs\n") != std::string::npos);
+    CHECK(table.out.find("exFAT             used blocks  keeps its size: exFAT has no tool that resizes it\n") !=
+          std::string::npos);
     CHECK(table.out.find("other filesystems every byte   keeps its size") != std::string::npos);
 
     const auto printed = run({"filesystems", "--json"});

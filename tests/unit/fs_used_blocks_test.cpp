@@ -71,9 +71,10 @@ TEST_CASE("every record says how it resizes, mounts and what the media need", "[
             CHECK_FALSE(r.minimum_after.empty());
         } else {
             CHECK(r.shrink_commands.empty());
-            CHECK(r.grow_commands.empty());
             CHECK(r.minimum_command.line.empty());
+            CHECK(r.grow_commands.empty() == !r.grow_mounted);  // grow-only ones (XFS, btrfs) grow mounted
         }
+        if (r.grow_mounted) CHECK_FALSE(r.kernel_writer.empty());
         // Each tool restore runs comes from a package the media unpack, and is carried.
         for (const auto& c : {r.shrink_commands, r.grow_commands, std::span(&r.minimum_command, 1)})
             for (const auto& command : c) {
@@ -94,6 +95,7 @@ TEST_CASE("every record says how it resizes, mounts and what the media need", "[
         if (!r.kernel_readers.empty() && r.name != "ntfs") CHECK_FALSE(r.media_modules.empty());
     }
     CHECK(imager::filesystems::resizable_titles() == "ext2/3/4, FAT, NTFS and swap");
+    CHECK(imager::filesystems::growable_titles() == "ext2/3/4, FAT, NTFS, XFS, swap and btrfs");
 }
 
 TEST_CASE("kernel names and command words come from the records", "[fs][used_blocks]") {
@@ -110,6 +112,8 @@ TEST_CASE("kernel names and command words come from the records", "[fs][used_blo
     CHECK(imager::filesystems::words(ext.shrink_commands[1], "/dev/loop7", 25u << 20) ==
           V{"resize2fs", "/dev/loop7", "25600K"});
     CHECK(ext.shrink_commands[0].worst_exit == 1);  // e2fsck: 1 = it fixed something
+    const auto& xfs = imager::filesystems::of_type("xfs");
+    CHECK(imager::filesystems::words(xfs.grow_commands[0], "/dev/loop7", 0, "/run/m") == V{"xfs_growfs", "/run/m"});
     const auto& ntfs = imager::filesystems::of_type("ntfs");
     CHECK(imager::filesystems::words(ntfs.shrink_commands[0], "/v", 1000) ==
           V{"ntfsresize", "--force", "--no-progress-bar", "--size", "1000", "/v"});

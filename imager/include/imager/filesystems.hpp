@@ -34,7 +34,8 @@ enum class Resizer {
 };
 
 // A command line of a filesystem's tool. Placeholders: {device} the
-// filesystem's device or file, {kib} the new size in KiB, {bytes} in bytes.
+// filesystem's device or file, {mountpoint} the folder it is mounted on,
+// {kib} the new size in KiB, {bytes} in bytes.
 struct Command {
     std::string_view line{};
     int worst_exit = 0;  // exit codes up to this succeed (e2fsck's 1: it fixed something)
@@ -57,7 +58,10 @@ struct Record {
     Resizer resizer = Resizer::none;
     std::string_view fixed_because{};  // Resizer::none: why it keeps its size
     std::span<const Command> shrink_commands{};
+    // Growing to fill a larger partition; with grow_mounted, on the filesystem
+    // mounted by kernel_writer ({mountpoint}), which some grow only then.
     std::span<const Command> grow_commands{};
+    bool grow_mounted = false;
     // Its least size, measured on a view of the image: the command, the text
     // its answer's number follows, and whether that counts filesystem blocks
     // (else bytes). Empty command: Lifeboat estimates it (FAT, swap).
@@ -79,14 +83,17 @@ struct Record {
     std::string_view checker_clean{};
 
     [[nodiscard]] bool can_resize() const { return resizer != Resizer::none; }
+    [[nodiscard]] bool can_grow() const { return can_resize() || !grow_commands.empty(); }
 };
 
 // Every record; the last is "other", for what no record names (stored whole).
 [[nodiscard]] std::span<const Record> all();
 // The record covering a libblkid TYPE ("ext3", "vfat", ...), or "other".
 [[nodiscard]] const Record& of_type(std::string_view blkid_type);
-// Those that take a new size, as a list of titles: "ext2/3/4, FAT, NTFS and swap".
+// Those that take a new size, as a list of titles: "ext2/3/4, FAT, NTFS and
+// swap"; or those that at least grow to fill a larger partition.
 [[nodiscard]] std::string resizable_titles();
+[[nodiscard]] std::string growable_titles();
 
 // The kernel's names for what libblkid calls `blkid_type`: the drivers that
 // read it, in the order to try (its own name first); the one that writes ("" none).
@@ -95,6 +102,6 @@ struct Record {
 
 // A command's words with its placeholders filled.
 [[nodiscard]] std::vector<std::string> words(const Command& command, const std::string& device,
-                                             std::uint64_t bytes = 0);
+                                             std::uint64_t bytes = 0, const std::string& mountpoint = "");
 
 }  // namespace imager::filesystems

@@ -53,11 +53,18 @@ constexpr std::array programs{"ntfs-3g/sbin/ntfsresize"sv};
 
 namespace xfs {
 constexpr std::array types{"xfs"sv};
+constexpr std::array grow{Command{"xfs_growfs {mountpoint}"}};
+constexpr std::array packages{"xfsprogs"sv, "liburcu8"sv};
+constexpr std::array programs{"xfsprogs/usr/sbin/xfs_growfs"sv};
 constexpr std::array modules{"xfs"sv};
 }  // namespace xfs
 
 namespace btrfs {
 constexpr std::array types{"btrfs"sv};
+constexpr std::array grow{Command{"btrfs filesystem resize max {mountpoint}"}};
+constexpr std::array packages{"btrfs-progs"sv, "libblkid1"sv, "libuuid1"sv, "libudev1"sv,
+                              "zlib1g"sv,      "liblzo2-2"sv, "libzstd1"sv};
+constexpr std::array programs{"btrfs-progs/bin/btrfs"sv};
 constexpr std::array modules{"btrfs"sv};
 }  // namespace btrfs
 
@@ -124,7 +131,11 @@ constexpr std::array<Record, 8> table{{
      .used_blocks = &fs::detail::xfs_used_extents,
      .kernel_readers = xfs::types,
      .kernel_writer = "xfs",
-     .fixed_because = "XFS cannot shrink, and grows only while mounted (xfs_growfs)",
+     .fixed_because = "XFS cannot shrink",
+     .grow_commands = xfs::grow,
+     .grow_mounted = true,
+     .media_packages = xfs::packages,
+     .media_programs = xfs::programs,
      .media_modules = xfs::modules,
      .checker = {"xfs_repair -n -f {device}"}},  // -f: on a file
     {.name = "swap",
@@ -138,7 +149,11 @@ constexpr std::array<Record, 8> table{{
      .used_blocks = &fs::detail::btrfs_used_extents,
      .kernel_readers = btrfs::types,
      .kernel_writer = "btrfs",
-     .fixed_because = "btrfs resizes only while mounted (btrfs filesystem resize), which Lifeboat does not do yet",
+     .fixed_because = "Lifeboat does not shrink btrfs",
+     .grow_commands = btrfs::grow,
+     .grow_mounted = true,
+     .media_packages = btrfs::packages,
+     .media_programs = btrfs::programs,
      .media_modules = btrfs::modules,
      .checker = {"btrfs check --readonly {device}"}},
     // What no record names: stored whole, mounted by libblkid's name for it. Keep it last.
@@ -155,15 +170,20 @@ const Record& of_type(std::string_view blkid_type) {
     return table.back();
 }
 
-std::string resizable_titles() {
+namespace {
+std::string titles_of(bool (Record::*which)() const) {
     std::vector<std::string_view> titles;
     for (const Record& r : table)
-        if (r.can_resize()) titles.push_back(r.title);
+        if ((r.*which)()) titles.push_back(r.title);
     std::string out;
     for (std::size_t i = 0; i < titles.size(); ++i)
         out += (i == 0 ? "" : i + 1 == titles.size() ? " and " : ", ") + std::string(titles[i]);
     return out;
 }
+}  // namespace
+
+std::string resizable_titles() { return titles_of(&Record::can_resize); }
+std::string growable_titles() { return titles_of(&Record::can_grow); }
 
 std::vector<std::string> kernel_readers(std::string_view blkid_type) {
     const Record& r = of_type(blkid_type);
@@ -178,11 +198,13 @@ std::string kernel_writer(std::string_view blkid_type) {
     return std::string(r.name == "other" ? blkid_type : r.kernel_writer);
 }
 
-std::vector<std::string> words(const Command& command, const std::string& device, std::uint64_t bytes) {
+std::vector<std::string> words(const Command& command, const std::string& device, std::uint64_t bytes,
+                               const std::string& mountpoint) {
     std::vector<std::string> out;
     std::istringstream in{std::string(command.line)};
     for (std::string word; in >> word;) {
         if (word == "{device}") word = device;
+        else if (word == "{mountpoint}") word = mountpoint;
         else if (word == "{bytes}") word = std::to_string(bytes);
         else if (const auto at = word.find("{kib}"); at != std::string::npos)
             word.replace(at, 5, std::to_string(bytes / 1024));

@@ -4,6 +4,8 @@
 #include <linux/loop.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,6 +64,35 @@ LoopDevice::~LoopDevice() {
     if (fd_ < 0) return;
     ::ioctl(fd_, LOOP_CLR_FD, 0);
     ::close(fd_);
+}
+
+Result<TemporaryMount> TemporaryMount::mount(const std::string& device, const std::string& driver) {
+    constexpr const char* kBase = "/run/lifeboat/mounts";
+    ::mkdir("/run/lifeboat", 0755);
+    ::mkdir(kBase, 0700);
+    std::string path = std::string(kBase) + "/XXXXXX";
+    if (::mkdtemp(path.data()) == nullptr)
+        return std::unexpected(sys_error("make a folder in " + std::string(kBase), errno));
+    if (::mount(device.c_str(), path.c_str(), driver.c_str(), MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+        const int err = errno;
+        ::rmdir(path.c_str());
+        return std::unexpected(sys_error("mount " + device + " (" + driver + ")", err));
+    }
+    return TemporaryMount(std::move(path));
+}
+
+Status TemporaryMount::unmount() {
+    if (path_.empty()) return {};
+    if (::umount(path_.c_str()) != 0) return std::unexpected(sys_error("unmount " + path_, errno));
+    ::rmdir(path_.c_str());
+    path_.clear();
+    return {};
+}
+
+TemporaryMount::~TemporaryMount() {
+    if (path_.empty()) return;
+    ::umount2(path_.c_str(), MNT_DETACH);
+    ::rmdir(path_.c_str());
 }
 
 bool have_program(const std::string& program) {

@@ -1,6 +1,7 @@
 // Running a filesystem's own tool (resize2fs, ntfsresize) on a byte range of
 // a disk: the range is attached as a loop device, since the kernel may have
-// no partition nodes for it. The tool itself runs through run_program
+// no partition nodes for it, and mounted when the tool wants that
+// (xfs_growfs). The tool itself runs through run_program
 // (imager/programs.hpp), its output discarded.
 #pragma once
 
@@ -9,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace imager::io {
@@ -36,5 +38,24 @@ private:
     std::string path_;
 };
 
+// A filesystem mounted on a fresh folder under /run/lifeboat/mounts, for a
+// tool that works only on a mounted one (xfs_growfs, btrfs filesystem
+// resize); unmounted, and its folder removed, when this object dies.
+class TemporaryMount {
+public:
+    // `device` (a loop device) mounted read-write by the kernel's `driver`, nosuid, nodev, noexec.
+    static Result<TemporaryMount> mount(const std::string& device, const std::string& driver);
+    TemporaryMount(TemporaryMount&& other) noexcept : path_(std::exchange(other.path_, "")) {}
+    TemporaryMount& operator=(TemporaryMount&&) = delete;
+    TemporaryMount(const TemporaryMount&) = delete;
+    ~TemporaryMount();
+    [[nodiscard]] const std::string& path() const { return path_; }
+    // Unmounts now: whether the filesystem went (its last writes with it).
+    [[nodiscard]] Status unmount();
+
+private:
+    explicit TemporaryMount(std::string path) : path_(std::move(path)) {}
+    std::string path_;
+};
 
 }  // namespace imager::io

@@ -195,14 +195,23 @@ Status grow_filesystem(const ops::RestorePlan& plan, const ops::RestorePlan::Gro
     }
     auto loop = io::LoopDevice::attach(plan.target, part.start_sector * ss, part.sectors() * ss);
     if (!loop) return not_grown("cannot reach it: " + loop.error().message(), "the disk can be used as it is");
+    std::optional<io::TemporaryMount> mounted;  // XFS and btrfs grow only while mounted
+    if (!step.mount_driver.empty()) {
+        auto m = io::TemporaryMount::mount(loop->path(), step.mount_driver);
+        if (!m)
+            return not_grown("cannot mount it to grow it: " + m.error().message(), "the disk can be used as it is");
+        mounted.emplace(std::move(*m));
+    }
     for (const auto& step_command : step.commands) {
-        const auto command = filesystems::words(step_command, loop->path());
+        const auto command = filesystems::words(step_command, loop->path(), 0, mounted ? mounted->path() : "");
         auto rc = io::run_program(command);
         if (!rc || *rc > step_command.worst_exit)
             return not_grown(command[0] + (rc ? " exited with " + std::to_string(*rc) : " did not run: " + rc.error().message()),
                              "the disk can be used as it is; " + command[0] + " on partition " +
                                  std::to_string(part.number) + " grows it when its problem is fixed");
     }
+    if (mounted)
+        if (auto s = mounted->unmount(); !s) return not_grown(s.error().message(), "the disk can be used as it is");
     if (auto s = loop->flush(); !s) return not_grown(s.error().message(), "the disk can be used as it is");
     progress.note(what + " and its filesystem now fill " + filled);
     return {};

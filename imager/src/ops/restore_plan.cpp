@@ -52,10 +52,10 @@ void plan_resize(RestorePlan& plan) {
         }
         const auto& record = filesystems::of_type(type);
         RestorePlan::GrowStep step{part.number, type, record.resizer == filesystems::Resizer::header,
-                                   record.grow_commands};
+                                   record.grow_commands, record.grow_mounted ? std::string(record.kernel_writer) : ""};
         if (!step.swap && step.commands.empty()) {
             plan.notes.push_back(what + ": its contents keep their size (Lifeboat grows " +
-                                 filesystems::resizable_titles() + ")");
+                                 filesystems::growable_titles() + ")");
             continue;
         }
         const auto missing = std::ranges::find_if(
@@ -353,9 +353,15 @@ std::string RestorePlan::text() const {
            "(as wipefs -a)\n";
     for (const auto& step : resizes) {
         out << "  partition " << step.partition << " (" << step.filesystem << "): ";
-        if (step.filesystem == "swap") out << "a swap header for " << human_size(step.size) << "\n";
-        else if (step.filesystem == "vfat") out << "made again at " << human_size(step.size) << " (mkfs.fat), its files copied from the image (mcopy)\n";
-        else out << "shrunk to " << human_size(step.size) << " by " << (step.filesystem == "ntfs" ? "ntfsresize" : "resize2fs") << ", what lies past its new end read from the image\n";
+        const auto& record = filesystems::of_type(step.filesystem);
+        if (record.resizer == filesystems::Resizer::header)
+            out << "a swap header for " << human_size(step.size) << "\n";
+        else if (record.resizer == filesystems::Resizer::remake)
+            out << "made again at " << human_size(step.size) << " (mkfs.fat), its files copied from the image (mcopy)\n";
+        else
+            out << "shrunk to " << human_size(step.size) << " by "
+                << filesystems::words(record.shrink_commands.back(), "")[0]
+                << ", what lies past its new end read from the image\n";
     }
     if (target_layout) out << "  the partition table, last\n";
     if (target_layout && m.bytes_left_out() > 0)

@@ -65,6 +65,7 @@ struct RestorePlan {
         std::string filesystem;  // libblkid's type, from the manifest
         bool swap = false;       // Lifeboat sets the swap header's size itself
         std::span<const filesystems::Command> commands;  // the filesystem's own tools (its record's)
+        std::string mount_driver;  // not "": the commands run on the filesystem mounted by this kernel driver
     };
     std::vector<GrowStep> grows;
 

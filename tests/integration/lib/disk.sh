@@ -91,6 +91,16 @@ put_fs() {
         cp -r "$DATA/." "$WORK/mnt/" || die "copy into NTFS"
         unmount "$WORK/mnt" "$f"
         ;;
+    xfs)  # the files through the kernel's XFS on a loop device
+        mkfs.xfs -q -f -L "$label" "$f" || die "mkfs.xfs for $disk $n"
+        local loop
+        attach loop "$f"
+        mounted "$WORK/mnt" mount -t xfs "$loop" "$WORK/mnt" || die "mount the XFS of $disk $n"
+        cp -r "$DATA/." "$WORK/mnt/" || die "copy into XFS"
+        unmount "$WORK/mnt" "$loop"
+        detach "$loop"
+        ;;
+    btrfs) mkfs.btrfs -q -f -L "$label" --rootdir "$DATA" "$f" >/dev/null 2>&1 || die "mkfs.btrfs for $disk $n" ;;
     swap) mkswap -L "$label" "$f" >/dev/null 2>&1 || die "mkswap for $disk $n" ;;
     raw) head -c $((size * SECTOR)) /dev/urandom >"$f" ;;
     *) die "put_fs: unknown kind $kind" ;;
@@ -112,6 +122,13 @@ files_of() {
         cp -r "$WORK/mnt/." "$dir/"
         unmount "$WORK/mnt" "$dev"
         ;;
+    xfs)  # norecovery: a read-only look that replays nothing
+        mounted "$WORK/mnt" mount -t xfs -o ro,norecovery "$dev" "$WORK/mnt" || return 1
+        cp -r "$WORK/mnt/." "$dir/"
+        unmount "$WORK/mnt" "$dev"
+        ;;
+    btrfs) btrfs restore -i "$dev" "$dir" >/dev/null 2>&1 ;;  # read without mounting
+    *) return 1 ;;
     esac
 }
 
