@@ -14,7 +14,6 @@ namespace imager::filesystems {
 namespace {
 
 using namespace std::string_view_literals;
-using sv = std::string_view;
 
 namespace ext {
 constexpr std::array types{"ext2"sv, "ext3"sv, "ext4"sv};

@@ -66,8 +66,13 @@ store_round_trip() {
 
     suite_get root.lbi.002 "$WORK/store-vol2" || die "$name: fetch root.lbi.002 from the server"
     cp -p "$WORK/store-vol2" "$WORK/store-vol2.altered"
-    printf '\xff' | dd of="$WORK/store-vol2.altered" bs=1 seek=$((1 << 20)) conv=notrunc status=none
+    # Every bit of the byte at 1 MiB flipped (a fixed value is the byte itself once in 256 runs).
+    local byte
+    byte=$(od -An -tu1 -j $((1 << 20)) -N1 "$WORK/store-vol2" | tr -d ' ')
+    # shellcheck disable=SC2059  # the format is the byte, as an octal escape
+    printf "$(printf '\\%03o' $((byte ^ 255)))" | dd of="$WORK/store-vol2.altered" bs=1 seek=$((1 << 20)) conv=notrunc status=none
     touch -r "$WORK/store-vol2" "$WORK/store-vol2.altered"  # where the time is kept, only the chunk checks see it
+    check "$name: the altered volume differs from the server's" eval '! cmp -s "$WORK/store-vol2" "$WORK/store-vol2.altered"'
     suite_put "$WORK/store-vol2.altered" root.lbi.002 || die "$name: put the altered volume back"
     lb_expect 3 "$name: a byte altered on the server is damage" verify --progress none "$@" "$url/root.lbi" &&
         err_has "$name: named with its volume" "root.lbi.002"
