@@ -66,25 +66,39 @@ LoopDevice::~LoopDevice() {
     ::close(fd_);
 }
 
-Result<TemporaryMount> TemporaryMount::mount(const std::string& device, const std::string& driver) {
+namespace {
+// A TemporaryMount's folders: the one it mounted on, then the fresh one it is in.
+void remove_folders(const std::string& root, const std::string& path) {
+    if (path != root) ::rmdir(path.c_str());
+    ::rmdir(root.c_str());
+}
+}  // namespace
+
+Result<TemporaryMount> TemporaryMount::mount(const std::string& source, const std::string& type,
+                                             const std::string& options, const std::string& at) {
     constexpr const char* kBase = "/run/lifeboat/mounts";
     ::mkdir("/run/lifeboat", 0755);
     ::mkdir(kBase, 0700);
-    std::string path = std::string(kBase) + "/XXXXXX";
-    if (::mkdtemp(path.data()) == nullptr)
+    std::string root = std::string(kBase) + "/XXXXXX";
+    if (::mkdtemp(root.data()) == nullptr)
         return std::unexpected(sys_error("make a folder in " + std::string(kBase), errno));
-    if (::mount(device.c_str(), path.c_str(), driver.c_str(), MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
-        const int err = errno;
-        ::rmdir(path.c_str());
-        return std::unexpected(sys_error("mount " + device + " (" + driver + ")", err));
+    const std::string path = root + at;
+    int err = !at.empty() && ::mkdir(path.c_str(), 0700) != 0 ? errno : 0;
+    if (err == 0 && ::mount(source.c_str(), path.c_str(), type.c_str(), MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                            options.empty() ? nullptr : options.c_str()) != 0)
+        err = errno;
+    if (err != 0) {
+        remove_folders(root, path);
+        return std::unexpected(sys_error("mount " + source + " (" + type + ")", err));
     }
-    return TemporaryMount(std::move(path));
+    return TemporaryMount(root, path);
 }
 
 Status TemporaryMount::unmount() {
     if (path_.empty()) return {};
     if (::umount(path_.c_str()) != 0) return std::unexpected(sys_error("unmount " + path_, errno));
-    ::rmdir(path_.c_str());
+    remove_folders(root_, path_);
+    root_.clear();
     path_.clear();
     return {};
 }
@@ -92,7 +106,7 @@ Status TemporaryMount::unmount() {
 TemporaryMount::~TemporaryMount() {
     if (path_.empty()) return;
     ::umount2(path_.c_str(), MNT_DETACH);
-    ::rmdir(path_.c_str());
+    remove_folders(root_, path_);
 }
 
 bool have_program(const std::string& program) {

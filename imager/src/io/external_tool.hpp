@@ -38,23 +38,30 @@ private:
     std::string path_;
 };
 
-// A filesystem mounted on a fresh folder under /run/lifeboat/mounts, for a
-// tool that works only on a mounted one (xfs_growfs, btrfs filesystem
-// resize); unmounted, and its folder removed, when this object dies.
+// A filesystem mounted on a fresh folder under /run/lifeboat/mounts (or on
+// a folder `at` below it), nosuid, nodev, noexec: for a tool that works only
+// on a mounted filesystem (xfs_growfs, btrfs filesystem resize), and for the
+// network shares the kernel mounts (store/kernel_mount). Unmounted, and its
+// folders removed, when this object dies.
 class TemporaryMount {
 public:
-    // `device` (a loop device) mounted read-write by the kernel's `driver`, nosuid, nodev, noexec.
-    static Result<TemporaryMount> mount(const std::string& device, const std::string& driver);
-    TemporaryMount(TemporaryMount&& other) noexcept : path_(std::exchange(other.path_, "")) {}
+    // `source` mounted read-write by the kernel's `type`, with `options` (mount(2)'s data;
+    // it may hold a password, so it never reaches an error message).
+    static Result<TemporaryMount> mount(const std::string& source, const std::string& type,
+                                        const std::string& options = "", const std::string& at = "");
+    TemporaryMount(TemporaryMount&& other) noexcept
+        : root_(std::exchange(other.root_, "")), path_(std::exchange(other.path_, "")) {}
     TemporaryMount& operator=(TemporaryMount&&) = delete;
     TemporaryMount(const TemporaryMount&) = delete;
     ~TemporaryMount();
-    [[nodiscard]] const std::string& path() const { return path_; }
+    [[nodiscard]] const std::string& root() const { return root_; }  // the fresh folder
+    [[nodiscard]] const std::string& path() const { return path_; }  // where the filesystem is: root + at
     // Unmounts now: whether the filesystem went (its last writes with it).
     [[nodiscard]] Status unmount();
 
 private:
-    explicit TemporaryMount(std::string path) : path_(std::move(path)) {}
+    TemporaryMount(std::string root, std::string path) : root_(std::move(root)), path_(std::move(path)) {}
+    std::string root_;
     std::string path_;
 };
 

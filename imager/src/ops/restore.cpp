@@ -187,7 +187,8 @@ Status grow_filesystem(const ops::RestorePlan& plan, const ops::RestorePlan::Gro
                       ", its filesystem keeps the size it had in the image";
         return std::unexpected(e);
     };
-    if (step.swap) {
+    const filesystems::Record& record = *step.record;
+    if (record.resizer == filesystems::Resizer::header) {
         if (auto s = resize::grow_swap(plan.target, part.start_sector * ss, part.sectors() * ss); !s)
             return not_grown(s.error().message(), "the disk can be used as it is; mkswap grows the swap area");
         progress.note(what + " and its swap area now fill " + filled);
@@ -196,13 +197,13 @@ Status grow_filesystem(const ops::RestorePlan& plan, const ops::RestorePlan::Gro
     auto loop = io::LoopDevice::attach(plan.target, part.start_sector * ss, part.sectors() * ss);
     if (!loop) return not_grown("cannot reach it: " + loop.error().message(), "the disk can be used as it is");
     std::optional<io::TemporaryMount> mounted;  // XFS and btrfs grow only while mounted
-    if (!step.mount_driver.empty()) {
-        auto m = io::TemporaryMount::mount(loop->path(), step.mount_driver);
+    if (record.grow_mounted) {
+        auto m = io::TemporaryMount::mount(loop->path(), std::string(record.kernel_writer));
         if (!m)
             return not_grown("cannot mount it to grow it: " + m.error().message(), "the disk can be used as it is");
         mounted.emplace(std::move(*m));
     }
-    for (const auto& step_command : step.commands) {
+    for (const auto& step_command : record.grow_commands) {
         const auto command = filesystems::words(step_command, loop->path(), 0, mounted ? mounted->path() : "");
         auto rc = io::run_program(command);
         if (!rc || *rc > step_command.worst_exit)

@@ -51,21 +51,19 @@ void plan_resize(RestorePlan& plan) {
             continue;
         }
         const auto& record = filesystems::of_type(type);
-        RestorePlan::GrowStep step{part.number, type, record.resizer == filesystems::Resizer::header,
-                                   record.grow_commands, record.grow_mounted ? std::string(record.kernel_writer) : ""};
-        if (!step.swap && step.commands.empty()) {
+        if (!record.can_grow()) {
             plan.notes.push_back(what + ": its contents keep their size (Lifeboat grows " +
                                  filesystems::growable_titles() + ")");
             continue;
         }
         const auto missing = std::ranges::find_if(
-            step.commands, [](const auto& c) { return !io::have_program(filesystems::words(c, "")[0]); });
-        if (missing != step.commands.end()) {
+            record.grow_commands, [](const auto& c) { return !io::have_program(filesystems::words(c, "")[0]); });
+        if (missing != record.grow_commands.end()) {
             plan.notes.push_back(what + ": its filesystem keeps its size (" + filesystems::words(*missing, "")[0] +
                                  " is not installed here)");
             continue;
         }
-        plan.grows.push_back(std::move(step));
+        plan.grows.push_back({part.number, type, &record});
     }
 }
 

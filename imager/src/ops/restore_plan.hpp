@@ -14,7 +14,6 @@
 
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -63,9 +62,7 @@ struct RestorePlan {
     struct GrowStep {
         int partition = 0;
         std::string filesystem;  // libblkid's type, from the manifest
-        bool swap = false;       // Lifeboat sets the swap header's size itself
-        std::span<const filesystems::Command> commands;  // the filesystem's own tools (its record's)
-        std::string mount_driver;  // not "": the commands run on the filesystem mounted by this kernel driver
+        const filesystems::Record* record = nullptr;  // how it grows: its header (swap) or its grow_commands
     };
     std::vector<GrowStep> grows;
 
